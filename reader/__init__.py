@@ -1,0 +1,91 @@
+"""Annotated Reader: contested texts with an editor's notes on the very words."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, render_template
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config
+from .extensions import csrf, db, limiter, login, migrate
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def create_app(test_config=None):
+    """Create the app: settings, extensions, blueprints, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_object(config.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("READER")
+    for name in ("DATABASE_URL", "SECRET_KEY", "BASE_URL"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    if test_config:
+        app.config.update(test_config)
+    database_url = app.config.get("DATABASE_URL") or config.sqlite_url(app.instance_path)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", config.normalise_database_url(database_url))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
+    app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    login.init_app(app)
+    limiter.init_app(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    app.context_processor(_template_globals)
+
+    from .cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app):
+    from .views import api, auth, public
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # its writes check CSRF themselves when a session authenticates them
+
+
+def _template_globals():
+    return {"KIND_LABELS": config.KIND_LABELS, "VERDICT_LABELS": config.VERDICT_LABELS,
+            "RELATION_LABELS": config.RELATION_LABELS}
+
+
+def _register_errors(app):
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render_template("errors/error.html", code=400, error=error), 400
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("errors/error.html", code=403, error=error), 403
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_template("errors/error.html", code=429, error=error), 429
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Foreign keys on, WAL, and a busy timeout for every SQLite connection."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,167 @@
+"""The ``docs``, ``annotations`` and ``users`` command groups."""
+
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .config import ROLES
+from .extensions import db
+from .models import Document, User
+from .services import AnnotationImportError, ValidationError
+from .services.documents import import_paths
+from .services.interchange import count_export, import_annotations, stream_export
+from .services.users import add_user, find_user, issue_token, revoke_tokens
+
+docs_cli = AppGroup("docs", help="Import and list documents.")
+annotations_cli = AppGroup("annotations", help="Move annotations in and out as W3C JSON-LD.")
+users_cli = AppGroup("users", help="Manage editor accounts and API tokens.")
+
+
+def register_commands(app):
+    """Attach the command groups to ``app``."""
+    for group in (docs_cli, annotations_cli, users_cli):
+        app.cli.add_command(group)
+
+
+@docs_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def docs_import(paths):
+    """Import text files or folders of .txt/.md files (idempotent)."""
+    results = import_paths(paths)
+    db.session.commit()
+    failed = 0
+    for result in results:
+        if result.action == "failed":
+            failed += 1
+            click.echo(f"error: {result.name}: {result.error}", err=True)
+        else:
+            click.echo(f"{result.action:9} {result.document.slug}  ({result.name})")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(results)} file(s) could not be imported")
+
+
+@docs_cli.command("list")
+def docs_list():
+    """List the documents: slug, revision and title."""
+    for document in db.session.scalars(select(Document).order_by(Document.slug)):
+        click.echo(f"{document.slug}\trev {document.revision}\t{document.title}")
+
+
+@annotations_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+def annotations_import(file):
+    """Import W3C annotations from FILE (all or nothing; ids are kept)."""
+    try:
+        data = json.loads(file.read())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{file.name}: not valid JSON ({exc})") from None
+    try:
+        counts = import_annotations(data, current_app.config["BASE_URL"])
+    except AnnotationImportError as exc:
+        db.session.rollback()
+        for index, reason in exc.problems:
+            click.echo(f"error: item {index}: {reason}", err=True)
+        raise click.ClickException(
+            f"{file.name}: {len(exc.problems)} bad item(s); nothing was imported"
+        ) from None
+    db.session.commit()
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@annotations_cli.command("export")
+@click.option("--doc", "slug", help="Only the annotations on this document.")
+@click.option("--include-drafts", is_flag=True, help="Drafts too (never deleted ones).")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Write to this file instead of standard output.")
+def annotations_export(slug, include_drafts, output):
+    """Export annotations as a W3C AnnotationCollection (JSON-LD), streamed."""
+    document = None
+    if slug:
+        document = db.session.scalars(select(Document).filter_by(slug=slug)).first()
+        if document is None:
+            raise click.ClickException(f"there is no document {slug!r}")
+    base = current_app.config["BASE_URL"]
+    if sys.stderr.isatty() and not output.isatty():  # a bar on a terminal, quiet when piped
+        total = count_export(document, include_drafts)
+        with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
+            for chunk in stream_export(base, document, include_drafts,
+                                       progress=lambda _: bar.update(1)):
+                output.write(chunk)
+    else:
+        for chunk in stream_export(base, document, include_drafts):
+            output.write(chunk)
+    output.flush()
+
+
+def _read_password(password_stdin):
+    """Return a password from one line of stdin, or from a hidden prompt."""
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_cli.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True)
+@click.option("--display-name", default="", help="The name shown on notes.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
+def users_add(name, role, display_name, password_stdin):
+    """Add an editor or admin."""
+    password = _read_password(password_stdin)
+    try:
+        add_user(name, password, role, display_name)
+    except ValidationError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"added {role} {name}")
+
+
+def _user_or_fail(name):
+    user = find_user(name)
+    if user is None:
+        raise click.ClickException(f"there is no user {name!r}")
+    return user
+
+
+@users_cli.command("token")
+@click.argument("name")
+@click.option("--label", default="cli", help="What the token is for.")
+def users_token(name, label):
+    """Print a new API token for NAME (shown once; stored hashed)."""
+    user = _user_or_fail(name)
+    if user.disabled:
+        raise click.ClickException(f"user {name!r} is disabled")
+    token = issue_token(user, label)
+    db.session.commit()
+    click.echo(token)
+
+
+@users_cli.command("revoke")
+@click.argument("name")
+def users_revoke(name):
+    """Revoke every API token of NAME."""
+    count = revoke_tokens(_user_or_fail(name))
+    db.session.commit()
+    click.echo(f"revoked {count} token(s)")
+
+
+@users_cli.command("list")
+def users_list():
+    """List users: name, role, state."""
+    for user in db.session.scalars(select(User).order_by(User.name)):
+        click.echo(f"{user.name}\t{user.role}\t{'disabled' if user.disabled else 'active'}")
+
+
+@users_cli.command("disable")
+@click.argument("name")
+def users_disable(name):
+    """Disable NAME: no sign-in, tokens refused."""
+    user = _user_or_fail(name)
+    user.disabled = True
+    revoke_tokens(user)
+    db.session.commit()
+    click.echo(f"disabled {name}")

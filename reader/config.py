@@ -1,0 +1,67 @@
+"""Default settings; ``instance/config.py`` and environment variables override them."""
+
+import os
+import secrets
+from pathlib import Path
+
+KINDS = ("note", "context", "factcheck")
+KIND_LABELS = {"note": "Editorial note", "context": "Source context", "factcheck": "Fact check"}
+STATUSES = ("draft", "published")
+RELATIONS = ("verbatim", "translation", "paraphrase", "summary", "not_found")
+RELATION_LABELS = {
+    "verbatim": "verbatim",
+    "translation": "a translation",
+    "paraphrase": "a paraphrase",
+    "summary": "a summary",
+    "not_found": "not found in the source",
+}
+VERDICTS = ("accurate", "mostly_accurate", "misleading", "false", "unsupported", "unverifiable")
+VERDICT_LABELS = {
+    "accurate": "Accurate",
+    "mostly_accurate": "Mostly accurate",
+    "misleading": "Misleading",
+    "false": "False",
+    "unsupported": "Unsupported",
+    "unverifiable": "Unverifiable",
+}
+ROLES = ("editor", "admin")
+
+
+class Defaults:
+    """Settings every app starts from."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BASE_URL = "http://127.0.0.1:5000"
+    PAGE_SIZE = 100  # annotations per W3C AnnotationPage
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+
+def sqlite_url(instance_path):
+    """Return the URL of the default SQLite database inside ``instance_path``."""
+    return "sqlite:///" + str(Path(instance_path) / "reader.sqlite")
+
+
+def normalise_database_url(url):
+    """Point plain ``postgres://`` and ``postgresql://`` URLs at the psycopg 3 driver."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
+def instance_secret_key(instance_path):
+    """Return the secret key kept in ``instance/secret_key``, creating it on first use."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,43 @@
+"""Markdown -> HTML through one bleach allowlist: the sole source of safe HTML."""
+
+from functools import partial
+
+import bleach
+import markdown
+from bleach.linkifier import LinkifyFilter
+from markupsafe import Markup
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6",
+    "hr", "i", "li", "ol", "p", "pre", "q", "s", "strong", "sub", "sup", "ul",
+})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "q": ["cite"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+MARKDOWN_EXTENSIONS = ["sane_lists", "nl2br"]
+
+
+def _link_rel(attrs, new=False):
+    """Give every link ``rel="nofollow noopener noreferrer"``: notes link out, never vouch."""
+    if (None, "href") not in attrs:
+        return attrs
+    attrs[(None, "rel")] = "nofollow noopener noreferrer"
+    return attrs
+
+
+_CLEANER = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_link_rel], skip_tags={"pre", "code"})],
+)
+
+
+def render_markdown(source):
+    """Return ``source`` (Markdown, possibly with raw HTML) as sanitised, safe HTML."""
+    if not source:
+        return Markup("")
+    html = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    return Markup(_CLEANER.clean(html))
+

@@ -1,0 +1,36 @@
+"""Every change to the data, as plain functions; callers commit once.
+
+Services never touch the request; they raise the small named errors below,
+which the blueprints map to HTTP and the CLI to one-line messages.
+"""
+
+
+class ServiceError(Exception):
+    """Base of the errors a service raises for its caller to report."""
+
+
+class ValidationError(ServiceError):
+    """Input breaks a rule; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{field}: {msg}" for field, msg in self.errors.items()))
+
+
+class StaleVersionError(ServiceError):
+    """An update was based on an older version than the stored one."""
+
+    def __init__(self, current, based_on):
+        self.current = current
+        self.based_on = based_on
+        super().__init__(f"stale version {based_on}: the annotation is at version {current}")
+
+
+class AnnotationImportError(ServiceError):
+    """Import refused as a whole; ``problems`` lists ``(index, reason)`` per bad item."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        lines = [f"item {index}: {reason}" for index, reason in self.problems]
+        super().__init__(f"{len(self.problems)} bad item(s), nothing imported: " + "; ".join(lines))
+

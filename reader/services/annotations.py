@@ -1,0 +1,241 @@
+"""Annotations: validate, create, edit, publish, delete, restore, and keep every revision."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..config import KINDS, RELATIONS, STATUSES, VERDICTS
+from ..extensions import db
+from ..models import Annotation, AnnotationRevision, Source, utcnow
+from ..text import TextError, check_span, quote_selector
+from . import StaleVersionError, ValidationError
+from .sources import create_source
+
+MAX_BODY = 10_000
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+# fields a revision snapshot keeps and an editor can change
+EDITABLE = ("kind", "body", "tags", "status", "start", "end", "exact", "source_id",
+            "relation", "verdict")
+
+
+def clean_tags(value, errors):
+    """Return tags from a list or a comma-separated string: trimmed, de-duplicated, checked."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
+        errors["tags"] = "tags must be a list of words"
+        return []
+    tags, seen = [], set()
+    for raw in value:
+        tag = " ".join(raw.split())
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        errors["tags"] = f"at most {MAX_TAGS} tags"
+    elif any(len(tag) > MAX_TAG_LENGTH for tag in tags):
+        errors["tags"] = f"a tag has at most {MAX_TAG_LENGTH} characters"
+    return tags
+
+
+def _check_choice(data, field, choices, errors, required):
+    """Return ``data[field]`` if it is one of ``choices`` (or empty when allowed)."""
+    value = data.get(field) or None
+    if value is None:
+        if required:
+            errors[field] = f"choose one of: {', '.join(choices)}"
+    elif value not in choices:
+        errors[field] = f"unknown {field} {str(value)[:40]!r}; choose one of: {', '.join(choices)}"
+    return value
+
+
+def _check_target(text, data, errors):
+    """Return ``(start, end, exact)``: a checked span, or all None for the whole document."""
+    start, end, exact = data.get("start"), data.get("end"), data.get("exact")
+    if start is None and end is None:
+        if exact:
+            errors["span"] = "a quote needs its start and end"
+        return None, None, None
+    try:
+        check_span(text, start, end, exact)
+    except TextError as exc:
+        errors["span"] = str(exc)
+        return None, None, None
+    return start, end, text[start:end]
+
+
+def validate_annotation(document, data):
+    """Return the cleaned fields of an annotation on ``document`` or raise ValidationError.
+
+    ``data`` holds kind, body, tags, status, start/end (code points) with exact, and
+    for context notes a ``source_id`` or a new ``source`` dict plus a relation, for
+    fact checks a verdict. Every rule of every entry point lives here.
+    """
+    errors = {}
+    kind = _check_choice(data, "kind", KINDS, errors, required=True)
+    status = data.get("status") or "draft"
+    if status not in STATUSES:
+        errors["status"] = f"unknown status {str(status)[:40]!r}; choose draft or published"
+    body = data.get("body") or ""
+    if not isinstance(body, str):
+        errors["body"] = "the note must be text"
+        body = ""
+    elif len(body) > MAX_BODY:
+        errors["body"] = f"at most {MAX_BODY:,} characters (this one has {len(body):,})"
+    tags = clean_tags(data.get("tags"), errors)
+    start, end, exact = _check_target(document.text, data, errors)
+    clean = {"kind": kind, "status": status, "body": body, "tags": tags,
+             "start": start, "end": end, "exact": exact or "",
+             "source_id": None, "relation": None, "verdict": None}
+    if kind == "context":
+        clean["source_id"] = _check_source(data, errors)
+        clean["relation"] = _check_choice(
+            data, "relation", RELATIONS, errors, required=clean["source_id"] is not None
+        )
+        if clean["relation"] and clean["source_id"] is None and not errors.get("source"):
+            errors["source"] = "pick or create the source the words relate to"
+    elif kind == "factcheck":
+        clean["verdict"] = _check_choice(data, "verdict", VERDICTS, errors, required=True)
+    if kind and not body.strip() and kind != "context":
+        errors["body"] = "write the note" if kind == "note" else "give the evidence"
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _check_source(data, errors):
+    """Return the id of the existing or newly created source named in ``data``, or None."""
+    if data.get("source"):
+        try:
+            return create_source(data["source"]).id
+        except ValidationError as exc:
+            errors.update(exc.errors)
+            return None
+    source_id = data.get("source_id")
+    if source_id in (None, ""):
+        return None
+    try:
+        source_id = int(source_id)
+    except (TypeError, ValueError):
+        errors["source"] = "unknown source"
+        return None
+    if db.session.get(Source, source_id) is None:
+        errors["source"] = f"there is no source {source_id}"
+        return None
+    return source_id
+
+
+def _apply(annotation, clean, text):
+    """Copy cleaned fields onto ``annotation``; return the names of those that changed."""
+    changed = [field for field in EDITABLE if getattr(annotation, field) != clean[field]]
+    for field in EDITABLE:
+        setattr(annotation, field, clean[field])
+    if clean["start"] is not None:
+        _, annotation.prefix, annotation.suffix = quote_selector(text, clean["start"], clean["end"])
+        annotation.orphan = False
+    elif not annotation.orphan:
+        annotation.prefix = annotation.suffix = ""
+    return changed
+
+
+def snapshot(annotation):
+    """Return the revision snapshot of ``annotation``: every editable field, as JSON values."""
+    return {field: getattr(annotation, field) for field in EDITABLE}
+
+
+def record_revision(annotation, action, changed, user):
+    """Keep a revision of ``annotation`` as it is now."""
+    db.session.flush()  # the version counter is bumped on flush
+    annotation.revisions.append(AnnotationRevision(
+        version=annotation.version, action=action, changed=list(changed),
+        snapshot=snapshot(annotation), user_id=user.id if user else None,
+        created_at=annotation.modified_at,
+    ))
+
+
+def create_annotation(document, data, user=None, *, creator_name="", via=None,
+                      annotation_id=None, created=None, modified=None):
+    """Validate ``data`` and add a new annotation on ``document``; return it."""
+    clean = validate_annotation(document, data)
+    annotation = Annotation(document=document, creator=user, via=via,
+                            creator_name=creator_name or (user.label if user else ""))
+    if annotation_id is not None:
+        annotation.id = annotation_id
+    _apply(annotation, clean, document.text)
+    annotation.created_at = created or utcnow()
+    annotation.modified_at = modified or annotation.created_at
+    db.session.add(annotation)
+    record_revision(annotation, "created", [], user)
+    return annotation
+
+
+def update_annotation(annotation, data, user=None, *, based_on=None, modified=None):
+    """Apply a full edit to ``annotation`` if ``based_on`` is its current version.
+
+    Fields missing from ``data`` keep their values. Returns the names of the changed
+    fields (nothing is written when none changed). Raises StaleVersionError or
+    ValidationError.
+    """
+    check_version(annotation, based_on)
+    merged = snapshot(annotation)
+    if annotation.source_id is not None and "source" not in data:
+        merged["source_id"] = annotation.source_id
+    merged.update(data)
+    if annotation.start is None and "start" not in data:
+        merged["exact"] = None
+    clean = validate_annotation(annotation.document, merged)
+    if annotation.orphan and clean["start"] is None:
+        clean["exact"] = annotation.exact  # an orphan keeps its last quote
+    changed = _apply(annotation, clean, annotation.document.text)
+    if changed:
+        annotation.modified_at = modified or utcnow()
+        action = _action_for(changed, clean["status"])
+        record_revision(annotation, action, changed, user)
+    return changed
+
+
+def _action_for(changed, status):
+    """Name a save for the history: published, unpublished or edited."""
+    if changed == ["status"]:
+        return "published" if status == "published" else "unpublished"
+    return "edited"
+
+
+def check_version(annotation, based_on):
+    """Raise StaleVersionError unless ``based_on`` is None or the current version."""
+    if based_on is not None and int(based_on) != annotation.version:
+        raise StaleVersionError(annotation.version, int(based_on))
+
+
+def set_status(annotation, status, user=None, *, based_on=None):
+    """Publish or unpublish ``annotation``; return True if the status changed."""
+    return bool(update_annotation(annotation, {"status": status}, user, based_on=based_on))
+
+
+def delete_annotation(annotation, user=None, *, based_on=None):
+    """Soft-delete ``annotation``: gone for readers, listed for editors, restorable."""
+    check_version(annotation, based_on)
+    if annotation.deleted_at is None:
+        annotation.deleted_at = annotation.modified_at = utcnow()
+        record_revision(annotation, "deleted", ["deleted"], user)
+
+
+def restore_annotation(annotation, user=None):
+    """Undo a soft delete."""
+    if annotation.deleted_at is not None:
+        annotation.deleted_at = None
+        annotation.modified_at = utcnow()
+        record_revision(annotation, "restored", ["deleted"], user)
+
+
+def visible_annotations(document, include_drafts=False):
+    """Return ``document``'s annotations a reader (or, with drafts, an editor) may see."""
+    query = select(Annotation).where(
+        Annotation.document_id == document.id, Annotation.deleted_at.is_(None)
+    )
+    if not include_drafts:
+        query = query.where(Annotation.status == "published")
+    query = query.options(selectinload(Annotation.source), selectinload(Annotation.creator))
+    return db.session.scalars(query.order_by(Annotation.start.nulls_first(), Annotation.id)).all()

@@ -1,0 +1,175 @@
+"""Documents: import files, create, revise the text (re-anchoring annotations), edit metadata."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Annotation, Document, DocumentRevision, utcnow
+from ..text import TextError, canonicalize, detect_metadata, quote_selector, reanchor
+from . import ValidationError
+from .sources import check_date, check_url
+
+IMPORT_SUFFIXES = (".txt", ".md")
+SLUG_MAX = 80
+
+
+@dataclass
+class ImportResult:
+    """What ``docs import`` did with one file: created, revised, unchanged or failed."""
+
+    name: str
+    action: str
+    document: Document | None = None
+    error: str = ""
+
+
+def slugify(title):
+    """Return a URL slug for ``title``: lower-case ASCII words joined by hyphens."""
+    title = re.sub(r"['’ʼ]", "", title)  # "Putin’s" -> "putins", not "putin-s"
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > SLUG_MAX:
+        slug = slug[:SLUG_MAX].rsplit("-", 1)[0]
+    return slug or "document"
+
+
+def unique_slug(title):
+    """Return ``slugify(title)``, suffixed with -2, -3… if a document already has it."""
+    base = slugify(title)
+    taken = set(db.session.scalars(
+        select(Document.slug).where(Document.slug.like(f"{base}%"))
+    ))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def import_paths(paths, user=None):
+    """Import text files and folders of them; return one ImportResult per file.
+
+    Each file is written in its own savepoint, so a bad file is reported and the
+    others still import. The caller commits.
+    """
+    results = []
+    for path in _expand(paths):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            results.append(ImportResult(path.name, "failed", error=exc.strerror or str(exc)))
+            continue
+        try:
+            with db.session.begin_nested():
+                document, action = import_text(path.name, raw, user)
+            results.append(ImportResult(path.name, action, document))
+        except (TextError, ValidationError) as exc:
+            results.append(ImportResult(path.name, "failed", error=str(exc)))
+    return results
+
+
+def _expand(paths):
+    """Yield the files named by ``paths``, folders expanded to their .txt/.md files, sorted."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix.lower() in IMPORT_SUFFIXES
+                              and p.is_file())
+        else:
+            yield path
+
+
+def import_text(name, raw, user=None):
+    """Create or revise the document imported from file ``name``; return ``(doc, action)``.
+
+    A known file name whose text changed becomes a new revision; the same text
+    changes nothing.
+    """
+    text = canonicalize(raw)
+    document = db.session.scalars(select(Document).filter_by(source_file=name)).first()
+    if document is None:
+        return create_document(text, source_file=name, user=user), "created"
+    if document.text == text:
+        return document, "unchanged"
+    revise_text(document, text, user, note=f"re-imported from {name}")
+    return document, "revised"
+
+
+def create_document(text, meta=None, source_file=None, user=None):
+    """Add a document with canonical ``text``; metadata not given is detected from the text."""
+    detected = detect_metadata(text)
+    fields = _clean_metadata({**detected, **{k: v for k, v in (meta or {}).items() if v}})
+    document = Document(slug=unique_slug(fields["title"]), text=text, source_file=source_file,
+                        **fields)
+    document.revisions.append(DocumentRevision(
+        number=1, text=text, created_by_id=user.id if user else None, note="first version"
+    ))
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def revise_text(document, text, user=None, note=""):
+    """Make ``text`` the document's new revision and re-anchor its annotations.
+
+    Returns ``{state: count}`` of how the annotations landed.
+    """
+    document.revision += 1
+    document.text = text
+    document.modified_at = utcnow()
+    document.revisions.append(DocumentRevision(
+        number=document.revision, text=text, created_by_id=user.id if user else None, note=note
+    ))
+    landed = {}
+    anchored = select(Annotation).where(
+        Annotation.document_id == document.id, Annotation.start.is_not(None)
+    )
+    for annotation in db.session.scalars(anchored):
+        state = _reanchor_one(annotation, text)
+        landed[state] = landed.get(state, 0) + 1
+    return landed
+
+
+def _reanchor_one(annotation, text):
+    """Move one annotation onto the new ``text``; orphan it if its words are gone."""
+    placed = reanchor(text, annotation.exact, annotation.prefix, annotation.suffix,
+                      annotation.start)
+    if placed is None:
+        annotation.start = annotation.end = None
+        annotation.orphan = True
+        annotation.anchor_state = "orphaned"
+        return "orphaned"
+    start, end, state = placed
+    annotation.start, annotation.end = start, end
+    annotation.exact, annotation.prefix, annotation.suffix = quote_selector(text, start, end)
+    annotation.anchor_state = state
+    return state
+
+
+def _clean_metadata(data):
+    """Return checked document metadata or raise ValidationError."""
+    errors = {}
+    title = " ".join((data.get("title") or "").split())
+    if not title:
+        errors["title"] = "a document needs a title"
+    clean = {
+        "title": title[:300],
+        "outlet": (data.get("outlet") or "").strip()[:200],
+        "author": (data.get("author") or "").strip()[:200],
+        "source_url": check_url(data.get("source_url"), "source_url", errors),
+        "published_on": check_date(data.get("published_on"), "published_on", errors),
+    }
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def update_metadata(document, data):
+    """Change a document's title, outlet, author, date or URL; the slug never changes."""
+    clean = _clean_metadata(data)
+    for field, value in clean.items():
+        setattr(document, field, value)
+    document.modified_at = utcnow()

@@ -1,0 +1,205 @@
+"""W3C JSON in and out: all-or-nothing import and streaming export."""
+
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy import text as sql
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Annotation, Document, Source
+from ..text import locate_quote
+from ..w3c import (
+    W3CError, annotation_collection, annotation_page, annotation_to_jsonld, iter_items,
+    parse_annotation,
+)
+from . import AnnotationImportError, ValidationError
+from .annotations import create_annotation, update_annotation
+from .sources import create_source, find_source, update_source, validate_source
+from .users import find_user
+
+EXPORT_BATCH = 1000
+
+
+def import_annotations(data, base, user=None):
+    """Import every annotation in parsed W3C JSON ``data``; return ``{"created", "updated", "unchanged"}``.
+
+    Every item is checked and written inside one savepoint; if any item is bad the
+    savepoint is rolled back and AnnotationImportError lists each bad item by index
+    and reason. The caller commits.
+    """
+    try:
+        items = list(iter_items(data))
+    except W3CError as exc:
+        raise AnnotationImportError([("-", str(exc))]) from None
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    problems = []
+    documents = {}
+    savepoint = db.session.begin_nested()
+    for index, item in items:
+        try:
+            outcome = _import_one(item, base, user, documents)
+        except (W3CError, ValidationError) as exc:
+            problems.append((index, str(exc)))
+            continue
+        counts[outcome] += 1
+    if problems:
+        savepoint.rollback()
+        raise AnnotationImportError(problems)
+    savepoint.commit()
+    _advance_sequences()
+    return counts
+
+
+def _import_one(item, base, user, documents):
+    """Create or update one annotation from W3C JSON; return what happened."""
+    parsed = parse_annotation(item, base)
+    slug = parsed["slug"]
+    if slug not in documents:
+        documents[slug] = db.session.scalars(select(Document).filter_by(slug=slug)).first()
+    document = documents[slug]
+    if document is None:
+        raise W3CError(f"there is no document {slug!r}")
+    data = {key: parsed[key] for key in ("kind", "body", "tags", "status", "verdict",
+                                          "relation")}
+    data.update(_place(document.text, parsed))
+    if parsed["source"] is not None:
+        data["source_id"] = _import_source(parsed["source"]).id
+    existing, via = _existing(parsed)
+    creator, creator_name = _creator(parsed["creator"])
+    if existing is None:
+        annotation = create_annotation(
+            document, data, creator, creator_name=creator_name, via=via,
+            annotation_id=parsed["local_id"], created=parsed["created"],
+            modified=parsed["modified"],
+        )
+        _keep_orphan(annotation, parsed)
+        return "created"
+    if existing.document_id != document.id:
+        raise W3CError(f"annotation {existing.id} belongs to another document")
+    changed = update_annotation(existing, data, creator, modified=parsed["modified"])
+    return "updated" if changed else "unchanged"
+
+
+def _place(text, parsed):
+    """Return start/end/exact for the item: its position if it matches, else found by quote."""
+    start, end, exact = parsed["start"], parsed["end"], parsed["exact"]
+    if parsed["orphan"] or (start is None and exact is None):
+        return {"start": None, "end": None, "exact": None}
+    if start is not None and end <= len(text) and start < end and (
+            exact is None or text[start:end] == exact):
+        return {"start": start, "end": end, "exact": text[start:end]}
+    if exact is None:
+        raise W3CError(f"the position [{start}, {end}) is outside the text and there is no quote")
+    found = locate_quote(text, exact, parsed["prefix"], parsed["suffix"], hint=start)
+    if found is None:
+        raise W3CError(f"the quote {exact[:60]!r} is not in the document")
+    return {"start": found[0], "end": found[1], "exact": exact}
+
+
+def _keep_orphan(annotation, parsed):
+    """An imported orphan keeps its last quote and its orphan flag."""
+    if parsed["orphan"]:
+        annotation.orphan = True
+        annotation.anchor_state = "orphaned"
+        annotation.exact = parsed["exact"] or ""
+        annotation.prefix, annotation.suffix = parsed["prefix"], parsed["suffix"]
+
+
+def _existing(parsed):
+    """Return ``(annotation or None, via IRI)``: ours by id, a foreign one by ``via``."""
+    if parsed["local_id"] is not None:
+        return db.session.get(Annotation, parsed["local_id"]), parsed["via"]
+    via = parsed["iri"] or parsed["via"]
+    if via is None:
+        return None, None
+    found = db.session.scalars(select(Annotation).filter_by(via=via)).first()
+    return found, via
+
+
+def _creator(creator):
+    """Return ``(user or None, creator name)`` for an imported creator."""
+    if creator is None:
+        return None, ""
+    user = find_user(creator["nickname"]) if creator["nickname"] else None
+    return user, creator["name"]
+
+
+def _import_source(data):
+    """Return the source an imported annotation cites, reusing or updating a known one."""
+    local = data.pop("local_id")
+    source = db.session.get(Source, local) if local is not None else None
+    if source is not None:
+        update_source(source, data)
+        return source
+    found = find_source(validate_source(data))
+    return found or create_source(data, source_id=local)
+
+
+def _advance_sequences():
+    """After rows were inserted with explicit ids, move PostgreSQL's id sequences past them."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("annotations", "sources"):
+        db.session.execute(sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
+        ))
+
+
+def export_query(document=None, include_drafts=False):
+    """Return the select of the annotations an export holds, in a stable order."""
+    query = select(Annotation).where(Annotation.deleted_at.is_(None))
+    if document is not None:
+        query = query.where(Annotation.document_id == document.id)
+    if not include_drafts:
+        query = query.where(Annotation.status == "published")
+    return query
+
+
+def count_export(document=None, include_drafts=False):
+    """Return how many annotations ``export_query`` selects."""
+    inner = export_query(document, include_drafts).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner))
+
+
+def iter_export(document=None, include_drafts=False):
+    """Yield the annotations of an export, loaded in batches (memory stays flat)."""
+    query = (
+        export_query(document, include_drafts)
+        .options(joinedload(Annotation.document).load_only(Document.slug),
+                 joinedload(Annotation.creator), joinedload(Annotation.source))
+        .order_by(Annotation.id)
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+    for annotation in db.session.scalars(query):
+        yield annotation
+
+
+def stream_export(base, document=None, include_drafts=False, progress=None):
+    """Yield the JSON text of an AnnotationCollection holding every exported annotation.
+
+    The collection embeds one page with all the items, written as they are read.
+    ``progress`` is called with each annotation written.
+    """
+    total = count_export(document, include_drafts)
+    if document is not None:
+        collection_iri = f"{base}/docs/{document.slug}/annotations.json"
+        label = f"Annotations on {document.title}"
+    else:
+        collection_iri = f"{base}/annotations/"
+        label = "Annotated Reader: all annotations"
+    page = annotation_page(f"{collection_iri}#export", [], {"id": collection_iri},
+                           with_context=False)
+    head = annotation_collection(collection_iri, label, total, page)
+    if not total:
+        yield json.dumps(head, ensure_ascii=False, indent=1) + "\n"
+        return
+    text_head = json.dumps(head, ensure_ascii=False)
+    yield text_head[: text_head.rindex("[]")] + "[\n"
+    for n, annotation in enumerate(iter_export(document, include_drafts)):
+        item = annotation_to_jsonld(annotation, base, annotation.document.slug, with_context=False)
+        yield ("" if n == 0 else ",\n") + json.dumps(item, ensure_ascii=False)
+        if progress:
+            progress(annotation)
+    yield "\n]}}\n"

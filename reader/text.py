@@ -1,0 +1,201 @@
+"""Canonical text, code-point spans, quote selectors and document structure.
+
+Every offset in this module counts Unicode code points of the canonical text
+(a Python ``str`` index), the unit of the W3C TextPositionSelector.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+BOM = "\ufeff"
+QUOTE_CONTEXT = 32  # code points of prefix/suffix kept with a quote
+HEADING_MAX_CHARS = 90
+HEADING_MAX_WORDS = 12
+KNOWN_OUTLETS = (
+    "Sputnik", "RT", "Rt.com", "TASS", "RIA Novosti", "Reuters", "AP",
+    "AFP", "BBC", "Al Mayadeen", "Interfax", "Xinhua",
+)
+
+_SENTENCE_END = tuple(".,;:!?…\"”")
+_BYLINE = re.compile(r"^By ((?:[A-Z][\w'’.-]+ ){1,2}[A-Z][\w'’-]+)(?= [A-Z][a-z]+ | *$)")
+_PUBLISHED_BY = re.compile(r"^(?:Published by|Source:)\s+(.+?)\s*$", re.IGNORECASE)
+
+
+class TextError(ValueError):
+    """A file or string cannot become a document's canonical text."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural piece of a document: ``kind`` over ``text[start:end]``."""
+
+    kind: str  # "title", "heading", "meta" or "paragraph"
+    start: int
+    end: int
+
+
+def canonicalize(raw):
+    """Return the canonical text of ``raw`` (bytes or str).
+
+    Decodes UTF-8 strictly, drops one leading BOM and turns CRLF and CR into
+    ``\\n``. Nothing else changes. Raises TextError for text that is not UTF-8,
+    looks binary, or has no visible character.
+    """
+    if isinstance(raw, bytes):
+        if b"\x00" in raw:
+            raise TextError("binary file (contains NUL bytes)")
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TextError(f"not UTF-8 (invalid byte at offset {exc.start})") from None
+    text = raw.removeprefix(BOM).replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise TextError("binary file (contains NUL characters)")
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\t\f\v")
+    if controls > max(8, len(text) // 100):
+        raise TextError("binary file (too many control characters)")
+    if not text.strip():
+        raise TextError("empty text")
+    return text
+
+
+def _lines(text):
+    """Yield ``(start, end)`` of every line of ``text``, without its newline."""
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line)
+        pos += len(line) + 1
+
+
+def _classify(line):
+    """Return the block kind of a body line (never "title")."""
+    stripped = line.strip()
+    words = stripped.split()
+    if len(words) <= 2 and not stripped.endswith(_SENTENCE_END):
+        return "meta"
+    if (
+        len(stripped) <= HEADING_MAX_CHARS
+        and len(words) <= HEADING_MAX_WORDS
+        and (stripped[0].isupper() or stripped[0] in "‘'\"“")
+        and not _ends_sentence(stripped)
+    ):
+        return "heading"
+    return "paragraph"
+
+
+def _ends_sentence(stripped):
+    """True if ``stripped`` ends like a sentence (a closing quote after a full stop counts)."""
+    if stripped[-1] in "’'" and len(stripped) > 1:
+        return stripped[-2] in ".!?"
+    return stripped.endswith(_SENTENCE_END)
+
+
+def detect_structure(text):
+    """Return the Blocks of ``text`` in order: its title, headings, meta lines and paragraphs.
+
+    Every non-blank line is one block (the seeds break paragraphs by blank lines and by
+    single newlines alike); blank and whitespace-only lines are gaps between blocks.
+    The first non-blank line is the title.
+    """
+    blocks = []
+    for start, end in _lines(text):
+        line = text[start:end]
+        if not line.strip():
+            continue
+        kind = "title" if not blocks else _classify(line)
+        blocks.append(Block(kind, start, end))
+    return blocks
+
+
+def detect_metadata(text):
+    """Return ``{"title", "outlet", "author"}`` as far as the text states them ("" if not)."""
+    lines = [text[s:e].strip() for s, e in _lines(text)]
+    nonblank = [line for line in lines if line]
+    title = nonblank[0] if nonblank else ""
+    outlet = author = ""
+    for line in nonblank:
+        match = _PUBLISHED_BY.match(line)
+        if match and not outlet:
+            outlet = match.group(1).rstrip(".")
+        match = _BYLINE.match(line)
+        if match and not author:
+            author = match.group(1)
+    if not outlet:
+        head = {line.casefold() for line in nonblank[1:12]}
+        outlet = next((name for name in KNOWN_OUTLETS if name.casefold() in head), "")
+    return {"title": title[:300], "outlet": outlet[:200], "author": author[:200]}
+
+
+def quote_selector(text, start, end, context=QUOTE_CONTEXT):
+    """Return ``(exact, prefix, suffix)`` for the span ``[start, end)`` of ``text``."""
+    return text[start:end], text[max(0, start - context):start], text[end:end + context]
+
+
+def check_span(text, start, end, exact=None):
+    """Raise TextError unless ``[start, end)`` is a non-blank span of ``text`` equal to ``exact``."""
+    if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
+        raise TextError("start and end must be integers")
+    if not 0 <= start < end <= len(text):
+        raise TextError(f"span [{start}, {end}) is outside the text (0 to {len(text)})")
+    if not text[start:end].strip():
+        raise TextError("the selected text is empty or only whitespace")
+    if exact is not None and text[start:end] != exact:
+        raise TextError(
+            f"the text at [{start}, {end}) is {text[start:end][:60]!r}, not the quoted {exact[:60]!r}"
+        )
+
+
+def _common_suffix_len(a, b):
+    """Length of the longest common suffix of ``a`` and ``b``."""
+    n = 0
+    for x, y in zip(reversed(a), reversed(b)):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _common_prefix_len(a, b):
+    """Length of the longest common prefix of ``a`` and ``b``."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def locate_quote(text, exact, prefix="", suffix="", hint=None):
+    """Return ``(start, end)`` of the best exact occurrence of ``exact`` in ``text``, or None.
+
+    Among several occurrences the one whose surroundings best match ``prefix`` and
+    ``suffix`` wins; ties go to the one nearest ``hint`` (an expected start).
+    """
+    if not exact:
+        return None
+    best = None
+    pos = text.find(exact)
+    while pos != -1:
+        end = pos + len(exact)
+        score = _common_suffix_len(text[max(0, pos - len(prefix)):pos], prefix)
+        score += _common_prefix_len(text[end:end + len(suffix)], suffix)
+        distance = abs(pos - hint) if hint is not None else 0
+        key = (-score, distance, pos)
+        if best is None or key < best[0]:
+            best = (key, pos, end)
+        pos = text.find(exact, pos + 1)
+    return (best[1], best[2]) if best else None
+
+
+def reanchor(text, exact, prefix, suffix, old_start):
+    """Place a quote again in a revised ``text``: ``(start, end, state)`` or None (an orphan).
+
+    ``state`` is "unchanged" when the words are still at ``old_start``, else "moved".
+    """
+    if old_start is not None and text[old_start:old_start + len(exact)] == exact and exact:
+        return old_start, old_start + len(exact), "unchanged"
+    found = locate_quote(text, exact, prefix, suffix, hint=old_start)
+    if found is None:
+        return None
+    return found[0], found[1], "unchanged" if found[0] == old_start else "moved"

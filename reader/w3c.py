@@ -1,0 +1,370 @@
+"""Annotations <-> W3C Web Annotation JSON-LD, both directions, without a web framework.
+
+Export takes objects with the Annotation model's attributes (duck-typed) and plain
+IRIs; import returns plain dicts for the services to check and store. What the W3C
+vocabulary lacks goes under the ``ar:`` extension prefix declared in CONTEXT and
+documented in docs/annotation-format.md.
+"""
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+AR_NAMESPACE = "urn:annotated-reader:"
+CONTEXT = [ANNO_CONTEXT, {"ar": AR_NAMESPACE}]
+PROFILE = ANNO_CONTEXT
+MEDIA_TYPE = f'application/ld+json; profile="{PROFILE}"'
+MOTIVATION_OF_KIND = {"note": "commenting", "context": "describing", "factcheck": "assessing"}
+KIND_OF_MOTIVATION = {
+    "commenting": "note", "describing": "context", "linking": "context",
+    "identifying": "context", "assessing": "factcheck",
+}
+SOURCE_FIELDS = ("speaker", "title", "venue", "url", "language", "notes")
+_DOC_PATH = re.compile(r"/docs/([^/?#]+)/?$")
+_ANNOTATION_PATH = re.compile(r"/annotations/(\d+)/?$")
+_SOURCE_PATH = re.compile(r"/sources/(\d+)/?$")
+
+
+class W3CError(ValueError):
+    """A JSON value is not an annotation this app can take, with the reason."""
+
+
+def isoformat(moment):
+    """Return an aware datetime as RFC 3339 in UTC (``2024-01-31T12:00:00Z``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def doc_iri(base, slug):
+    """Return the IRI of a document."""
+    return f"{base}/docs/{slug}"
+
+
+def annotation_iri(base, annotation_id):
+    """Return the IRI of an annotation."""
+    return f"{base}/annotations/{annotation_id}"
+
+
+def source_iri(base, source_id):
+    """Return the IRI of a source."""
+    return f"{base}/sources/{source_id}"
+
+
+def annotation_to_jsonld(annotation, base, slug, with_context=True):
+    """Return one annotation as a W3C Annotation (a dict ready for ``json.dumps``).
+
+    ``annotation`` needs the model's attributes; ``slug`` names its document.
+    """
+    out = {}
+    if with_context:
+        out["@context"] = CONTEXT
+    out["id"] = annotation_iri(base, annotation.id)
+    out["type"] = "Annotation"
+    out["motivation"] = MOTIVATION_OF_KIND[annotation.kind]
+    out["created"] = isoformat(annotation.created_at)
+    out["modified"] = isoformat(annotation.modified_at)
+    creator = _creator(annotation)
+    if creator:
+        out["creator"] = creator
+    bodies = []
+    if annotation.body:
+        bodies.append({"type": "TextualBody", "value": annotation.body,
+                       "format": "text/markdown", "purpose": out["motivation"]})
+    bodies.extend({"type": "TextualBody", "value": tag, "purpose": "tagging"}
+                  for tag in annotation.tags or ())
+    if bodies:
+        out["body"] = bodies
+    out["target"] = _target(annotation, doc_iri(base, slug))
+    if annotation.via:
+        out["via"] = annotation.via
+    out["ar:status"] = annotation.status
+    if annotation.orphan:
+        out["ar:orphan"] = True
+    if annotation.verdict:
+        out["ar:verdict"] = annotation.verdict
+    if annotation.relation:
+        out["ar:relation"] = annotation.relation
+    if annotation.source is not None:
+        out["ar:source"] = source_to_jsonld(annotation.source, base)
+    return out
+
+
+def _creator(annotation):
+    """Return the creator as a W3C Person, or None."""
+    user = annotation.creator
+    if user is not None:
+        return {"type": "Person", "nickname": user.name, "name": user.label}
+    if annotation.creator_name:
+        return {"type": "Person", "name": annotation.creator_name}
+    return None
+
+
+def _target(annotation, document_iri):
+    """Return the target: the document IRI, with selectors when the note has a span."""
+    quote = {"type": "TextQuoteSelector", "exact": annotation.exact,
+             "prefix": annotation.prefix, "suffix": annotation.suffix}
+    if annotation.start is not None:
+        position = {"type": "TextPositionSelector", "start": annotation.start,
+                    "end": annotation.end}
+        return {"source": document_iri, "selector": [quote, position]}
+    if annotation.orphan:
+        return {"source": document_iri, "selector": quote}
+    return document_iri
+
+
+def source_to_jsonld(source, base):
+    """Return a source record under the extension vocabulary."""
+    out = {"id": source_iri(base, source.id), "type": "ar:Source"}
+    for field in SOURCE_FIELDS:
+        value = getattr(source, field)
+        if value:
+            out[f"ar:{field}"] = value
+    if source.occurred_on:
+        out["ar:date"] = source.occurred_on.isoformat()
+    return out
+
+
+def annotation_page(page_iri, items, collection, start_index=0, next_iri=None, prev_iri=None,
+                    with_context=True):
+    """Return an AnnotationPage; ``collection`` is the ``partOf`` object (id, label, total)."""
+    page = {}
+    if with_context:
+        page["@context"] = CONTEXT
+    page.update({"id": page_iri, "type": "AnnotationPage", "partOf": collection,
+                 "startIndex": start_index})
+    if next_iri:
+        page["next"] = next_iri
+    if prev_iri:
+        page["prev"] = prev_iri
+    page["items"] = items
+    return page
+
+
+def annotation_collection(collection_iri, label, total, first, last_iri=None):
+    """Return an AnnotationCollection whose ``first`` is an embedded page or an IRI."""
+    out = {"@context": CONTEXT, "id": collection_iri, "type": "AnnotationCollection",
+           "label": label, "total": total}
+    if total:
+        out["first"] = first
+        if last_iri:
+            out["last"] = last_iri
+    return out
+
+
+# --- import ---------------------------------------------------------------------------
+
+def iter_items(data):
+    """Yield ``(index, item)`` for the annotations in a parsed JSON file.
+
+    Accepts one Annotation, a list, an AnnotationPage or an AnnotationCollection
+    (its embedded pages, following embedded ``next`` pages). Raises W3CError for
+    anything else.
+    """
+    if isinstance(data, list):
+        yield from enumerate(data)
+        return
+    if not isinstance(data, dict):
+        raise W3CError("expected a JSON object or list of annotations")
+    types = _types(data)
+    if "Annotation" in types:
+        yield 0, data
+    elif "AnnotationPage" in types:
+        yield from enumerate(_page_items(data))
+    elif "AnnotationCollection" in types:
+        index = 0
+        page = data.get("first")
+        while isinstance(page, dict):
+            for item in _page_items(page):
+                yield index, item
+                index += 1
+            page = page.get("next")
+        if isinstance(page, str) and data.get("total", 0) > index:
+            raise W3CError(f"the collection links to a page it does not embed: {page}")
+    else:
+        raise W3CError("expected an Annotation, AnnotationPage or AnnotationCollection")
+
+
+def _page_items(page):
+    items = page.get("items", [])
+    if not isinstance(items, list):
+        raise W3CError("a page's items must be a list")
+    return items
+
+
+def _types(obj):
+    value = obj.get("type", obj.get("@type", []))
+    return {value} if isinstance(value, str) else set(value) if isinstance(value, list) else set()
+
+
+def local_id(iri, base, pattern=_ANNOTATION_PATH):
+    """Return the numeric id if ``iri`` is one of ours under ``base``, else None."""
+    if not isinstance(iri, str):
+        return None
+    parts, ours = urlsplit(iri), urlsplit(base)
+    match = pattern.search(parts.path)
+    if match and (parts.scheme, parts.netloc) == (ours.scheme, ours.netloc):
+        return int(match.group(1))
+    return None
+
+
+def parse_annotation(obj, base):
+    """Return the plain fields of one W3C annotation, or raise W3CError with the reason.
+
+    The result holds ``slug`` (from the target's ``/docs/<slug>`` path), ``local_id``
+    (our id, when the ``id`` is one of ours under ``base``), ``iri``, the span
+    (start/end/exact/prefix/suffix, each possibly None) and every stored field.
+    """
+    if not isinstance(obj, dict):
+        raise W3CError("an annotation must be a JSON object")
+    if "Annotation" not in _types(obj):
+        raise W3CError('"type" must be "Annotation"')
+    iri = obj.get("id")
+    if iri is not None and not isinstance(iri, str):
+        raise W3CError('"id" must be an IRI string')
+    out = {"iri": iri, "local_id": local_id(iri, base)}
+    out.update(_parse_target(obj.get("target")))
+    out["kind"] = _parse_kind(obj)
+    out.update(_parse_bodies(obj))
+    out["status"] = obj.get("ar:status", "published")
+    out["verdict"] = obj.get("ar:verdict")
+    out["relation"] = obj.get("ar:relation")
+    out["source"] = _parse_source(obj.get("ar:source"), base)
+    out["created"] = _parse_time(obj, "created")
+    out["modified"] = _parse_time(obj, "modified") or out["created"]
+    out["creator"] = _parse_creator(obj.get("creator"))
+    via = obj.get("via")
+    out["via"] = via if isinstance(via, str) else None
+    if obj.get("ar:orphan") and out["start"] is not None:
+        out["start"] = out["end"] = None  # an orphan has no position
+    out["orphan"] = bool(obj.get("ar:orphan"))
+    return out
+
+
+def _parse_target(target):
+    """Return slug and selector fields of a target (IRI, object, or list of either)."""
+    if isinstance(target, list):
+        candidates = [t for t in target if _target_slug(t)]
+        if not candidates:
+            raise W3CError("no target is a document of this reader (…/docs/<slug>)")
+        target = candidates[0]
+    slug = _target_slug(target)
+    if slug is None:
+        raise W3CError("the target must be a document IRI ending in /docs/<slug>")
+    span = {"slug": slug, "start": None, "end": None, "exact": None, "prefix": "",
+            "suffix": ""}
+    if isinstance(target, str) or target.get("selector") is None:
+        return span
+    selectors = target["selector"]
+    selectors = selectors if isinstance(selectors, list) else [selectors]
+    found = False
+    for selector in selectors:
+        if not isinstance(selector, dict):
+            continue
+        kind = selector.get("type")
+        if kind == "TextQuoteSelector":
+            exact = selector.get("exact")
+            if not isinstance(exact, str) or not exact:
+                raise W3CError("TextQuoteSelector needs a non-empty string exact")
+            span["exact"] = exact
+            span["prefix"] = _string(selector.get("prefix", ""), "prefix")
+            span["suffix"] = _string(selector.get("suffix", ""), "suffix")
+            found = True
+        elif kind == "TextPositionSelector":
+            start, end = selector.get("start"), selector.get("end")
+            if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                       for v in (start, end)):
+                raise W3CError("TextPositionSelector needs non-negative integer start and end")
+            span["start"], span["end"] = start, end
+            found = True
+    if not found:
+        raise W3CError("the target has no TextQuoteSelector or TextPositionSelector")
+    return span
+
+
+def _target_slug(target):
+    source = target if isinstance(target, str) else (
+        target.get("source") if isinstance(target, dict) else None)
+    if not isinstance(source, str):
+        return None
+    match = _DOC_PATH.search(urlsplit(source).path)
+    return match.group(1) if match else None
+
+
+def _string(value, name):
+    if not isinstance(value, str):
+        raise W3CError(f"{name} must be a string")
+    return value
+
+
+def _parse_kind(obj):
+    """Map the motivation(s) onto a kind; an annotation with none is a note."""
+    motivation = obj.get("motivation")
+    motivations = [motivation] if isinstance(motivation, str) else motivation or []
+    if not isinstance(motivations, list):
+        raise W3CError("motivation must be a string or a list")
+    for value in motivations:
+        if value in KIND_OF_MOTIVATION:
+            return KIND_OF_MOTIVATION[value]
+    return "note"
+
+
+def _parse_bodies(obj):
+    """Return ``body`` (Markdown) and ``tags`` from ``body``/``bodyValue``."""
+    if "bodyValue" in obj:
+        return {"body": _string(obj["bodyValue"], "bodyValue"), "tags": []}
+    bodies = obj.get("body", [])
+    bodies = bodies if isinstance(bodies, list) else [bodies]
+    texts, tags = [], []
+    for body in bodies:
+        if isinstance(body, str):
+            texts.append(f"<{body}>")
+            continue
+        if not isinstance(body, dict):
+            raise W3CError("a body must be an object or an IRI")
+        value = body.get("value")
+        if body.get("purpose") == "tagging":
+            tags.append(_string(value, "a tag's value"))
+        elif value is not None:
+            texts.append(_string(value, "a body's value"))
+        elif isinstance(body.get("id"), str):
+            texts.append(f"<{body['id']}>")
+    return {"body": "\n\n".join(texts), "tags": tags}
+
+
+def _parse_source(value, base):
+    """Return a source dict (with ``local_id`` when it is one of ours), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise W3CError("ar:source must be an object")
+    out = {field: value.get(f"ar:{field}", "") for field in SOURCE_FIELDS}
+    out["occurred_on"] = value.get("ar:date") or None
+    out["local_id"] = local_id(value.get("id"), base, _SOURCE_PATH)
+    return out
+
+
+def _parse_time(obj, name):
+    value = obj.get(name)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise W3CError(f"{name} is not a date-time: {str(value)[:40]!r}") from None
+    if moment.tzinfo is None:
+        raise W3CError(f"{name} needs a time zone: {value!r}")
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _parse_creator(value):
+    """Return ``{"nickname", "name"}`` of the first creator, or None."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, str):
+        return {"nickname": None, "name": value}
+    if isinstance(value, dict):
+        name = value.get("name") if isinstance(value.get("name"), str) else None
+        nick = value.get("nickname") if isinstance(value.get("nickname"), str) else None
+        return {"nickname": nick, "name": name or nick or ""}
+    return None
+
