@@ -26,7 +26,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     database_url = app.config.get("DATABASE_URL") or config.sqlite_url(app.instance_path)
-    app.config.setdefault("SQLALCHEMY_DATABASE_URI", config.normalise_database_url(database_url))
+    app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(database_url)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")

@@ -53,14 +53,16 @@ def docs_list():
 
 @annotations_cli.command("import")
 @click.argument("file", type=click.File("rb"))
-def annotations_import(file):
+@click.option("--only-new", is_flag=True,
+              help="Leave annotations that are already stored as they are.")
+def annotations_import(file, only_new):
     """Import W3C annotations from FILE (all or nothing; ids are kept)."""
     try:
         data = json.loads(file.read())
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{file.name}: not valid JSON ({exc})") from None
     try:
-        counts = import_annotations(data, current_app.config["BASE_URL"])
+        counts = import_annotations(data, current_app.config["BASE_URL"], only_new=only_new)
     except AnnotationImportError as exc:
         db.session.rollback()
         for index, reason in exc.problems:
@@ -69,7 +71,7 @@ def annotations_import(file):
             f"{file.name}: {len(exc.problems)} bad item(s); nothing was imported"
         ) from None
     db.session.commit()
-    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items() if n or what != "kept"))
 
 
 @annotations_cli.command("export")

@@ -75,19 +75,21 @@ def render_text(text, blocks, runs, kinds=None):
     """Return the HTML inside the ``data-doc-text`` element.
 
     Its textContent is ``text`` exactly. Blocks become h1/h2/p elements, gaps
-    (newlines and blank lines) a ``span.gap``; each run is cut at block edges into
+    (newlines and blank lines) a ``span.gap``; ``data-block`` numbers the blocks; each run is cut at block edges into
     ``<mark data-annotations="...">`` elements. ``kinds`` maps id -> kind for the
     mark's classes.
     """
     kinds = kinds or {}
     out = []
     r = 0
-    for index, (kind, start, end) in enumerate(_pieces(text, blocks)):
+    index = 0
+    for kind, start, end in _pieces(text, blocks):
         if kind == "gap":
             out.append('<span class="gap">')
         else:
             css = f' class="{kind}"' if kind == "meta" else ""
             out.append(f'<{BLOCK_TAGS[kind]}{css} data-block="{index}">')
+            index += 1
         while r < len(runs) and runs[r].end <= start:
             r += 1
         pos = start

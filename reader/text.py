@@ -43,6 +43,8 @@ def canonicalize(raw):
     looks binary, or has no visible character.
     """
     if isinstance(raw, bytes):
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise TextError("not UTF-8 (it looks like UTF-16: save it as UTF-8)")
         if b"\x00" in raw:
             raise TextError("binary file (contains NUL bytes)")
         try:

@@ -21,24 +21,25 @@ from .users import find_user
 EXPORT_BATCH = 1000
 
 
-def import_annotations(data, base, user=None):
-    """Import every annotation in parsed W3C JSON ``data``; return ``{"created", "updated", "unchanged"}``.
+def import_annotations(data, base, user=None, only_new=False):
+    """Import every annotation in parsed W3C JSON ``data``; return counts of what happened.
 
     Every item is checked and written inside one savepoint; if any item is bad the
     savepoint is rolled back and AnnotationImportError lists each bad item by index
-    and reason. The caller commits.
+    and reason. With ``only_new`` an item that is already stored is left as it is
+    (an editor may have changed it since). The caller commits.
     """
     try:
         items = list(iter_items(data))
     except W3CError as exc:
         raise AnnotationImportError([("-", str(exc))]) from None
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
     problems = []
     documents = {}
     savepoint = db.session.begin_nested()
     for index, item in items:
         try:
-            outcome = _import_one(item, base, user, documents)
+            outcome = _import_one(item, base, user, documents, only_new)
         except (W3CError, ValidationError) as exc:
             problems.append((index, str(exc)))
             continue
@@ -51,7 +52,7 @@ def import_annotations(data, base, user=None):
     return counts
 
 
-def _import_one(item, base, user, documents):
+def _import_one(item, base, user, documents, only_new):
     """Create or update one annotation from W3C JSON; return what happened."""
     parsed = parse_annotation(item, base)
     slug = parsed["slug"]
@@ -75,6 +76,8 @@ def _import_one(item, base, user, documents):
         )
         _keep_orphan(annotation, parsed)
         return "created"
+    if only_new:
+        return "kept"
     if existing.document_id != document.id:
         raise W3CError(f"annotation {existing.id} belongs to another document")
     changed = update_annotation(existing, data, creator, modified=parsed["modified"])

@@ -1,0 +1,40 @@
+# The two commands: `make run` (install, migrate, load the seeds, serve) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app reader
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test seed serve clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+seed: install
+	$(FLASK) db upgrade
+	$(FLASK) docs import seeds/
+	$(FLASK) annotations import --only-new seeds/annotations.jsonld
+
+serve: install
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+run: seed serve
+
+test: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
