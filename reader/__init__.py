@@ -47,9 +47,10 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    from .views import api, auth, public
+    from .views import api, auth, editor, public
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(editor.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # its writes check CSRF themselves when a session authenticates them
 

@@ -1,8 +1,9 @@
 """WTForms classes for the pages' forms (each carries its CSRF token)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -13,3 +14,31 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Keep me signed in on this device")
+
+
+class DocumentForm(FlaskForm):
+    """A document's metadata (its slug never changes)."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    outlet = StringField("Outlet", validators=[Optional(), Length(max=200)])
+    author = StringField("Author", validators=[Optional(), Length(max=200)])
+    published_on = DateField("Published on", validators=[Optional()])
+    source_url = URLField("Original URL", validators=[Optional(), Length(max=2000)])
+
+
+class NewDocumentForm(DocumentForm):
+    """A new document: pasted text or an uploaded .txt/.md file, with optional metadata."""
+
+    title = StringField("Title", validators=[Optional(), Length(max=300)],
+                        description="Leave empty to use the text's first line.")
+    text = TextAreaField("Text", validators=[Optional(), Length(max=2_000_000)])
+    file = FileField("…or upload a .txt or .md file",
+                     validators=[FileAllowed(["txt", "md"], "only .txt or .md files")])
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        if not self.file.data and not (self.text.data or "").strip():
+            self.text.errors.append("paste the text or choose a file")
+            return False
+        return True

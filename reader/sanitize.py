@@ -4,7 +4,7 @@ from functools import partial
 
 import bleach
 import markdown
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import LinkifyFilter, build_url_re
 from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset({
@@ -30,7 +30,10 @@ _CLEANER = bleach.Cleaner(
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_link_rel], skip_tags={"pre", "code"})],
+    # Linkify runs after the protocol check; by default it would link bare "data:…",
+    # "feed:…" and other html5lib protocols, so it gets the same allowlist.
+    filters=[partial(LinkifyFilter, callbacks=[_link_rel], skip_tags={"pre", "code"},
+                     url_re=build_url_re(protocols=ALLOWED_PROTOCOLS))],
 )
 
 

@@ -136,7 +136,7 @@ def quote_selector(text, start, end, context=QUOTE_CONTEXT):
 
 def check_span(text, start, end, exact=None):
     """Raise TextError unless ``[start, end)`` is a non-blank span of ``text`` equal to ``exact``."""
-    if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
         raise TextError("start and end must be integers")
     if not 0 <= start < end <= len(text):
         raise TextError(f"span [{start}, {end}) is outside the text (0 to {len(text)})")
@@ -193,10 +193,11 @@ def locate_quote(text, exact, prefix="", suffix="", hint=None):
 def reanchor(text, exact, prefix, suffix, old_start):
     """Place a quote again in a revised ``text``: ``(start, end, state)`` or None (an orphan).
 
-    ``state`` is "unchanged" when the words are still at ``old_start``, else "moved".
+    ``state`` is "unchanged" when the best occurrence (by prefix and suffix, then
+    nearness to ``old_start``) is still at ``old_start``, else "moved". The words alone
+    at ``old_start`` are not enough: a short quote may repeat, and text inserted above
+    can bring another occurrence to the old offset.
     """
-    if old_start is not None and text[old_start:old_start + len(exact)] == exact and exact:
-        return old_start, old_start + len(exact), "unchanged"
     found = locate_quote(text, exact, prefix, suffix, hint=old_start)
     if found is None:
         return None

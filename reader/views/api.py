@@ -3,7 +3,6 @@
 import math
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -25,7 +24,6 @@ def _jsonld(data, status=200):
     return response
 
 
-@bp.errorhandler(HTTPException)
 def http_error(error):
     """Every API error as ``{"error": name, "detail": description}``."""
     response = jsonify({"error": error.name, "detail": error.description})
@@ -34,6 +32,11 @@ def http_error(error):
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value
     return response
+
+
+# per code, so these win over the app's HTML pages for the same codes
+for _code in (400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 422, 428, 429):
+    bp.register_error_handler(_code, http_error)
 
 
 def _page_number():

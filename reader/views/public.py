@@ -1,19 +1,15 @@
 """Reader pages: the document index, a document with its notes, a source."""
 
-from bisect import bisect_right
-
 from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..config import KIND_LABELS, KINDS
 from ..extensions import db
-from ..highlight import render_text, segment
 from ..models import Annotation, Document, Source
 from ..sanitize import render_markdown
-from ..services.annotations import visible_annotations
-from ..text import detect_structure
 from . import is_editor
+from .parts import document_parts
 
 bp = Blueprint("public", __name__)
 
@@ -45,25 +41,10 @@ def _load_document(slug):
 def document(slug):
     """Show a document with its annotations highlighted inline and their notes beside it."""
     document = _load_document(slug)
-    annotations = visible_annotations(document, include_drafts=is_editor())
-    placed = [a for a in annotations if a.start is not None]
-    blocks = detect_structure(document.text)
-    runs = segment((a.id, a.start, a.end) for a in placed)
-    text_html = render_text(document.text, blocks, runs, {a.id: a.kind for a in placed})
-    block_starts = [b.start for b in blocks]
-    notes = [
-        {"annotation": a, "html": render_markdown(a.body),
-         "block": max(bisect_right(block_starts, a.start) - 1, 0)}
-        for a in placed
-    ]
-    whole = [{"annotation": a, "html": render_markdown(a.body), "block": None}
-             for a in annotations if a.is_whole_document]
-    counts = {kind: sum(1 for a in annotations if a.kind == kind and not a.orphan)
-              for kind in KINDS}
-    return render_template(
-        "public/document.html", document=document, text_html=text_html, notes=notes,
-        whole=whole, counts=counts, kinds=KINDS, kind_labels=KIND_LABELS,
-    )
+    editor = is_editor()
+    parts = document_parts(document, editor=editor)
+    return render_template("public/document.html", document=document, kinds=KINDS,
+                           kind_labels=KIND_LABELS, editor=editor, **parts)
 
 
 @bp.get("/sources/<int:source_id>")
