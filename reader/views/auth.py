@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..extensions import login as login_manager
 from ..forms import LoginForm
 from ..models import User
@@ -21,14 +21,32 @@ def load_user(user_id):
     return user if user is not None and user.is_active else None
 
 
+def bearer_token(req):
+    """Return the token of an ``Authorization: Bearer TOKEN`` header, or None."""
+    scheme, _, token = req.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
 @login_manager.request_loader
 def load_user_from_token(req):
-    """Authenticate API calls that carry ``Authorization: Bearer TOKEN``."""
-    header = req.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return user_for_token(token.strip())
-    return None
+    """Authenticate API calls that carry a bearer token."""
+    token = bearer_token(req)
+    return user_for_token(token) if token else None
+
+
+def protect_writes():
+    """Check the CSRF token of every write a session authenticates, and of the sign-in form.
+
+    Runs before each request. Writes with a bearer token need none (a page on
+    another site cannot set that header); writes with no credentials at all go on
+    to their view, which answers 401.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return
+    if request.endpoint == "auth.login":
+        csrf.protect()
+    elif bearer_token(request) is None and current_user.is_authenticated:
+        csrf.protect()
 
 
 def _account_key():

@@ -1,0 +1,398 @@
+"""reader/w3c.py: W3C Web Annotation JSON-LD out and back in, and the W3C's own checks."""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from reader.w3c import (
+    ANNO_CONTEXT, W3CError, annotation_collection, annotation_page, annotation_to_jsonld,
+    iter_items, parse_annotation,
+)
+
+BASE = "http://example.test"
+SLUG = "some-slug"
+DOC = f"{BASE}/docs/{SLUG}"
+VALIDATOR = Path(__file__).resolve().parents[3] / "shared" / "w3c-annotation-tests" / "validate.py"
+
+CREATED = datetime(2024, 3, 1, 9, 30, 5, tzinfo=UTC)
+MODIFIED = datetime(2024, 3, 2, 17, 0, 0, tzinfo=UTC)
+
+
+def make_source(**changes):
+    """A fake Source with every field set."""
+    fields = dict(
+        id=7, speaker="Vladimir Putin", title="Expanded meeting of the Foreign Ministry Board",
+        venue="Moscow, Ministry of Foreign Affairs", url="http://en.kremlin.ru/events/67123",
+        language="ru", notes="Official transcript; the English text is the Kremlin’s.",
+        occurred_on=date(2021, 11, 18),
+    )
+    return SimpleNamespace(**(fields | changes))
+
+
+def make_annotation(**changes):
+    """A fake Annotation: a published note by a known editor on a span with astral text."""
+    fields = dict(
+        id=42, kind="note", body="Says **who**? See <https://example.com/a>.",
+        tags=["red lines", "NATO"], status="published",
+        start=280, end=292, exact="‘West 𝔘 red’", prefix="said:\n\n", suffix=" lines😀",
+        orphan=False, verdict=None, relation=None, source=None,
+        creator=SimpleNamespace(name="alice", label="Alice Editor"), creator_name="",
+        via=None, created_at=CREATED, modified_at=MODIFIED,
+    )
+    return SimpleNamespace(**(fields | changes))
+
+
+ROUND_TRIPS = [
+    pytest.param(make_annotation(), id="note"),
+    pytest.param(make_annotation(status="draft", tags=[]), id="draft-note-without-tags"),
+    pytest.param(make_annotation(
+        kind="context", relation="translation", source=make_source(),
+        body="The Kremlin transcript words it differently.", creator=None,
+        creator_name="Imported Desk", via="https://other.example/anno/9"), id="context"),
+    pytest.param(make_annotation(
+        kind="context", relation="not_found", source=make_source(
+            id=8, speaker="", venue="", url="", language="", notes="", occurred_on=None),
+        creator=None), id="context-with-sparse-source"),
+    pytest.param(make_annotation(kind="factcheck", verdict="misleading", tags=["check"]),
+                 id="factcheck"),
+    pytest.param(make_annotation(start=None, end=None, exact="", prefix="", suffix=""),
+                 id="whole-document"),
+    pytest.param(make_annotation(orphan=True, start=None, end=None), id="orphan"),
+    pytest.param(make_annotation(body="", tags=["only", "tags"]), id="tags-only"),
+    pytest.param(make_annotation(
+        creator=None, created_at=datetime(2024, 3, 1, 12, 30, 5, tzinfo=timezone(timedelta(hours=3)))),
+        id="anonymous-created-in-moscow-time"),
+]
+
+
+def _transport(value):
+    """What a client would receive: the value through JSON text."""
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def _expected_creator(ann):
+    if ann.creator is not None:
+        return {"nickname": ann.creator.name, "name": ann.creator.label}
+    if ann.creator_name:
+        return {"nickname": None, "name": ann.creator_name}
+    return None
+
+
+def _expected_source(source):
+    if source is None:
+        return None
+    fields = {name: getattr(source, name) for name in
+              ("speaker", "title", "venue", "url", "language", "notes")}
+    return fields | {"occurred_on": source.occurred_on.isoformat() if source.occurred_on
+                     else None, "local_id": source.id}
+
+
+@pytest.mark.parametrize("ann", ROUND_TRIPS)
+def test_export_then_import_restores_every_field(ann):
+    parsed = parse_annotation(_transport(annotation_to_jsonld(ann, BASE, SLUG)), BASE)
+    has_quote = ann.start is not None or ann.orphan
+    assert parsed == {
+        "iri": f"{BASE}/annotations/{ann.id}",
+        "local_id": ann.id,
+        "slug": SLUG,
+        "kind": ann.kind,
+        "body": ann.body,
+        "tags": ann.tags,
+        "status": ann.status,
+        "start": ann.start,
+        "end": ann.end,
+        "exact": ann.exact if has_quote else None,
+        "prefix": ann.prefix,
+        "suffix": ann.suffix,
+        "orphan": ann.orphan,
+        "verdict": ann.verdict,
+        "relation": ann.relation,
+        "source": _expected_source(ann.source),
+        "creator": _expected_creator(ann),
+        "created": ann.created_at,
+        "modified": ann.modified_at,
+        "via": ann.via,
+    }
+
+
+@pytest.mark.parametrize("kind, motivation", [
+    ("note", "commenting"), ("context", "describing"), ("factcheck", "assessing"),
+])
+def test_export_maps_kinds_onto_w3c_motivations(kind, motivation):
+    exported = annotation_to_jsonld(make_annotation(kind=kind), BASE, SLUG)
+    assert exported["motivation"] == motivation
+    assert exported["created"] == "2024-03-01T09:30:05Z"
+
+
+def test_export_targets_the_document_with_both_selectors():
+    exported = annotation_to_jsonld(make_annotation(), BASE, SLUG)
+    assert exported["target"] == {"source": DOC, "selector": [
+        {"type": "TextQuoteSelector", "exact": "‘West 𝔘 red’", "prefix": "said:\n\n",
+         "suffix": " lines😀"},
+        {"type": "TextPositionSelector", "start": 280, "end": 292},
+    ]}
+
+
+def test_an_orphan_keeps_its_quote_but_no_position():
+    exported = annotation_to_jsonld(make_annotation(orphan=True, start=None, end=None),
+                                    BASE, SLUG)
+    assert exported["target"]["selector"]["type"] == "TextQuoteSelector"
+    assert exported["ar:orphan"] is True
+
+
+# --- import of what others write --------------------------------------------------------
+
+def _plain(**changes):
+    """A minimal conformant annotation from another system, on our document."""
+    return {"@context": ANNO_CONTEXT, "id": "http://other.example/anno/1", "type": "Annotation",
+            "body": {"type": "TextualBody", "value": "Plain note"}, "target": DOC} | changes
+
+
+QUOTE = {"type": "TextQuoteSelector", "exact": "red lines", "prefix": "of ", "suffix": "."}
+
+
+@pytest.mark.parametrize("obj, expected", [
+    pytest.param(_plain(), {"status": "published", "kind": "note", "body": "Plain note",
+                            "tags": [], "local_id": None, "iri": "http://other.example/anno/1",
+                            "slug": SLUG, "start": None, "exact": None, "orphan": False},
+                 id="plain-annotation-is-published"),
+    pytest.param(_plain(body=None, bodyValue="Just text"), {"body": "Just text", "tags": []},
+                 id="bodyValue"),
+    pytest.param(_plain(body=[{"type": "TextualBody", "value": "a"},
+                              {"type": "TextualBody", "value": "b"},
+                              {"type": "TextualBody", "value": "nato", "purpose": "tagging"}]),
+                 {"body": "a\n\nb", "tags": ["nato"]}, id="several-bodies-and-a-tag"),
+    pytest.param(_plain(target={"source": DOC, "selector": QUOTE}),
+                 {"exact": "red lines", "prefix": "of ", "suffix": ".", "start": None},
+                 id="single-target-object"),
+    pytest.param(_plain(target={"source": f"https://elsewhere.example/docs/{SLUG}/",
+                                "selector": {"type": "TextPositionSelector", "start": 3,
+                                             "end": 9}}),
+                 {"slug": SLUG, "start": 3, "end": 9, "exact": None},
+                 id="any-host-trailing-slash"),
+    pytest.param(_plain(target=["http://elsewhere.example/page",
+                                {"source": DOC, "selector": [QUOTE]}]),
+                 {"slug": SLUG, "exact": "red lines"}, id="target-list"),
+    pytest.param(_plain(motivation="linking"), {"kind": "context"}, id="linking"),
+    pytest.param(_plain(motivation="describing"), {"kind": "context"}, id="describing"),
+    pytest.param(_plain(motivation="assessing"), {"kind": "factcheck"}, id="assessing"),
+    pytest.param(_plain(motivation="commenting"), {"kind": "note"}, id="commenting"),
+    pytest.param(_plain(motivation=["bookmarking", "assessing"]), {"kind": "factcheck"},
+                 id="motivation-list"),
+    pytest.param(_plain(motivation="highlighting"), {"kind": "note"}, id="other-motivation"),
+    pytest.param(_plain(), {"kind": "note"}, id="no-motivation"),
+    pytest.param(_plain(id=f"{BASE}/annotations/42"), {"local_id": 42}, id="our-id"),
+    pytest.param(_plain(id="http://other.host/annotations/42"), {"local_id": None},
+                 id="foreign-id-with-our-path"),
+    pytest.param(_plain(via="http://first.example/a/1"), {"via": "http://first.example/a/1"},
+                 id="via"),
+    pytest.param(_plain(created="2024-03-01T12:30:05+03:00"),
+                 {"created": CREATED, "modified": CREATED}, id="offset-time-to-utc"),
+    pytest.param(_plain(creator="Jane Doe"), {"creator": {"nickname": None, "name": "Jane Doe"}},
+                 id="creator-as-a-string"),
+    pytest.param(_plain(creator=[{"type": "Person", "nickname": "bob"}]),
+                 {"creator": {"nickname": "bob", "name": "bob"}}, id="creator-list"),
+])
+def test_import_accepts_any_conformant_annotation(obj, expected):
+    obj = {key: value for key, value in obj.items() if value is not None}
+    parsed = parse_annotation(obj, BASE)
+    assert {key: parsed[key] for key in expected} == expected
+
+
+@pytest.mark.parametrize("obj, message", [
+    pytest.param([], "must be a JSON object", id="list"),
+    pytest.param("http://example.test/annotations/1", "must be a JSON object", id="string"),
+    pytest.param(_plain(type="AnnotationPage"), '"type" must be "Annotation"',
+                 id="wrong-type"),
+    pytest.param(_plain(type=None), '"type" must be "Annotation"', id="no-type"),
+    pytest.param(_plain(id=42), '"id" must be an IRI string', id="numeric-id"),
+    pytest.param(_plain(target=f"{BASE}/sources/3"), r"/docs/<slug>", id="not-a-document"),
+    pytest.param(_plain(target=None), r"/docs/<slug>", id="no-target"),
+    pytest.param(_plain(target=["http://a.example/x", "http://b.example/y"]),
+                 "no target is a document", id="no-target-of-ours"),
+    pytest.param(_plain(target={"source": DOC, "selector": {
+        "type": "TextPositionSelector", "start": -1, "end": 4}}),
+        "non-negative integer", id="negative-start"),
+    pytest.param(_plain(target={"source": DOC, "selector": {
+        "type": "TextPositionSelector", "start": 1.5, "end": 4}}),
+        "non-negative integer", id="float-start"),
+    pytest.param(_plain(target={"source": DOC, "selector": {
+        "type": "TextPositionSelector", "start": True, "end": 4}}),
+        "non-negative integer", id="bool-start"),
+    pytest.param(_plain(target={"source": DOC, "selector": {
+        "type": "TextPositionSelector", "start": "1", "end": 4}}),
+        "non-negative integer", id="string-start"),
+    pytest.param(_plain(target={"source": DOC, "selector": {
+        "type": "TextPositionSelector", "start": 1}}),
+        "non-negative integer", id="missing-end"),
+    pytest.param(_plain(target={"source": DOC, "selector": {
+        "type": "TextQuoteSelector", "prefix": "of "}}),
+        "TextQuoteSelector needs a non-empty string exact", id="quote-without-exact"),
+    pytest.param(_plain(target={"source": DOC, "selector": {
+        "type": "TextQuoteSelector", "exact": ""}}),
+        "TextQuoteSelector needs a non-empty string exact", id="quote-with-empty-exact"),
+    pytest.param(_plain(target={"source": DOC, "selector": QUOTE | {"prefix": 3}}),
+                 "prefix must be a string", id="numeric-prefix"),
+    pytest.param(_plain(target={"source": DOC, "selector": {
+        "type": "FragmentSelector", "value": "xpointer(/p[1])"}}),
+        "no TextQuoteSelector or TextPositionSelector", id="unknown-selector"),
+    pytest.param(_plain(created="2024-03-01T09:30:05"), "created needs a time zone",
+                 id="naive-created"),
+    pytest.param(_plain(modified="2024-03-01 09:30"), "modified needs a time zone",
+                 id="naive-modified"),
+    pytest.param(_plain(created="last Tuesday"), "created is not a date-time",
+                 id="not-a-date"),
+    pytest.param(_plain(motivation={"id": "commenting"}), "motivation must be a string",
+                 id="motivation-object"),
+    pytest.param(_plain(body=42), "a body must be an object or an IRI", id="numeric-body"),
+    pytest.param(_plain(body=None, bodyValue=["a"]), "bodyValue must be a string",
+                 id="bodyValue-list"),
+    pytest.param(_plain(**{"ar:source": "Kremlin"}), "ar:source must be an object",
+                 id="source-not-an-object"),
+])
+def test_import_rejects_what_it_cannot_store_with_the_reason(obj, message):
+    if isinstance(obj, dict):
+        obj = {key: value for key, value in obj.items() if value is not None}
+    with pytest.raises(W3CError, match=message) as caught:
+        parse_annotation(obj, BASE)
+    assert "\n" not in str(caught.value)  # one line, fit for an import report
+
+
+# --- iter_items ---------------------------------------------------------------------------
+
+def _anno(n):
+    return _plain(id=f"http://other.example/anno/{n}")
+
+
+def _page(items, **extra):
+    return {"type": "AnnotationPage", "id": "http://x.example/p", "items": items} | extra
+
+
+@pytest.mark.parametrize("data, ids", [
+    pytest.param(_anno(1), [1], id="annotation"),
+    pytest.param([_anno(1), _anno(2)], [1, 2], id="list"),
+    pytest.param([], [], id="empty-list"),
+    pytest.param(_page([_anno(1), _anno(2)]), [1, 2], id="page"),
+    pytest.param({"type": "AnnotationCollection", "total": 2,
+                  "first": _page([_anno(1), _anno(2)])}, [1, 2], id="collection"),
+    pytest.param({"type": "AnnotationCollection", "total": 3,
+                  "first": _page([_anno(1)], next=_page([_anno(2), _anno(3)]))}, [1, 2, 3],
+                 id="collection-with-embedded-next-page"),
+    pytest.param({"type": "AnnotationCollection", "total": 0}, [], id="empty-collection"),
+    pytest.param({"type": ["AnnotationCollection"], "total": 1, "first": _page([_anno(1)])},
+                 [1], id="type-as-a-list"),
+])
+def test_iter_items_finds_every_annotation(data, ids):
+    items = list(iter_items(data))
+    assert [index for index, _ in items] == list(range(len(ids)))
+    assert [item["id"] for _, item in items] == [f"http://other.example/anno/{n}" for n in ids]
+
+
+@pytest.mark.parametrize("data, message", [
+    pytest.param(42, "expected a JSON object or list", id="number"),
+    pytest.param({"type": "Person"}, "expected an Annotation, AnnotationPage or", id="other"),
+    pytest.param({"type": "AnnotationCollection", "total": 5, "first": "http://x.example/p1"},
+                 "links to a page it does not embed", id="page-not-embedded"),
+    pytest.param(_page({"a": 1}), "a page's items must be a list", id="items-not-a-list"),
+])
+def test_iter_items_rejects_other_json(data, message):
+    with pytest.raises(W3CError, match=message):
+        list(iter_items(data))
+
+
+# --- the W3C conformance suite ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def validate(tmp_path_factory):
+    """Run the W3C suite's validate.py on ``{file name: JSON value}``; return (code, output)."""
+    if not VALIDATOR.is_file():
+        reason = f"the W3C annotation test suite is not at {VALIDATOR} (../shared/ beside the repo)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+    def run(files):
+        folder = tmp_path_factory.mktemp("w3c")
+        paths = []
+        for name, value in files.items():
+            paths.append(folder / name)
+            paths[-1].write_text(json.dumps(value, ensure_ascii=False, indent=1), "utf-8")
+        done = subprocess.run([sys.executable, str(VALIDATOR), *map(str, paths)],
+                              capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stdout + done.stderr
+
+    return run
+
+
+def _export_collection(annotations):
+    """The shape of /docs/<slug>/annotations.json: a collection with its first page embedded."""
+    collection_iri = f"{DOC}/annotations.json"
+    items = [annotation_to_jsonld(ann, BASE, SLUG, with_context=False) for ann in annotations]
+    part_of = {"id": collection_iri, "label": "Annotations", "total": len(items)}
+    page = annotation_page(f"{collection_iri}?page=0", items, part_of, with_context=False)
+    return _transport(annotation_collection(collection_iri, "Annotations", len(items), page,
+                                            last_iri=f"{collection_iri}?page=0"))
+
+
+ANNOTATIONS = [param.values[0] for param in ROUND_TRIPS]
+
+
+def test_exports_pass_the_w3c_conformance_suite(validate):
+    standalone = [_transport(annotation_to_jsonld(ann, BASE, SLUG)) for ann in ANNOTATIONS]
+    code, output = validate({"collection.json": _export_collection(ANNOTATIONS),
+                             "standalone.json": standalone})
+    assert code == 0, output
+    assert f"{2 * len(ANNOTATIONS)} passed, 0 failed" in output
+    assert "collections/pages: 2 passed, 0 failed" in output
+
+
+def _break_id(item):
+    item["id"] = "/annotations/42"  # url_for without _external=True
+
+
+def _break_start(item):
+    item["target"]["selector"][1]["start"] = -1
+
+
+def _break_quote(item):
+    del item["target"]["selector"][0]["exact"]
+
+
+def _break_created(item):
+    item["created"] = "2024-03-01T09:30:05"  # a naive datetime's isoformat()
+
+
+DAMAGES = [_break_id, _break_start, _break_quote, _break_created]
+
+
+@pytest.fixture(scope="module")
+def broken_report(validate):
+    """One validator run over one export per kind of damage: a bad item, then a good one."""
+    files = {}
+    for damage in DAMAGES:
+        collection = _export_collection(ANNOTATIONS[:2])
+        damage(collection["first"]["items"][0])
+        files[f"{damage.__name__}.json"] = collection
+    return validate(files)
+
+
+def test_the_conformance_check_fails_on_broken_exports(broken_report):
+    code, output = broken_report
+    assert code == 1, output
+    assert f"{len(DAMAGES)} passed, {len(DAMAGES)} failed" in output
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_the_conformance_check_names_the_broken_annotation(broken_report, damage):
+    _, output = broken_report
+    failing = [line for line in output.splitlines()
+               if f"{damage.__name__}.json" in line and line.endswith(": FAIL")]
+    assert len(failing) == 1, output
+    assert ".first.items[0] " in failing[0]
