@@ -178,7 +178,8 @@ def iter_items(data):
                 yield index, item
                 index += 1
             page = page.get("next")
-        if isinstance(page, str) and data.get("total", 0) > index:
+        total = data.get("total", 0)  # a foreign "total" may be anything: never compare blindly
+        if isinstance(page, str) and (not isinstance(total, int) or total > index):
             raise W3CError(f"the collection links to a page it does not embed: {page}")
     else:
         raise W3CError("expected an Annotation, AnnotationPage or AnnotationCollection")
@@ -193,7 +194,9 @@ def _page_items(page):
 
 def _types(obj):
     value = obj.get("type", obj.get("@type", []))
-    return {value} if isinstance(value, str) else set(value) if isinstance(value, list) else set()
+    if isinstance(value, list):  # only strings name types; other JSON values are ignored
+        return {v for v in value if isinstance(v, str)}
+    return {value} if isinstance(value, str) else set()
 
 
 def local_id(iri, base, pattern=_ANNOTATION_PATH):
@@ -303,7 +306,7 @@ def _parse_kind(obj):
     if not isinstance(motivations, list):
         raise W3CError("motivation must be a string or a list")
     for value in motivations:
-        if value in KIND_OF_MOTIVATION:
+        if isinstance(value, str) and value in KIND_OF_MOTIVATION:
             return KIND_OF_MOTIVATION[value]
     return "note"
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from reader import create_app
@@ -38,6 +39,9 @@ def app(tmp_path):
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "localhost",
     })
+    # the test keeps one app context open across requests, so forget the signed-in
+    # user after each request, as a fresh context would in production
+    app.teardown_request(lambda exc: g.pop("_login_user", None))
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))

@@ -57,15 +57,9 @@ def _import_one(item, base, user, documents, only_new):
     parsed = parse_annotation(item, base)
     slug = parsed["slug"]
     if slug not in documents:
-        documents[slug] = db.session.scalars(select(Document).filter_by(slug=slug)).first()
+        documents[slug] = find_document(slug)
     document = documents[slug]
-    if document is None:
-        raise W3CError(f"there is no document {slug!r}")
-    data = {key: parsed[key] for key in ("kind", "body", "tags", "status", "verdict",
-                                          "relation")}
-    data.update(_place(document.text, parsed))
-    if parsed["source"] is not None:
-        data["source_id"] = _import_source(parsed["source"]).id
+    data = annotation_data(parsed, document)
     existing, via = _existing(parsed)
     creator, creator_name = _creator(parsed["creator"])
     if existing is None:
@@ -74,7 +68,7 @@ def _import_one(item, base, user, documents, only_new):
             annotation_id=parsed["local_id"], created=parsed["created"],
             modified=parsed["modified"],
         )
-        _keep_orphan(annotation, parsed)
+        keep_orphan(annotation, parsed)
         return "created"
     if only_new:
         return "kept"
@@ -82,6 +76,28 @@ def _import_one(item, base, user, documents, only_new):
         raise W3CError(f"annotation {existing.id} belongs to another document")
     changed = update_annotation(existing, data, creator, modified=parsed["modified"])
     return "updated" if changed else "unchanged"
+
+
+def find_document(slug):
+    """Return the document a W3C target names, or raise W3CError."""
+    document = db.session.scalars(select(Document).filter_by(slug=slug)).first() if slug else None
+    if document is None:
+        raise W3CError(f"there is no document {slug!r}")
+    return document
+
+
+def annotation_data(parsed, document):
+    """Turn a parsed W3C annotation into the fields the annotation services take.
+
+    The span is placed on ``document``'s text (by position, else by quote); a cited
+    source is reused or created.
+    """
+    data = {key: parsed[key] for key in ("kind", "body", "tags", "status", "verdict",
+                                          "relation")}
+    data.update(_place(document.text, parsed))
+    if parsed["source"] is not None:
+        data["source_id"] = _import_source(dict(parsed["source"])).id
+    return data
 
 
 def _place(text, parsed):
@@ -100,7 +116,7 @@ def _place(text, parsed):
     return {"start": found[0], "end": found[1], "exact": exact}
 
 
-def _keep_orphan(annotation, parsed):
+def keep_orphan(annotation, parsed):
     """An imported orphan keeps its last quote and its orphan flag."""
     if parsed["orphan"]:
         annotation.orphan = True

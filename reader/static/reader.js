@@ -102,6 +102,11 @@ export function activate(ids, { scroll = false, focus = false } = {}) {
   if (!notes.length) return;
   const target = WIDE.matches ? marksFor(activeId)[0] || notes[0] : notes[0];
   if (scroll) target.scrollIntoView({ block: "center", behavior: "instant" });
+  // Wide screens: the notes above may push an active note below the fold; bring the
+  // active notes into view (the first one wins when they do not all fit).
+  if (WIDE.matches) {
+    for (const note of [...notes].reverse()) note.scrollIntoView({ block: "nearest", behavior: "instant" });
+  }
   if (focus) notes[0].focus({ preventScroll: true });
 }
 

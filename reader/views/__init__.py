@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 
@@ -17,10 +17,13 @@ def is_editor():
 
 
 def editor_required(view):
-    """Let signed-in editors and admins through; 401 for anonymous callers."""
+    """Editors and admins only: a page asks others to sign in; any other call gets 401."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
+            if request.method == "GET" and request.blueprint == "editor" and not \
+                    request.path.startswith("/editor/api/"):
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             abort(401)
         return view(*args, **kwargs)
     return wrapped

@@ -1,16 +1,32 @@
 """W3C Web Annotation JSON: per-document collections and the annotation container."""
 
+import json
 import math
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
-from sqlalchemy import func, select
+from flask_login import current_user
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Annotation, Document
-from ..services.interchange import export_query
-from ..w3c import MEDIA_TYPE, annotation_collection, annotation_page, annotation_to_jsonld
-from . import base_url, is_editor
+from ..services import StaleVersionError, ValidationError
+from ..services.annotations import create_annotation, delete_annotation, update_annotation
+from ..services.interchange import annotation_data, export_query, find_document, keep_orphan
+from ..w3c import (
+    MEDIA_TYPE, W3CError, annotation_collection, annotation_iri, annotation_page,
+    annotation_to_jsonld, parse_annotation,
+)
+from . import base_url, editor_required, is_editor
+
+LDP = "http://www.w3.org/ns/ldp#"
+PREFER_MINIMAL = LDP + "PreferMinimalContainer"
+PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs"
+CONTAINER_LINKS = (f'<{LDP}BasicContainer>; rel="type", '
+                   '<http://www.w3.org/TR/annotation-protocol/>; '
+                   f'rel="{LDP}constrainedBy"')
+RESOURCE_LINKS = f'<{LDP}Resource>; rel="type"'
 
 bp = Blueprint("api", __name__)
 
@@ -20,7 +36,8 @@ def _jsonld(data, status=200):
     response.status_code = status
     response.mimetype = "application/ld+json"
     response.headers["Content-Type"] = MEDIA_TYPE
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = "*"  # reads from any origin
     return response
 
 
@@ -46,8 +63,12 @@ def _page_number():
     return int(raw)
 
 
-def _collection(query, collection_url, label):
-    """Return an AnnotationCollection (page 0 embedded) or, with ?page=N, AnnotationPage N."""
+def _collection(query, collection_url, label, prefer=None):
+    """Return an AnnotationCollection (page 0 embedded) or, with ?page=N, AnnotationPage N.
+
+    ``prefer`` is the W3C protocol's container preference: "minimal" (no embedded
+    page) or "iris" (pages list annotation IRIs instead of embedding them).
+    """
     base = base_url()
     size = current_app.config["PAGE_SIZE"]
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -60,10 +81,13 @@ def _collection(query, collection_url, label):
                       selectinload(Annotation.source))
         .order_by(Annotation.id).offset(number * size).limit(size)
     ).all()
-    items = [annotation_to_jsonld(a, base, a.document.slug, with_context=False) for a in rows]
+    if prefer == "iris":
+        items = [annotation_iri(base, a.id) for a in rows]
+    else:
+        items = [annotation_to_jsonld(a, base, a.document.slug, with_context=False) for a in rows]
 
     def page_url(n):
-        return f"{collection_url}?page={n}"
+        return f"{collection_url}{'&' if '?' in collection_url else '?'}page={n}"
 
     page = annotation_page(
         page_url(number), items, {"id": collection_url, "label": label, "total": total},
@@ -74,7 +98,8 @@ def _collection(query, collection_url, label):
     )
     if "page" in request.args:
         return _jsonld(page)
-    return _jsonld(annotation_collection(collection_url, label, total, page,
+    first = page_url(0) if prefer == "minimal" else page
+    return _jsonld(annotation_collection(collection_url, label, total, first,
                                          last_iri=page_url(pages - 1)))
 
 
@@ -87,18 +112,173 @@ def document_annotations(slug):
                        f"Annotations on {document.title}")
 
 
+def _filtered(query):
+    """Apply the container's filters: doc (slug), kind, tag, source (id)."""
+    args = request.args
+    if args.get("doc"):
+        query = query.join(Document).where(Document.slug == args["doc"])
+    if args.get("kind"):
+        query = query.where(Annotation.kind == args["kind"])
+    if args.get("tag"):
+        # tags are a JSON list: match the tag as a whole JSON string inside it
+        quoted = json.dumps(args["tag"])
+        for char in ("\\", "%", "_"):
+            quoted = quoted.replace(char, "\\" + char)
+        pattern = f"%{quoted}%"
+        query = query.where(cast(Annotation.tags, String).like(pattern, escape="\\"))
+    if args.get("source"):
+        if not args["source"].isdigit():
+            abort(400, description="source must be a source id")
+        query = query.where(Annotation.source_id == int(args["source"]))
+    return query
+
+
 @bp.get("/annotations/")
 def container():
-    """Every published annotation as a W3C AnnotationCollection."""
-    collection_url = url_for("api.container", _external=True)
-    return _collection(export_query(), collection_url, "Annotated Reader: all annotations")
+    """The W3C Annotation Protocol container: published annotations, paged and filterable."""
+    params = {k: v for k, v in request.args.items() if k in ("doc", "kind", "tag", "source")}
+    collection_url = url_for("api.container", _external=True, **params)
+    response = _collection(_filtered(export_query()), collection_url,
+                           "Annotated Reader: all annotations", prefer=_prefer())
+    response.headers["Link"] = CONTAINER_LINKS
+    response.headers["Allow"] = "GET, HEAD, OPTIONS, POST"
+    response.headers["Accept-Post"] = MEDIA_TYPE
+    response.headers["Vary"] = "Accept, Prefer"
+    return response
 
 
-@bp.get("/annotations/<int:annotation_id>")
+def _prefer():
+    """Return the container representation the client prefers: "minimal", "iris" or None."""
+    prefer = request.headers.get("Prefer", "")
+    if PREFER_MINIMAL in prefer:
+        return "minimal"
+    if PREFER_IRIS in prefer:
+        return "iris"
+    return None
+
+
+@bp.post("/annotations/")
+@editor_required
+def annotation_create():
+    """Create an annotation from W3C JSON: 201 with Location and ETag."""
+    parsed = _parsed_body()
+    document = _document_of(parsed)
+    try:
+        data = annotation_data(parsed, document)
+        creator_name = (parsed["creator"] or {}).get("name") or ""
+        annotation = create_annotation(document, data, current_user, creator_name=creator_name,
+                                       via=parsed["iri"] if parsed["local_id"] is None else None)
+        keep_orphan(annotation, parsed)
+        db.session.commit()
+    except (ValidationError, W3CError) as exc:
+        db.session.rollback()
+        abort(422, description=str(exc))
+    except IntegrityError:
+        db.session.rollback()
+        abort(409, description="an annotation with this id (via) already exists")
+    response = _annotation_response(annotation, status=201)
+    response.headers["Location"] = annotation_iri(base_url(), annotation.id)
+    return response
+
+
+@bp.route("/annotations/<int:annotation_id>", methods=["GET", "HEAD"])
 def annotation(annotation_id):
-    """One annotation; drafts and deleted ones are 404 for readers."""
+    """One annotation, with ETag and Last-Modified; drafts and deleted ones are 404 for readers."""
     found = db.session.get(Annotation, annotation_id)
     if found is None or found.deleted_at is not None or (
             found.status != "published" and not is_editor()):
         abort(404)
-    return _jsonld(annotation_to_jsonld(found, base_url(), found.document.slug))
+    response = _annotation_response(found)
+    return response.make_conditional(request)
+
+
+@bp.put("/annotations/<int:annotation_id>")
+@editor_required
+def annotation_replace(annotation_id):
+    """Replace an annotation; If-Match with its current ETag is required (412 if stale)."""
+    annotation = _live(annotation_id)
+    based_on = _if_match(annotation, required=True)
+    parsed = _parsed_body()
+    document = _document_of(parsed)
+    if document.id != annotation.document_id:
+        abort(422, description="an annotation cannot move to another document")
+    try:
+        data = annotation_data(parsed, document)
+        data.setdefault("source_id", None)
+        update_annotation(annotation, data, current_user, based_on=based_on)
+        db.session.commit()
+    except (ValidationError, W3CError) as exc:
+        db.session.rollback()
+        abort(422, description=str(exc))
+    except StaleVersionError as exc:
+        db.session.rollback()
+        abort(412, description=str(exc))
+    return _annotation_response(annotation)
+
+
+@bp.delete("/annotations/<int:annotation_id>")
+@editor_required
+def annotation_delete(annotation_id):
+    """Delete (softly: editors can restore it); If-Match, when given, must be current."""
+    annotation = _live(annotation_id)
+    based_on = _if_match(annotation, required=False)
+    try:
+        delete_annotation(annotation, current_user, based_on=based_on)
+    except StaleVersionError as exc:
+        abort(412, description=str(exc))
+    db.session.commit()
+    return "", 204
+
+
+def _live(annotation_id):
+    found = db.session.get(Annotation, annotation_id)
+    if found is None or found.deleted_at is not None:
+        abort(404)
+    return found
+
+
+def _etag(annotation):
+    return f"{annotation.id}-{annotation.version}"
+
+
+def _if_match(annotation, required):
+    """Return the version an If-Match header names; 428 if required and missing, 412 if stale."""
+    header = request.if_match
+    if not header:
+        if required:
+            abort(428, description="send If-Match with the annotation's ETag")
+        return None
+    if header.star_tag or header.contains(_etag(annotation)):
+        return annotation.version
+    abort(412, description="the annotation changed since that ETag: GET it again")
+
+
+def _parsed_body():
+    """Parse the request's W3C JSON or abort with 400 / 415 / 422."""
+    if request.mimetype not in ("application/ld+json", "application/json"):
+        abort(415, description="send application/ld+json")
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400, description="the body is not valid JSON")
+    try:
+        return parse_annotation(data, base_url())
+    except W3CError as exc:
+        abort(422, description=str(exc))
+
+
+def _document_of(parsed):
+    try:
+        return find_document(parsed["slug"])
+    except W3CError as exc:
+        abort(422, description=str(exc))
+
+
+def _annotation_response(annotation, status=200):
+    response = _jsonld(annotation_to_jsonld(annotation, base_url(), annotation.document.slug),
+                       status)
+    response.set_etag(_etag(annotation))
+    response.last_modified = annotation.modified_at
+    response.headers["Link"] = RESOURCE_LINKS
+    response.headers["Allow"] = "GET, HEAD, OPTIONS, PUT, DELETE"
+    response.headers["Vary"] = "Accept"
+    return response

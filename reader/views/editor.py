@@ -1,8 +1,6 @@
 """Editors' work: annotate from the page (JSON with the CSRF token), history, deleted notes,
 document metadata and new documents."""
 
-from functools import wraps
-
 from flask import (
     Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for,
 )
@@ -23,21 +21,10 @@ from ..services.annotations import (
 from ..services.documents import create_document, update_metadata
 from ..services.sources import search_sources
 from ..text import TextError, canonicalize
+from . import editor_required
 from .parts import document_parts
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
-
-
-def editor_required(view):
-    """Editors and admins only: pages send others to sign in; JSON calls get 401."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            if request.method == "GET" and not request.path.startswith("/editor/api/"):
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            abort(401)
-        return view(*args, **kwargs)
-    return wrapped
 
 
 def _json_error(status, error, detail, fields=None, **extra):

@@ -98,7 +98,8 @@ ATTACKS = [
     "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
     "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
     "<q cite=\"javascript:alert(1)\">q</q>",
-    "<form action=\"javascript:alert(1)\"><button formaction=javascript:alert(1)>go</button></form>",
+    "<form action=\"javascript:alert(1)\"><button formaction=javascript:alert(1)>go</button>"
+    "</form>",
     # bare text that looks like a link with a bad scheme
     "data:example.com/x.html",
     "see DATA:evil.example.com/x",

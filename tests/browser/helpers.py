@@ -1,0 +1,137 @@
+"""What the browser tests share: Playwright (if installed), signing in, selecting text."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # the fixtures skip (or fail on CI) with the reason
+    expect = sync_playwright = None
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+PASSWORD = "correct horse battery"
+EDITORS = {"eddie": "Eddie Editor", "frank": "Frank Factchecker"}
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def browser_unavailable():
+    """Return why the browser tests cannot run here, or None when they can."""
+    if sync_playwright is None:
+        return "Playwright for Python is not installed (pip install playwright)"
+    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        found = shutil.which("chromium")
+        return f"Chromium is missing at {CHROMIUM}" + (f" (found {found})" if found else "")
+    return None
+
+
+def canonical_text(path):
+    """The canonical text of a file as the design defines it: BOM off, newlines as \\n."""
+    text = Path(path).read_bytes().decode("utf-8")
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def sign_in(page, name="eddie", then="/"):
+    """Sign in through the /login form and land on ``then``."""
+    page.goto(f"/login?next={quote(then)}")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(re.escape(then.split("#")[0]) + r"(#.*)?$"))
+    expect(page.locator("header.site .who")).to_contain_text(EDITORS[name])
+
+
+def sign_out(page):
+    """Sign out with the header's button."""
+    page.locator("header.site").get_by_role("button", name="Sign out").click()
+    expect(page.locator("header.site").get_by_role("link", name="Editor sign-in")).to_be_visible()
+
+
+_SELECT_JS = """
+([needle, occurrence]) => {
+  const root = document.querySelector("[data-doc-text]");
+  const text = root.textContent;
+  let at = -1;
+  for (let i = 0; i <= occurrence; i += 1) {
+    at = text.indexOf(needle, at + 1);
+    if (at < 0) throw new Error(`not in the document text: ${JSON.stringify(needle)}`);
+  }
+  const end = at + needle.length;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let pos = 0;
+  let start = null;
+  let stop = null;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const length = node.data.length;
+    if (!start && at < pos + length) start = [node, at - pos];
+    if (!stop && end <= pos + length) { stop = [node, end - pos]; break; }
+    pos += length;
+  }
+  const range = document.createRange();
+  range.setStart(...start);
+  range.setEnd(...stop);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  root.dispatchEvent(new MouseEvent("mouseup", { bubbles: true, cancelable: true, view: window }));
+  return range.toString();
+}
+"""
+
+
+def select_text(page, needle, occurrence=0):
+    """Select ``needle`` (its first, or ``occurrence``-th, appearance) in the document text.
+
+    The range may span several text nodes and elements, e.g. two paragraphs. Then a
+    mouseup on the text, as when a reader finishes a drag.
+    """
+    selected = page.evaluate(_SELECT_JS, [needle, occurrence])
+    assert selected == needle
+
+
+def marked_text(page, annotation_id):
+    """The text of every <mark> listing ``annotation_id``, joined in document order."""
+    return page.evaluate(
+        """(id) => [...document.querySelectorAll("[data-doc-text] mark[data-annotations]")]
+             .filter((m) => m.dataset.annotations.split(" ").includes(String(id)))
+             .map((m) => m.textContent).join("")""",
+        str(annotation_id),
+    )
+
+
+def marks(page, annotation_id):
+    """Locator of the marks listing ``annotation_id``."""
+    return page.locator(f'[data-doc-text] mark[data-annotations~="{annotation_id}"]')
+
+
+def note(page, annotation_id):
+    """Locator of the note of ``annotation_id``."""
+    return page.locator(f"#a-{annotation_id}")
+
+
+def open_panel(page, phrase, via="button"):
+    """Select ``phrase`` and open the annotation panel by its button or the "a" key."""
+    select_text(page, phrase)
+    button = page.locator("#annotate-button")
+    expect(button).to_be_visible()
+    if via == "button":
+        button.click()
+    else:
+        page.keyboard.press("a")
+    panel = page.locator("#panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator("#panel-quote")).to_have_text(phrase)
+    return panel
+
+
+def saved_note_id(page, marker):
+    """The id of the one note whose text contains ``marker``, once the panel has closed."""
+    expect(page.locator("#panel")).to_be_hidden()
+    found = page.locator(".notes .note", has_text=marker)
+    expect(found).to_have_count(1)
+    return found.get_attribute("data-annotation")
