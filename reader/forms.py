@@ -16,6 +16,13 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
+class TokenForm(FlaskForm):
+    """A new API token and what it is for."""
+
+    label = StringField("What is it for?", validators=[DataRequired(), Length(max=80)],
+                        render_kw={"placeholder": "e.g. import script"})
+
+
 class DocumentForm(FlaskForm):
     """A document's metadata (its slug never changes)."""
 

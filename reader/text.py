@@ -19,6 +19,7 @@ KNOWN_OUTLETS = (
 
 _SENTENCE_END = tuple(".,;:!?…\"”")
 _BYLINE = re.compile(r"^By ((?:[A-Z][\w'’.-]+ ){1,2}[A-Z][\w'’-]+)(?= [A-Z][a-z]+ | *$)")
+_BOILERPLATE = re.compile(r"^(?:(?:Re)?[Pp]ublished by|Source:|Leave a Reply$|Discuss$|Share$)")
 _PUBLISHED_BY = re.compile(r"^(?:Published by|Source:)\s+(.+?)\s*$", re.IGNORECASE)
 
 
@@ -74,7 +75,7 @@ def _classify(line):
     """Return the block kind of a body line (never "title")."""
     stripped = line.strip()
     words = stripped.split()
-    if len(words) <= 2 and not stripped.endswith(_SENTENCE_END):
+    if (len(words) <= 2 and not stripped.endswith(_SENTENCE_END)) or _BOILERPLATE.match(stripped):
         return "meta"
     if (
         len(stripped) <= HEADING_MAX_CHARS

@@ -9,6 +9,7 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..claimreview import claim_review, claim_reviews
 from ..extensions import db
 from ..models import Annotation, Document
 from ..services import StaleVersionError, ValidationError
@@ -110,6 +111,22 @@ def document_annotations(slug):
     collection_url = url_for("api.document_annotations", slug=slug, _external=True)
     return _collection(export_query(document), collection_url,
                        f"Annotations on {document.title}")
+
+
+@bp.get("/docs/<slug>/claimreview.json")
+def document_claimreviews(slug):
+    """The document's published fact checks as schema.org ClaimReview JSON-LD."""
+    document = db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
+    checks = db.session.scalars(
+        export_query(document).where(Annotation.kind == "factcheck", Annotation.orphan.is_(False))
+        .order_by(Annotation.start.nulls_first(), Annotation.id)
+    )
+    page = url_for("public.document", slug=slug, _external=True)
+    data = claim_reviews(claim_review(a, document, f"{page}#a-{a.id}", page) for a in checks)
+    response = jsonify(data)
+    response.mimetype = "application/ld+json"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _filtered(query):

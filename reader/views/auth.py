@@ -2,14 +2,15 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import csrf, db, limiter
 from ..extensions import login as login_manager
-from ..forms import LoginForm
-from ..models import User
-from ..services.users import authenticate, user_for_token
+from ..forms import LoginForm, TokenForm
+from ..models import ApiToken, User, utcnow
+from ..services.users import authenticate, issue_token, user_for_token
+from . import editor_required
 
 bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "Wrong name or password."
@@ -85,3 +86,29 @@ def logout():
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("public.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@editor_required
+def account():
+    """The signed-in editor's API tokens: create one (shown once), revoke them."""
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        new_token = issue_token(current_user, form.label.data.strip())
+        db.session.commit()
+    tokens = sorted(current_user.tokens, key=lambda t: t.created_at, reverse=True)
+    return render_template("auth/account.html", form=form, tokens=tokens, new_token=new_token)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@editor_required
+def token_revoke(token_id):
+    """Revoke one of the signed-in editor's tokens."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    token.revoked_at = token.revoked_at or utcnow()
+    db.session.commit()
+    flash("The token is revoked.", "info")
+    return redirect(url_for("auth.account"))

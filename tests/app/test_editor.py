@@ -217,3 +217,19 @@ def test_bearer_token_authenticates_json_writes_without_csrf(client, doc, token)
                            headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201
     assert db.session.scalars(select(Annotation)).one().creator.name == "eddie"
+
+
+def test_account_page_issues_and_revokes_tokens(editor_client, client):
+    page = editor_client.get("/account").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    created = editor_client.post("/account", data={"csrf_token": token, "label": "script"})
+    value = re.search(r'id="new-token">([^<]+)<', created.get_data(as_text=True)).group(1)
+    editor_client.post("/logout", data={"csrf_token": token})
+    assert client.get("/editor/api/annotations/1", headers={"Authorization": f"Bearer {value}"}).status_code == 404
+    login(editor_client)
+    page = editor_client.get("/account").get_data(as_text=True)
+    revoke = re.search(r'action="(/account/tokens/\d+/revoke)"', page).group(1)
+    form_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert editor_client.post(revoke, data={"csrf_token": form_token}).status_code == 302
+    editor_client.post("/logout", data={"csrf_token": form_token})
+    assert client.get("/editor/api/annotations/1", headers={"Authorization": f"Bearer {value}"}).status_code == 401

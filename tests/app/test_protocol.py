@@ -159,3 +159,20 @@ def test_drafts_are_404_for_readers_and_visible_to_editors(client, doc, token):
     assert client.get(location).status_code == 404
     assert client.get(location, headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert client.get("/annotations/").get_json()["total"] == 0
+
+
+def test_fact_checks_export_as_claimreview(client, doc, token):
+    _create(client, token, exact="the claims were absurd", body="No evidence was given.",
+            motivation="assessing", **{"ar:verdict": "misleading"})
+    _create(client, token, exact="spokesman")  # a note: not a ClaimReview
+    response = client.get("/docs/a-title/claimreview.json")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["@context"] == "https://schema.org"
+    [review] = data["@graph"]
+    assert review["@type"] == "ClaimReview"
+    assert review["claimReviewed"] == "the claims were absurd"
+    assert review["reviewRating"]["alternateName"] == "Misleading"
+    assert review["reviewRating"]["ratingValue"] == 2
+    assert review["url"].startswith("http://localhost/docs/a-title#a-")
+    assert client.get("/docs/nope/claimreview.json").status_code == 404
