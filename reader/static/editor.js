@@ -286,12 +286,12 @@ async function startEdit(id) {
   openPanel({ title: "Edit note", quote: data.exact, fields: data });
 }
 
-async function noteAction(action, id) {
+async function noteAction(action, id, version = versionOf(id)) {
   if (action === "delete" && !window.confirm("Delete this note? Readers will no longer see it; you can restore it from “Deleted notes”.")) return;
-  const { ok, status, data } = await send("POST", `/editor/api/annotations/${id}/${action}`, { version: versionOf(id) });
+  const { ok, status, data } = await send("POST", `/editor/api/annotations/${id}/${action}`, { version });
   if (ok) {
     refresh(data);
-    if (action === "delete") showUndo(id);
+    if (action === "delete") showUndo(id, data.annotation.version);
     else activate([String(id)], { focus: true });
   } else {
     window.alert(status === 409 ? `${data.detail} The page will reload to show the current note.` : data.detail);
@@ -299,7 +299,7 @@ async function noteAction(action, id) {
   }
 }
 
-function showUndo(id) {
+function showUndo(id, version) {
   const bar = document.createElement("div");
   bar.className = "undo-bar";
   bar.role = "status";
@@ -307,7 +307,7 @@ function showUndo(id) {
   const undo = document.createElement("button");
   undo.type = "button";
   undo.textContent = "Undo";
-  undo.addEventListener("click", async () => { bar.remove(); await noteAction("restore", id); });
+  undo.addEventListener("click", async () => { bar.remove(); await noteAction("restore", id, version); }); // its note is gone from the page, so pass the version
   bar.append(undo);
   document.body.append(bar);
   undo.focus();

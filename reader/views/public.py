@@ -8,6 +8,7 @@ from ..config import KIND_LABELS, KINDS
 from ..extensions import db
 from ..models import Annotation, Document, Source
 from ..sanitize import render_markdown
+from ..text import detect_structure
 from . import is_editor
 from .parts import document_parts
 
@@ -26,8 +27,15 @@ def index():
     counts = {}
     for document_id, kind, n in rows:
         counts.setdefault(document_id, {})[kind] = n
+    ledes = {d.id: _lede(d.text) for d in documents}
     return render_template("public/index.html", documents=documents, counts=counts,
-                           kinds=KINDS, kind_labels=KIND_LABELS)
+                           ledes=ledes, kinds=KINDS, kind_labels=KIND_LABELS)
+
+
+def _lede(text):
+    """Return the first paragraph of a text, to say what it is about on the index."""
+    block = next((b for b in detect_structure(text) if b.kind == "paragraph"), None)
+    return text[block.start:block.end].strip() if block else ""
 
 
 def _load_document(slug):

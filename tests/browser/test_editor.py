@@ -258,7 +258,7 @@ def test_a_new_source_is_found_and_cited_from_another_document(page, live):
     panel.get_by_label("Source context").check()
     panel.get_by_role("button", name="Create a new source").click()
     panel.get_by_label("Title (the speech, interview or document)").fill(title)
-    panel.get_by_label("Speaker").fill("Vladimir Putin")
+    panel.get_by_label("Speaker", exact=True).fill("Vladimir Putin")
     panel.get_by_label("Date").fill("2021-11-18")
     panel.locator("#relation").select_option("translation")
     panel.locator("#body").fill("Source test: said at the board meeting.")
