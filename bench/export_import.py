@@ -10,6 +10,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 from reader import create_app
@@ -63,11 +64,14 @@ def main():
         _populate(n)
         baseline = _baseline(path)
         out = folder / "export.json"
+        tracemalloc.start()
         start = time.perf_counter()
         with out.open("w", encoding="utf-8") as handle:
             for chunk in stream_export("http://bench.example", None, include_drafts=True):
                 handle.write(chunk)
         exported = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
         data = json.loads(out.read_text(encoding="utf-8"))
         db.session.execute(db.text("DELETE FROM annotation_revisions"))
         db.session.execute(db.text("DELETE FROM annotations"))
@@ -80,6 +84,7 @@ def main():
     print(f"baseline (sqlite3 SELECT + json.dumps): {baseline:8.2f} s")
     print(f"export (streamed W3C JSON-LD):           {exported:8.2f} s  = {exported / baseline:5.1f}x baseline")
     print(f"import (checked, all or nothing):        {imported:8.2f} s  = {imported / baseline:5.1f}x baseline")
+    print(f"export peak Python memory: {peak / 2**20:.1f} MiB for {out.stat().st_size / 2**20:.1f} MiB of JSON")
 
 
 if __name__ == "__main__":

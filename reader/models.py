@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from .extensions import db
 
@@ -95,7 +95,9 @@ class Document(db.Model):
         back_populates="document", order_by="DocumentRevision.number",
         cascade="all, delete-orphan",
     )
-    annotations: Mapped[list["Annotation"]] = relationship(back_populates="document")
+    # write-only: adding a note must not load a document's thousands of notes
+    annotations: WriteOnlyMapped["Annotation"] = relationship(back_populates="document",
+                                                              passive_deletes=True)
 
 
 class DocumentRevision(db.Model):
@@ -131,7 +133,7 @@ class Source(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    annotations: Mapped[list["Annotation"]] = relationship(back_populates="source")
+    annotations: WriteOnlyMapped["Annotation"] = relationship(back_populates="source")
 
 
 class Annotation(db.Model):

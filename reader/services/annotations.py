@@ -147,9 +147,10 @@ def snapshot(annotation):
 
 def record_revision(annotation, action, changed, user):
     """Keep a revision of ``annotation`` as it is now."""
-    db.session.flush()  # the version counter is bumped on flush
+    if action != "created":
+        db.session.flush()  # the version counter is bumped on flush (a new note starts at 1)
     annotation.revisions.append(AnnotationRevision(
-        version=annotation.version, action=action, changed=list(changed),
+        version=annotation.version or 1, action=action, changed=list(changed),
         snapshot=snapshot(annotation), user_id=user.id if user else None,
         created_at=annotation.modified_at,
     ))

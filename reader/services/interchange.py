@@ -4,10 +4,9 @@ import json
 
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Annotation, Document, Source
+from ..models import Annotation, Document, Source, User
 from ..text import locate_quote
 from ..w3c import (
     W3CError, annotation_collection, annotation_page, annotation_to_jsonld, iter_items,
@@ -33,34 +32,94 @@ def import_annotations(data, base, user=None, only_new=False):
         items = list(iter_items(data))
     except W3CError as exc:
         raise AnnotationImportError([("-", str(exc))]) from None
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
     problems = []
-    documents = {}
-    savepoint = db.session.begin_nested()
+    parsed_items = []
     for index, item in items:
         try:
-            outcome = _import_one(item, base, user, documents, only_new)
-        except (W3CError, ValidationError) as exc:
+            parsed_items.append((index, parse_annotation(item, base)))
+        except W3CError as exc:
             problems.append((index, str(exc)))
-            continue
-        counts[outcome] += 1
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
+    state = _ImportState(parsed for _, parsed in parsed_items)
+    savepoint = db.session.begin_nested()
+    with db.session.no_autoflush:
+        for index, parsed in parsed_items:
+            try:
+                outcome = _import_one(parsed, user, state, only_new)
+            except (W3CError, ValidationError) as exc:
+                problems.append((index, str(exc)))
+                continue
+            counts[outcome] += 1
+            state.written_one()
     if problems:
         savepoint.rollback()
-        raise AnnotationImportError(problems)
+        raise AnnotationImportError(sorted(problems, key=lambda p: str(p[0]).zfill(12)))
     savepoint.commit()
     _advance_sequences()
     return counts
 
 
-def _import_one(item, base, user, documents, only_new):
-    """Create or update one annotation from W3C JSON; return what happened."""
-    parsed = parse_annotation(item, base)
-    slug = parsed["slug"]
-    if slug not in documents:
-        documents[slug] = find_document(slug)
-    document = documents[slug]
-    data = annotation_data(parsed, document)
-    existing, via = _existing(parsed)
+class _ImportState:
+    """What an import looks up once: documents, the annotations it may update, sources."""
+
+    FLUSH_EVERY = 1000
+    CHUNK = 500
+
+    def __init__(self, parsed_items):
+        parsed_items = list(parsed_items)
+        self.documents = {}
+        self.sources = {}
+        self.by_id = self._load(Annotation.id, {p["local_id"] for p in parsed_items
+                                                if p["local_id"] is not None})
+        vias = {p["iri"] or p["via"] for p in parsed_items if p["local_id"] is None}
+        self.by_via = self._load(Annotation.via, vias - {None})
+        self._pending = []
+
+    def _load(self, column, keys):
+        found = {}
+        keys = list(keys)
+        for i in range(0, len(keys), self.CHUNK):
+            for annotation in db.session.scalars(select(Annotation).where(
+                    column.in_(keys[i:i + self.CHUNK]))):
+                found[getattr(annotation, column.key)] = annotation
+        return found
+
+    def document(self, slug):
+        if slug not in self.documents:
+            self.documents[slug] = find_document(slug)
+        return self.documents[slug]
+
+    def existing(self, parsed):
+        """Return ``(annotation or None, via IRI)``: ours by id, a foreign one by ``via``."""
+        if parsed["local_id"] is not None:
+            return self.by_id.get(parsed["local_id"]), parsed["via"]
+        via = parsed["iri"] or parsed["via"]
+        return (self.by_via.get(via) if via else None), via
+
+    def created(self, annotation, via):
+        self._pending.append(annotation)
+        self.by_id[annotation.id] = annotation  # may be None until flushed; harmless
+        if via:
+            self.by_via[via] = annotation
+
+    def written_one(self):
+        """Flush in batches and forget written rows, so memory stays flat for large files."""
+        if len(self._pending) >= self.FLUSH_EVERY:
+            db.session.flush()
+            for annotation in self._pending:
+                for revision in annotation.revisions:
+                    db.session.expunge(revision)
+                db.session.expunge(annotation)
+            self._pending.clear()
+
+
+def _import_one(parsed, user, state, only_new):
+    """Create or update one annotation from parsed W3C JSON; return what happened."""
+    document = state.document(parsed["slug"])
+    existing, via = state.existing(parsed)
+    if existing is not None and only_new:
+        return "kept"
+    data = annotation_data(parsed, document, state.sources)
     creator, creator_name = _creator(parsed["creator"])
     if existing is None:
         annotation = create_annotation(
@@ -69,9 +128,8 @@ def _import_one(item, base, user, documents, only_new):
             modified=parsed["modified"],
         )
         keep_orphan(annotation, parsed)
+        state.created(annotation, via)
         return "created"
-    if only_new:
-        return "kept"
     if existing.document_id != document.id:
         raise W3CError(f"annotation {existing.id} belongs to another document")
     changed = update_annotation(existing, data, creator, modified=parsed["modified"])
@@ -86,17 +144,18 @@ def find_document(slug):
     return document
 
 
-def annotation_data(parsed, document):
+def annotation_data(parsed, document, sources=None):
     """Turn a parsed W3C annotation into the fields the annotation services take.
 
     The span is placed on ``document``'s text (by position, else by quote); a cited
-    source is reused or created.
+    source is reused or created. ``sources`` caches sources already resolved.
     """
     data = {key: parsed[key] for key in ("kind", "body", "tags", "status", "verdict",
                                           "relation")}
     data.update(_place(document.text, parsed))
     if parsed["source"] is not None:
-        data["source_id"] = _import_source(dict(parsed["source"])).id
+        data["source_id"] = _import_source(dict(parsed["source"]), {} if sources is None
+                                           else sources).id
     return data
 
 
@@ -125,17 +184,6 @@ def keep_orphan(annotation, parsed):
         annotation.prefix, annotation.suffix = parsed["prefix"], parsed["suffix"]
 
 
-def _existing(parsed):
-    """Return ``(annotation or None, via IRI)``: ours by id, a foreign one by ``via``."""
-    if parsed["local_id"] is not None:
-        return db.session.get(Annotation, parsed["local_id"]), parsed["via"]
-    via = parsed["iri"] or parsed["via"]
-    if via is None:
-        return None, None
-    found = db.session.scalars(select(Annotation).filter_by(via=via)).first()
-    return found, via
-
-
 def _creator(creator):
     """Return ``(user or None, creator name)`` for an imported creator."""
     if creator is None:
@@ -144,15 +192,20 @@ def _creator(creator):
     return user, creator["name"]
 
 
-def _import_source(data):
+def _import_source(data, cache):
     """Return the source an imported annotation cites, reusing or updating a known one."""
     local = data.pop("local_id")
+    key = (local,) if local is not None else tuple(sorted(
+        (k, str(v)) for k, v in validate_source(data).items()))
+    if key in cache:
+        return cache[key]
     source = db.session.get(Source, local) if local is not None else None
     if source is not None:
         update_source(source, data)
-        return source
-    found = find_source(validate_source(data))
-    return found or create_source(data, source_id=local)
+    else:
+        source = find_source(validate_source(data)) or create_source(data, source_id=local)
+    cache[key] = source
+    return source
 
 
 def _advance_sequences():
@@ -182,17 +235,34 @@ def count_export(document=None, include_drafts=False):
     return db.session.scalar(select(func.count()).select_from(inner))
 
 
+class _ExportRow:
+    """One exported annotation read as plain columns, with its source and creator attached."""
+
+    __slots__ = ("row", "source", "creator")
+
+    def __init__(self, row, source, creator):
+        self.row, self.source, self.creator = row, source, creator
+
+    def __getattr__(self, name):
+        return getattr(self.row, name)
+
+
 def iter_export(document=None, include_drafts=False):
-    """Yield the annotations of an export, loaded in batches (memory stays flat)."""
-    query = (
-        export_query(document, include_drafts)
-        .options(joinedload(Annotation.document).load_only(Document.slug),
-                 joinedload(Annotation.creator), joinedload(Annotation.source))
-        .order_by(Annotation.id)
-        .execution_options(yield_per=EXPORT_BATCH)
-    )
-    for annotation in db.session.scalars(query):
-        yield annotation
+    """Yield ``(annotation-like row, slug)`` for an export, streamed in batches.
+
+    Rows are plain columns, not ORM objects, so memory stays flat and each row costs
+    little; the (few) sources and users are loaded once.
+    """
+    inner = export_query(document, include_drafts).subquery()
+    columns = [inner.c[c.key] for c in Annotation.__table__.columns]
+    query = (select(*columns, Document.slug.label("slug"))
+             .join(Document, Document.id == inner.c.document_id)
+             .order_by(inner.c.id)
+             .execution_options(yield_per=EXPORT_BATCH))
+    sources = {s.id: s for s in db.session.scalars(select(Source))}
+    users = {u.id: u for u in db.session.scalars(select(User))}
+    for row in db.session.execute(query):
+        yield _ExportRow(row, sources.get(row.source_id), users.get(row.creator_id)), row.slug
 
 
 def stream_export(base, document=None, include_drafts=False, progress=None):
@@ -216,8 +286,8 @@ def stream_export(base, document=None, include_drafts=False, progress=None):
         return
     text_head = json.dumps(head, ensure_ascii=False)
     yield text_head[: text_head.rindex("[]")] + "[\n"
-    for n, annotation in enumerate(iter_export(document, include_drafts)):
-        item = annotation_to_jsonld(annotation, base, annotation.document.slug, with_context=False)
+    for n, (annotation, slug) in enumerate(iter_export(document, include_drafts)):
+        item = annotation_to_jsonld(annotation, base, slug, with_context=False)
         yield ("" if n == 0 else ",\n") + json.dumps(item, ensure_ascii=False)
         if progress:
             progress(annotation)
