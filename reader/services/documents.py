@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Annotation, Document, DocumentRevision, utcnow
-from ..text import TextError, canonicalize, detect_metadata, quote_selector, reanchor
+from ..anchoring import Span, reanchor_all
+from ..text import TextError, canonicalize, detect_metadata, quote_selector
 from . import ValidationError
 from .sources import check_date, check_url
 
@@ -115,38 +116,43 @@ def create_document(text, meta=None, source_file=None, user=None):
 def revise_text(document, text, user=None, note=""):
     """Make ``text`` the document's new revision and re-anchor its annotations.
 
-    Returns ``{state: count}`` of how the annotations landed.
+    Every annotation with a span is mapped through the diff (exact where its words
+    are untouched), else found again by its quote (tolerating small edits), else
+    made an orphan that keeps its last quote. Returns ``{state: count}``.
     """
+    old_text = document.text
     document.revision += 1
     document.text = text
     document.modified_at = utcnow()
     document.revisions.append(DocumentRevision(
         number=document.revision, text=text, created_by_id=user.id if user else None, note=note
     ))
+    annotations = {a.id: a for a in db.session.scalars(select(Annotation).where(
+        Annotation.document_id == document.id, Annotation.start.is_not(None)))}
+    spans = [Span(a.id, a.start, a.end, a.exact, a.prefix, a.suffix)
+             for a in annotations.values()]
     landed = {}
-    anchored = select(Annotation).where(
-        Annotation.document_id == document.id, Annotation.start.is_not(None)
-    )
-    for annotation in db.session.scalars(anchored):
-        state = _reanchor_one(annotation, text)
-        landed[state] = landed.get(state, 0) + 1
+    for landing in reanchor_all(old_text, text, spans):
+        _apply_landing(annotations[landing.id], landing, text)
+        landed[landing.state] = landed.get(landing.state, 0) + 1
     return landed
 
 
-def _reanchor_one(annotation, text):
-    """Move one annotation onto the new ``text``; orphan it if its words are gone."""
-    placed = reanchor(text, annotation.exact, annotation.prefix, annotation.suffix,
-                      annotation.start)
-    if placed is None:
+def _apply_landing(annotation, landing, text):
+    """Put one annotation where re-anchoring placed it, or make it an orphan."""
+    annotation.anchor_state = landing.state
+    annotation.anchor_score = landing.score
+    if landing.state == "orphaned":
         annotation.start = annotation.end = None
         annotation.orphan = True
-        annotation.anchor_state = "orphaned"
-        return "orphaned"
-    start, end, state = placed
-    annotation.start, annotation.end = start, end
-    annotation.exact, annotation.prefix, annotation.suffix = quote_selector(text, start, end)
-    annotation.anchor_state = state
-    return state
+        return
+    if (annotation.start, annotation.end) != (landing.start, landing.end) or \
+            annotation.exact != text[landing.start:landing.end]:
+        annotation.start, annotation.end = landing.start, landing.end
+        annotation.exact, annotation.prefix, annotation.suffix = quote_selector(
+            text, landing.start, landing.end)
+    else:  # same words, same place: only the surrounding context may differ
+        _, annotation.prefix, annotation.suffix = quote_selector(text, landing.start, landing.end)
 
 
 def _clean_metadata(data):

@@ -43,7 +43,9 @@ def sign_in(page, name="eddie", then="/"):
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(re.escape(then.split("#")[0]) + r"(#.*)?$"))
-    expect(page.locator("header.site .who")).to_contain_text(EDITORS[name])
+    header = page.locator("header.site")
+    expect(header.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(header).to_contain_text(EDITORS[name])
 
 
 def sign_out(page):

@@ -6,8 +6,7 @@ The live server is shared, so every test works on its own phrase.
 import re
 
 from .helpers import (
-    expect, marked_text, marks, note, open_panel, saved_note_id, select_text, sign_in,
-    sign_out,
+    expect, marked_text, marks, note, open_panel, saved_note_id, sign_in, sign_out,
 )
 
 DOC0 = "000_4407d142b209daaa.txt"
@@ -33,6 +32,7 @@ def test_create_edit_publish_then_readers_see_it(page, live):
 
     # at once, without a reload: the highlight and the draft note
     annotation_id = saved_note_id(page, "Flow test")
+    expect(marks(page, annotation_id).first).to_be_visible()
     assert marked_text(page, annotation_id) == phrase
     created = note(page, annotation_id)
     expect(created.locator(".note-body strong")).to_have_text("Black Sea")
