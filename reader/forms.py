@@ -49,3 +49,11 @@ class NewDocumentForm(DocumentForm):
             self.text.errors.append("paste the text or choose a file")
             return False
         return True
+
+
+class TextForm(FlaskForm):
+    """A new revision of a document's text."""
+
+    text = TextAreaField("Text", validators=[DataRequired(), Length(max=2_000_000)])
+    note = StringField("What changed?", validators=[Optional(), Length(max=300)],
+                       render_kw={"placeholder": "e.g. corrected a typo in the second paragraph"})

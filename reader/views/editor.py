@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..forms import DocumentForm, NewDocumentForm
+from ..diffview import side_by_side
+from ..forms import DocumentForm, NewDocumentForm, TextForm
 from ..models import Annotation, AnnotationRevision, Document
 from ..sanitize import render_markdown
 from ..services import StaleVersionError, ValidationError
@@ -18,7 +19,7 @@ from ..services.annotations import (
     EDITABLE, create_annotation, delete_annotation, restore_annotation, set_status,
     update_annotation,
 )
-from ..services.documents import create_document, update_metadata
+from ..services.documents import create_document, revise_text, update_metadata
 from ..services.sources import search_sources
 from ..text import TextError, canonicalize
 from . import editor_required
@@ -288,6 +289,58 @@ def document_new():
             flash("Document added.", "info")
             return redirect(url_for("public.document", slug=document.slug))
     return render_template("editor/document_new.html", form=form)
+
+
+@bp.route("/docs/<slug>/text", methods=["GET", "POST"])
+@editor_required
+def document_text(slug):
+    """Revise a document's text; its annotations follow their words or become orphans."""
+    document = _document(slug)
+    form = TextForm(text=document.text)
+    if form.validate_on_submit():
+        try:
+            text = canonicalize(form.text.data.encode("utf-8"))
+        except TextError as exc:
+            form.text.errors.append(str(exc))
+        else:
+            if text == document.text:
+                flash("The text is unchanged.", "info")
+                return redirect(url_for("public.document", slug=slug))
+            landed = revise_text(document, text, current_user, note=(form.note.data or "").strip())
+            db.session.commit()
+            flash(f"Revision {document.revision} saved. Notes: {_landed(landed)}.", "info")
+            return redirect(url_for("public.document", slug=slug))
+    return render_template("editor/document_text.html", form=form, document=document)
+
+
+def _landed(landed):
+    """Say in words how the annotations landed on a new revision."""
+    if not landed:
+        return "none to move"
+    names = {"unchanged": "stayed", "moved": "moved with their words",
+             "fuzzy": "found again on slightly changed words", "orphaned": "orphaned"}
+    return ", ".join(f"{n} {names[state]}" for state, n in sorted(landed.items()))
+
+
+@bp.get("/docs/<slug>/revisions")
+@editor_required
+def revisions(slug):
+    """List a document's revisions and show any two side by side."""
+    document = _document(slug)
+    numbers = [r.number for r in document.revisions]
+    by_number = {r.number: r for r in document.revisions}
+    right = request.args.get("to", type=int) or numbers[-1]
+    left = request.args.get("from", type=int) or max(right - 1, numbers[0])
+    if left not in by_number or right not in by_number:
+        abort(404)
+    rows = side_by_side(by_number[left].text, by_number[right].text)
+    return render_template("editor/revisions.html", document=document, left=by_number[left],
+                           right=by_number[right], rows=rows,
+                           changed=any(tag != "equal" for tag, _, _ in rows))
+
+
+def _document(slug):
+    return db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
 
 
 def _form_errors(form, exc):
