@@ -20,6 +20,7 @@ from ..services.annotations import (
     update_annotation,
 )
 from ..services.documents import create_document, revise_text, update_metadata
+from ..services.related import link_passages
 from ..services.sources import search_sources
 from ..text import TextError, canonicalize
 from . import editor_required
@@ -337,6 +338,34 @@ def revisions(slug):
     return render_template("editor/revisions.html", document=document, left=by_number[left],
                            right=by_number[right], rows=rows,
                            changed=any(tag != "equal" for tag, _, _ in rows))
+
+
+@bp.post("/docs/<slug>/link")
+@editor_required
+def link(slug):
+    """Link a passage here and its retelling in another document to one source."""
+    document = _document(slug)
+    form = request.form
+    other = _document(form.get("other", ""))
+    try:
+        spans = [(document, int(form["start"]), int(form["end"]), form.get("relation") or None),
+                 (other, int(form["other_start"]), int(form["other_end"]),
+                  form.get("other_relation") or None)]
+    except (KeyError, ValueError):
+        abort(400, description="the passages' positions are missing")
+    source = form.get("source_id") or None
+    if not source and form.get("source_title", "").strip():
+        source = {"title": form["source_title"], "speaker": form.get("source_speaker", ""),
+                  "occurred_on": form.get("source_date", ""), "venue": form.get("source_venue", "")}
+    try:
+        created = link_passages(spans, source, current_user, body=form.get("body", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("Not linked: " + "; ".join(exc.errors.values()), "error")
+        return redirect(url_for("public.document", slug=slug))
+    db.session.commit()
+    flash("Both passages now cite the source, as drafts: review and publish them.", "info")
+    return redirect(url_for("public.source", source_id=created[0].source_id))
 
 
 def _document(slug):

@@ -10,6 +10,7 @@ from ..models import Annotation, Document, Source
 from ..sanitize import render_markdown
 from ..text import detect_structure
 from . import is_editor
+from ..services.related import related_passages
 from .parts import document_parts
 
 bp = Blueprint("public", __name__)
@@ -51,6 +52,9 @@ def document(slug):
     document = _load_document(slug)
     editor = is_editor()
     parts = document_parts(document, editor=editor)
+    if editor:
+        parts["related"] = related_passages(document)
+        parts["sources"] = db.session.scalars(select(Source).order_by(Source.title)).all()
     return render_template("public/document.html", document=document, kinds=KINDS,
                            kind_labels=KIND_LABELS, editor=editor, **parts)
 

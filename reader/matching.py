@@ -1,0 +1,103 @@
+"""Find passages in different documents that report the same statement.
+
+Sentences are reduced to sets of content-word stems, so two translations of one
+sentence ("a new pretext for tensions" / "a new reason for tension") still share
+most of them. Candidates come from an inverted index over the rarer stems, so the
+work grows about linearly with the corpus. Offsets are code points.
+"""
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+MIN_SHARED = 5  # stems two sentences must share
+MIN_OVERLAP = 0.6  # shared stems / stems of the shorter sentence
+MAX_POSTINGS = 60  # a stem in more sentences than this says nothing about sameness
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers him his how i if in into is it its itself just
+me more most my no nor not now of off on once only or other our ours out over own same she
+should so some such than that the their theirs them then there these they this those through
+to too under until up very was we were what when where which while who whom why will with
+would you your said says say also mr ms
+""".split())
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[”’\"']?|$)", re.MULTILINE)
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_SUFFIXES = ("ations", "ation", "ities", "ity", "ings", "ing", "ness", "ions", "ion", "ies",
+             "ed", "es", "ly", "s")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a document: ``text[start:end]`` and its stems."""
+
+    doc: object
+    start: int
+    end: int
+    stems: frozenset
+
+
+@dataclass(frozen=True)
+class Match:
+    """Two sentences in different documents that say the same thing, with a score in 0..1."""
+
+    a: Sentence
+    b: Sentence
+    score: float
+    shared: int
+
+
+def stem(word):
+    """Return a crude English stem: lower case, common suffixes cut."""
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def sentences(doc, text):
+    """Yield the Sentences of ``text`` that have enough content words to compare."""
+    for match in _SENTENCE.finditer(text):
+        start, end = match.span()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        stems = frozenset(stem(w) for w in _WORD.findall(text[start:end])
+                          if len(w) > 2 and w.lower() not in STOPWORDS)
+        if len(stems) >= MIN_SHARED:
+            yield Sentence(doc, start, end, stems)
+
+
+def find_matches(documents, min_shared=MIN_SHARED, min_overlap=MIN_OVERLAP):
+    """Return Matches between sentences of different documents, best first.
+
+    ``documents`` is an iterable of ``(doc id, text)``.
+    """
+    all_sentences = [s for doc, text in documents for s in sentences(doc, text)]
+    postings = defaultdict(list)
+    for index, sentence in enumerate(all_sentences):
+        for word in sentence.stems:
+            postings[word].append(index)
+    matches = []
+    for index, sentence in enumerate(all_sentences):
+        shared = Counter()
+        for word in sentence.stems:
+            posting = postings[word]
+            if len(posting) > MAX_POSTINGS:
+                continue
+            for other in posting:
+                if other > index and all_sentences[other].doc != sentence.doc:
+                    shared[other] += 1
+        for other, count in shared.items():
+            if count < min_shared:
+                continue
+            peer = all_sentences[other]
+            overlap = len(sentence.stems & peer.stems) / min(len(sentence.stems), len(peer.stems))
+            if overlap >= min_overlap:
+                matches.append(Match(sentence, peer, round(overlap, 3),
+                                     len(sentence.stems & peer.stems)))
+    matches.sort(key=lambda m: (-m.score, -m.shared))
+    return matches
