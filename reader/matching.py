@@ -2,8 +2,9 @@
 
 Sentences are reduced to sets of content-word stems, so two translations of one
 sentence ("a new pretext for tensions" / "a new reason for tension") still share
-most of them. Candidates come from an inverted index over the rarer stems, so the
-work grows about linearly with the corpus. Offsets are code points.
+most of them. Candidates come from an inverted index over each sentence's rarest
+stems (names, places, numbers: what two reports of one statement share), so the work
+grows about linearly with the corpus. Offsets are code points.
 """
 
 import re
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 
 MIN_SHARED = 5  # stems two sentences must share
 MIN_OVERLAP = 0.6  # shared stems / stems of the shorter sentence
-MAX_POSTINGS = 60  # a stem in more sentences than this says nothing about sameness
+PROBES = 6  # each sentence is indexed and looked up by its rarest stems only
+MAX_POSTINGS = 100  # a stem in more sentences than this says nothing about sameness
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from
@@ -77,27 +79,27 @@ def find_matches(documents, min_shared=MIN_SHARED, min_overlap=MIN_OVERLAP):
     ``documents`` is an iterable of ``(doc id, text)``.
     """
     all_sentences = [s for doc, text in documents for s in sentences(doc, text)]
+    frequency = Counter(word for sentence in all_sentences for word in sentence.stems)
+    probes = [sorted(sentence.stems, key=lambda w: (frequency[w], w))[:PROBES]
+              for sentence in all_sentences]
     postings = defaultdict(list)
-    for index, sentence in enumerate(all_sentences):
-        for word in sentence.stems:
+    for index, keys in enumerate(probes):
+        for word in keys:
             postings[word].append(index)
     matches = []
     for index, sentence in enumerate(all_sentences):
-        shared = Counter()
-        for word in sentence.stems:
+        candidates = set()
+        for word in probes[index]:
             posting = postings[word]
-            if len(posting) > MAX_POSTINGS:
-                continue
-            for other in posting:
-                if other > index and all_sentences[other].doc != sentence.doc:
-                    shared[other] += 1
-        for other, count in shared.items():
-            if count < min_shared:
-                continue
+            if len(posting) <= MAX_POSTINGS:
+                candidates.update(other for other in posting if other > index)
+        for other in candidates:
             peer = all_sentences[other]
-            overlap = len(sentence.stems & peer.stems) / min(len(sentence.stems), len(peer.stems))
-            if overlap >= min_overlap:
-                matches.append(Match(sentence, peer, round(overlap, 3),
-                                     len(sentence.stems & peer.stems)))
+            if peer.doc == sentence.doc:
+                continue
+            shared = len(sentence.stems & peer.stems)
+            overlap = shared / min(len(sentence.stems), len(peer.stems))
+            if shared >= min_shared and overlap >= min_overlap:
+                matches.append(Match(sentence, peer, round(overlap, 3), shared))
     matches.sort(key=lambda m: (-m.score, -m.shared))
     return matches
