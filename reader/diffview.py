@@ -29,10 +29,15 @@ def side_by_side(old, new):
             if a is not None and b is not None:
                 rows.append(("replace", *_inline(a, b)))
             elif a is not None:
-                rows.append(("delete", Markup(f"<del>{escape(a)}</del>"), None))
+                rows.append(("delete", _marked("del", a), None))
             else:
-                rows.append(("insert", None, Markup(f"<ins>{escape(b)}</ins>")))
+                rows.append(("insert", None, _marked("ins", b)))
     return rows
+
+
+def _marked(tag, line):
+    """A whole line added or removed (a blank one stays blank)."""
+    return Markup(f"<{tag}>{escape(line)}</{tag}>") if line else Markup("")
 
 
 def _plain(line):

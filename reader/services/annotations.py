@@ -157,8 +157,9 @@ def record_revision(annotation, action, changed, user):
 
 
 def create_annotation(document, data, user=None, *, creator_name="", via=None,
-                      annotation_id=None, created=None, modified=None):
-    """Validate ``data`` and add a new annotation on ``document``; return it."""
+                      annotation_id=None, created=None, modified=None, flush=True):
+    """Validate ``data`` and add a new annotation on ``document``; return it (with its id,
+    unless ``flush`` is False: a bulk import flushes in batches)."""
     clean = validate_annotation(document, data)
     annotation = Annotation(document=document, creator=user, via=via,
                             creator_name=creator_name or (user.label if user else ""))
@@ -169,6 +170,8 @@ def create_annotation(document, data, user=None, *, creator_name="", via=None,
     annotation.modified_at = modified or annotation.created_at
     db.session.add(annotation)
     record_revision(annotation, "created", [], user)
+    if flush:
+        db.session.flush()
     return annotation
 
 

@@ -125,7 +125,7 @@ def _import_one(parsed, user, state, only_new):
         annotation = create_annotation(
             document, data, creator, creator_name=creator_name, via=via,
             annotation_id=parsed["local_id"], created=parsed["created"],
-            modified=parsed["modified"],
+            modified=parsed["modified"], flush=False,
         )
         keep_orphan(annotation, parsed)
         state.created(annotation, via)
