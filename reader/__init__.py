@@ -7,7 +7,7 @@ from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import config
+from . import config, serving
 from .extensions import csrf, db, limiter, login, migrate
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -31,6 +31,7 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
 
+    serving.init_app(app)  # first, so its request id exists before other hooks run
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True)
@@ -47,7 +48,8 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    from .views import api, auth, editor, public
+    from .views import IdConverter, api, auth, editor, public
+    app.url_map.converters["id"] = IdConverter
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)

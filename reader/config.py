@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 KINDS = ("note", "context", "factcheck")
@@ -25,6 +26,7 @@ VERDICT_LABELS = {
     "unverifiable": "Unverifiable",
 }
 ROLES = ("editor", "admin")
+MAX_ID = 2**31 - 1  # ids are SQL INTEGERs, 32-bit in PostgreSQL: a larger one names nothing
 
 
 class Defaults:
@@ -42,6 +44,8 @@ class Defaults:
     WTF_CSRF_CHECK_DEFAULT = False  # auth.protect_writes decides which writes need it
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    PROXY_FIX = False  # behind one reverse proxy: trust its X-Forwarded-For/-Proto/-Host
+    HTTPS = False  # served over HTTPS: secure cookies, https URLs
 
 
 def sqlite_url(instance_path):
@@ -62,7 +66,16 @@ def instance_secret_key(instance_path):
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        # written whole under another name, then linked in: of several processes starting
+        # at once (gunicorn's workers) one wins, and none reads a half-written key
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()

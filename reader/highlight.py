@@ -71,15 +71,19 @@ def _pieces(text, blocks):
         yield "gap", pos, len(text)
 
 
-def render_text(text, blocks, runs, kinds=None):
+def render_text(text, blocks, runs, kinds=None, footnotes=None, muted=frozenset()):
     """Return the HTML inside the ``data-doc-text`` element.
 
     Its textContent is ``text`` exactly. Blocks become h1/h2/p elements, gaps
-    (newlines and blank lines) a ``span.gap``; ``data-block`` numbers the blocks; each run is cut at block edges into
+    (newlines and blank lines) a ``span.gap``; ``data-block`` numbers the blocks and
+    ``id="p-N"`` makes each one a link target; each run is cut at block edges into
     ``<mark data-annotations="...">`` elements. ``kinds`` maps id -> kind for the
-    mark's classes.
+    mark's classes. ``footnotes`` maps id -> ``(end, number)``: the mark where that
+    annotation ends gets the number in ``data-fn`` (an attribute, never text: print
+    styles show it). A mark all of whose ids are in ``muted`` gets ``is-filtered``.
     """
     kinds = kinds or {}
+    footnotes = footnotes or {}
     out = []
     r = 0
     index = 0
@@ -88,7 +92,7 @@ def render_text(text, blocks, runs, kinds=None):
             out.append('<span class="gap">')
         else:
             css = f' class="{kind}"' if kind == "meta" else ""
-            out.append(f'<{BLOCK_TAGS[kind]}{css} data-block="{index}">')
+            out.append(f'<{BLOCK_TAGS[kind]}{css} id="p-{index}" data-block="{index}">')
             index += 1
         while r < len(runs) and runs[r].end <= start:
             r += 1
@@ -99,7 +103,10 @@ def render_text(text, blocks, runs, kinds=None):
             lo, hi = max(run.start, start), min(run.end, end)
             if lo > pos:
                 out.append(escape(text[pos:lo], quote=False))
-            out.append(_mark(run, text[lo:hi], kinds, gap=kind == "gap"))
+            out.append(_mark(run, text[lo:hi], kinds, gap=kind == "gap",
+                             numbers=[footnotes[i][1] for i in run.ids
+                                      if i in footnotes and footnotes[i][0] == hi],
+                             muted=muted))
             pos = hi
             k += 1
         if pos < end:
@@ -108,7 +115,7 @@ def render_text(text, blocks, runs, kinds=None):
     return "".join(out)
 
 
-def _mark(run, content, kinds, gap):
+def _mark(run, content, kinds, gap, numbers=(), muted=frozenset()):
     """Return one ``<mark>`` for ``content`` covered by ``run``."""
     ids = " ".join(str(i) for i in run.ids)
     classes = ["hl"] + sorted({f"hl-{kinds[i]}" for i in run.ids if i in kinds})
@@ -116,7 +123,10 @@ def _mark(run, content, kinds, gap):
         classes.append("hl-multi")
     if gap:
         classes.append("hl-gap")
+    if muted and all(i in muted for i in run.ids):
+        classes.append("is-filtered")
+    fn = f' data-fn="{" ".join(str(n) for n in numbers)}"' if numbers else ""
     return (
-        f'<mark class="{" ".join(classes)}" data-annotations="{ids}">'
+        f'<mark class="{" ".join(classes)}"{fn} data-annotations="{ids}">'
         f"{escape(content, quote=False)}</mark>"
     )

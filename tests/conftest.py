@@ -3,13 +3,16 @@
 import json
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import g
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from reader import create_app
+from reader.config import normalise_database_url
 from reader.extensions import db
 from reader.services.documents import import_paths
 from reader.services.interchange import import_annotations
@@ -24,16 +27,81 @@ PASSWORD = "correct horse battery"
 BASE = "http://localhost"
 
 
-def _database_url(tmp_path):
-    """The test database: PostgreSQL when DATABASE_URL says so, else a fresh SQLite file."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+def schema_url(url, schema):
+    """Return PostgreSQL ``url`` whose connections work in ``schema`` and are named after it."""
+    return make_url(url).update_query_dict({
+        "options": f"-csearch_path={schema}", "application_name": schema,
+    }).render_as_string(hide_password=False)
+
+
+@contextmanager
+def postgres_schema(schema):
+    """Create an empty schema ``schema`` in DATABASE_URL's database; drop it on the way out.
+
+    Yield the URL whose connections use it. Each test run works in a schema of its
+    own, so runs at the same time (or other tests' DROP SCHEMA public) leave it alone.
+    """
+    url = os.environ["DATABASE_URL"]
+    engine = create_engine(normalise_database_url(url), poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield schema_url(url, schema)
+    finally:
+        with engine.begin() as connection:
+            # a connection some test leaked would hold locks that DROP SCHEMA waits for
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = :name AND pid <> pg_backend_pid()"), {"name": schema})
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def using_postgres():
+    """True when DATABASE_URL points the tests at PostgreSQL."""
+    return (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """On PostgreSQL, the URL of this run's schema, its tables created once; else None."""
+    if not using_postgres():
+        yield None
+        return
+    with postgres_schema(f"pytest_{os.getpid()}") as url:
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test secret"})
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+        yield url
+
+
+def _empty_tables():
+    """Delete every row and restart the id sequences, as on new tables.
+
+    Measured over 200 tests that do nothing else, per test: new tables (drop and
+    create the schema) 70-130 ms, TRUNCATE ... RESTART IDENTITY CASCADE 38 ms, this
+    22 ms (a new SQLite file: 19 ms). DELETE also takes no ACCESS EXCLUSIVE lock, so a
+    connection some test left in a transaction cannot hang the next test's reset.
+    """
+    tables = db.metadata.sorted_tables
+    # rows a leaked connection still has locked: fail this test rather than hang the run
+    db.session.execute(text("SET LOCAL lock_timeout = '10s'"))
+    for table in reversed(tables):
+        db.session.execute(table.delete())
+    db.session.execute(text("SELECT " + ", ".join(
+        f"setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"
+        for table in tables if "id" in table.c)))
+    db.session.commit()
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, postgres_url):
+    """The app on an empty database: this run's PostgreSQL schema, else a new SQLite file."""
     app = create_app({
         "TESTING": True,
-        "DATABASE_URL": _database_url(tmp_path),
+        "DATABASE_URL": postgres_url or f"sqlite:///{tmp_path / 'test.sqlite'}",
         "SECRET_KEY": "test secret",
         "BASE_URL": BASE,
         "RATELIMIT_ENABLED": False,
@@ -43,14 +111,12 @@ def app(tmp_path):
     # user after each request, as a fresh context would in production
     app.teardown_request(lambda exc: g.pop("_login_user", None))
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
-        db.create_all()
+        if postgres_url:
+            _empty_tables()
+        else:
+            db.create_all()
         yield app
         db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
         db.engine.dispose()
 
 

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..config import KINDS, RELATIONS, STATUSES, VERDICTS
+from ..config import KINDS, MAX_ID, RELATIONS, STATUSES, VERDICTS
 from ..extensions import db
 from ..models import Annotation, AnnotationRevision, Source, utcnow
 from ..text import TextError, check_span, quote_selector
@@ -121,7 +121,8 @@ def _check_source(data, errors):
     except (TypeError, ValueError):
         errors["source"] = "unknown source"
         return None
-    if db.session.get(Source, source_id) is None:
+    # PostgreSQL refuses to compare an INTEGER column with a number past its range
+    if not 0 < source_id <= MAX_ID or db.session.get(Source, source_id) is None:
         errors["source"] = f"there is no source {source_id}"
         return None
     return source_id

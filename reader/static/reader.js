@@ -1,15 +1,28 @@
 // Reader page: place notes beside their words, show every note over a clicked
-// highlight, and open the note a #a-ID permalink names.
+// highlight, open the note a #a-ID permalink names, filter the notes, move between
+// them with the keyboard, show a search hit (?hl=START-END), and on a phone open a
+// tapped highlight's notes in a bottom sheet. Nothing here changes the text inside
+// [data-doc-text]: only classes and attributes of the elements around it.
 
 const WIDE = window.matchMedia("(min-width: 1000px)");
+const PHONE = window.matchMedia("(max-width: 640px)");
 const GAP = 10; // px between stacked notes
+const FACETS = ["kind", "tag", "source", "verdict"];
 
 const page = document.querySelector(".doc-page");
 const root = document.querySelector("[data-doc-text]");
 const pane = document.querySelector(".notes");
+const filterForm = document.querySelector("[data-filter-form]");
+const help = document.getElementById("keys-help");
+const status = document.getElementById("reader-status");
+const sheet = document.getElementById("note-sheet");
+
+function shownNotes(scope = pane) {
+  return scope ? [...scope.querySelectorAll(".note:not([hidden])")] : [];
+}
 
 function placedNotes() {
-  return [...pane.querySelectorAll(".note[data-block]")];
+  return [...pane.querySelectorAll(".note[data-block]:not([hidden])")];
 }
 
 export function noteFor(id) {
@@ -20,29 +33,37 @@ export function marksFor(id) {
   return [...root.querySelectorAll(`mark[data-annotations~="${CSS.escape(String(id))}"]`)];
 }
 
-function topWithin(element, container) {
-  return element.getBoundingClientRect().top - container.getBoundingClientRect().top;
+/** id -> its first mark, in one pass over the marks (a selector per note is quadratic). */
+function firstMarks() {
+  const first = new Map();
+  for (const mark of root.querySelectorAll("mark[data-annotations]")) {
+    for (const id of mark.dataset.annotations.split(" ")) if (!first.has(id)) first.set(id, mark);
+  }
+  return first;
 }
 
 /** Wide screens: each note level with its first highlight, pushed down to avoid overlap;
  *  an active note sits exactly at its words and the others make room around it. */
 function layoutWide(activeId) {
   const notes = placedNotes();
+  const first = firstMarks();
+  const paneTop = pane.getBoundingClientRect().top;
+  // every read first, then every write: one layout for any number of notes
   const wanted = notes.map((note) => {
-    const mark = marksFor(note.dataset.annotation)[0];
-    return mark ? topWithin(mark, pane) : 0;
+    const mark = first.get(note.dataset.annotation);
+    return mark ? mark.getBoundingClientRect().top - paneTop : 0;
   });
   const heights = notes.map((note) => note.offsetHeight);
   const tops = new Array(notes.length);
   const pivot = notes.findIndex((note) => note.dataset.annotation === String(activeId));
-  const first = pivot < 0 ? 0 : pivot;
+  const start = pivot < 0 ? 0 : pivot;
   let floor = pivot < 0 ? 0 : wanted[pivot];
-  for (let i = first; i < notes.length; i += 1) {
+  for (let i = start; i < notes.length; i += 1) {
     tops[i] = Math.max(wanted[i], floor);
     floor = tops[i] + heights[i] + GAP;
   }
   let ceiling = pivot < 0 ? 0 : tops[pivot] - GAP;
-  for (let i = first - 1; i >= 0; i -= 1) {
+  for (let i = start - 1; i >= 0; i -= 1) {
     tops[i] = Math.max(Math.min(wanted[i], ceiling - heights[i]), 0);
     ceiling = tops[i] - GAP;
   }
@@ -52,8 +73,20 @@ function layoutWide(activeId) {
     tops[i] = Math.max(tops[i], floor);
     floor = tops[i] + heights[i] + GAP;
   }
-  notes.forEach((note, i) => { note.style.top = `${tops[i]}px`; });
+  place(notes, tops, heights);
   pane.style.minHeight = `${floor}px`;
+}
+
+/** Put each note at ``tops[i]`` px below the pane's top. The notes stay in the normal
+ *  flow, each pushed down by its top margin (the tops only grow): Chromium lays out
+ *  thousands of absolutely positioned siblings in quadratic time, a column in linear. */
+function place(notes, tops, heights) {
+  let floor = 0;
+  notes.forEach((note, i) => {
+    const gap = Math.max(tops[i] - floor, 0);
+    note.style.marginTop = `${gap}px`;
+    floor += gap + heights[i];
+  });
 }
 
 /** Narrow screens: each paragraph makes room below itself for its notes. */
@@ -64,20 +97,34 @@ function layoutNarrow() {
     list.push(note);
     groups.set(note.dataset.block, list);
   }
+  const blocks = new Map();
+  for (const block of groups.keys()) blocks.set(block, root.querySelector(`[data-block="${block}"]`));
+  const heights = new Map();
   for (const [block, notes] of groups) {
-    const element = root.querySelector(`[data-block="${block}"]`);
-    const height = notes.reduce((sum, note) => sum + note.offsetHeight + GAP, 0);
-    if (element) element.style.marginBottom = `${height + 12}px`;
+    heights.set(block, notes.map((note) => note.offsetHeight));
   }
+  for (const [block, list] of heights) {
+    const element = blocks.get(block);
+    if (element) element.style.marginBottom = `${list.reduce((sum, h) => sum + h + GAP, 0) + 12}px`;
+  }
+  const paneTop = pane.getBoundingClientRect().top;
+  const tops = new Map();
+  for (const [block, element] of blocks) {
+    if (element) tops.set(block, element.getBoundingClientRect().bottom - paneTop + 6);
+  }
+  const placed = [];
+  const wanted = [];
+  const sizes = [];
   for (const [block, notes] of groups) {
-    const element = root.querySelector(`[data-block="${block}"]`);
-    if (!element) continue;
-    let top = element.getBoundingClientRect().bottom - pane.getBoundingClientRect().top + 6;
-    for (const note of notes) {
-      note.style.top = `${top}px`;
-      top += note.offsetHeight + GAP;
-    }
+    let top = tops.has(block) ? tops.get(block) : 0;
+    notes.forEach((note, i) => {
+      placed.push(note);
+      wanted.push(top);
+      sizes.push(heights.get(block)[i]);
+      top += heights.get(block)[i] + GAP;
+    });
   }
+  place(placed, wanted, sizes);
   pane.style.minHeight = "";
 }
 
@@ -91,16 +138,57 @@ export function layout() {
   else layoutNarrow();
 }
 
+function say(message) {
+  if (status) status.textContent = message;
+}
+
+/** Phones: a copy of the active notes in a sheet over the lower part of the screen.
+ *  The notes themselves stay where they are (short previews below their paragraphs). */
+function openSheet(notes) {
+  if (!PHONE.matches || !sheet) return;
+  const copies = notes.map((note) => {
+    const copy = note.cloneNode(true);
+    copy.classList.remove("is-active");
+    for (const element of [copy, ...copy.querySelectorAll("[id]")]) element.id = `sheet-${element.id}`;
+    copy.setAttribute("aria-labelledby", `sheet-${note.getAttribute("aria-labelledby")}`);
+    copy.removeAttribute("data-block");
+    copy.removeAttribute("style");
+    return copy;
+  });
+  sheet.querySelector(".sheet-body").replaceChildren(...copies);
+  sheet.querySelector(".sheet-title").textContent = notes.length > 1 ? `${notes.length} notes on these words` : "Note on these words";
+  sheet.hidden = false;
+  sheet.scrollTop = 0;
+  document.body.classList.add("sheet-open");
+}
+
+function closeSheet() {
+  if (!sheet || sheet.hidden) return false;
+  sheet.hidden = true;
+  sheet.querySelector(".sheet-body").replaceChildren();
+  document.body.classList.remove("sheet-open");
+  return true;
+}
+
 /** Mark these annotations' notes and highlights active; optionally bring them into view. */
 export function activate(ids, { scroll = false, focus = false } = {}) {
   for (const element of document.querySelectorAll(".is-active")) element.classList.remove("is-active");
-  const notes = ids.map(noteFor).filter(Boolean);
+  const notes = ids.map(noteFor).filter((note) => note && !note.hidden);
   for (const note of notes) note.classList.add("is-active");
   for (const id of ids) for (const mark of marksFor(id)) mark.classList.add("is-active");
   activeId = notes.length ? notes[0].dataset.annotation : null;
   layout();
-  if (!notes.length) return;
-  const target = WIDE.matches ? marksFor(activeId)[0] || notes[0] : notes[0];
+  if (!notes.length) { closeSheet(); return; }
+  const mark = marksFor(activeId)[0];
+  if (PHONE.matches && sheet) {
+    if (!sheet.contains(document.activeElement) && !returnFocus) returnFocus = document.activeElement;
+    openSheet(notes);
+    // the sheet covers the lower part: bring the words into the upper part
+    if (mark) window.scrollBy({ top: mark.getBoundingClientRect().top - window.innerHeight * 0.2, behavior: "instant" });
+    if (focus || PHONE.matches) sheet.querySelector(".note")?.focus({ preventScroll: true });
+    return;
+  }
+  const target = WIDE.matches ? mark || notes[0] : notes[0];
   if (scroll) target.scrollIntoView({ block: "center", behavior: "instant" });
   // Wide screens: the notes above may push an active note below the fold; bring the
   // active notes into view (the first one wins when they do not all fit).
@@ -110,6 +198,27 @@ export function activate(ids, { scroll = false, focus = false } = {}) {
   if (focus) notes[0].focus({ preventScroll: true });
 }
 
+let returnFocus = null;
+
+/** Close the open note(s): no active note, no sheet; focus goes back where it came from. */
+function deactivate() {
+  const had = activeId !== null || (sheet && !sheet.hidden);
+  const focusInNote = document.activeElement?.closest?.(".note");
+  for (const element of document.querySelectorAll(".is-active")) element.classList.remove("is-active");
+  const inSheet = focusInNote && sheet?.contains(focusInNote);
+  const current = activeId ? noteFor(activeId) : null;
+  activeId = null;
+  closeSheet();
+  layout();
+  if (focusInNote) {
+    const back = returnFocus && document.contains(returnFocus) && returnFocus !== document.body
+      ? returnFocus : (inSheet ? current : focusInNote);
+    back?.focus({ preventScroll: true });
+  }
+  returnFocus = null;
+  return had;
+}
+
 function openFromHash() {
   const match = /^#a-(\d+)$/.exec(window.location.hash);
   if (match && noteFor(match[1])) activate([match[1]], { scroll: true, focus: true });
@@ -117,8 +226,13 @@ function openFromHash() {
 
 function onMarkClick(event) {
   const mark = event.target.closest("mark[data-annotations]");
-  if (!mark || window.getSelection().toString()) return;
-  activate(mark.dataset.annotations.split(" "), { scroll: !WIDE.matches });
+  if (window.getSelection().toString()) return;
+  if (!mark || mark.classList.contains("is-filtered")) {
+    if (sheet && !sheet.hidden) deactivate();
+    return;
+  }
+  const ids = mark.dataset.annotations.split(" ").filter((id) => !noteFor(id)?.hidden);
+  activate(ids, { scroll: !WIDE.matches && !PHONE.matches });
 }
 
 function debounce(fn, ms) {
@@ -126,12 +240,253 @@ function debounce(fn, ms) {
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
 }
 
+// --- filters --------------------------------------------------------------------------
+
+function chosenFilters() {
+  const chosen = {};
+  if (!filterForm) return chosen;
+  for (const input of filterForm.querySelectorAll('input[type="checkbox"]:checked')) {
+    (chosen[input.name] ||= new Set()).add(input.value);
+  }
+  return chosen;
+}
+
+function valuesOf(note, facet) {
+  if (facet === "kind") return [note.dataset.kind];
+  if (facet === "tag") return JSON.parse(note.dataset.tags || "[]");
+  const value = note.dataset[facet];
+  return value ? [value] : [];
+}
+
+/** The same rule as filters.py: any chosen value within a facet, every facet with a choice. */
+function passes(note, chosen) {
+  return Object.entries(chosen).every(([facet, values]) => valuesOf(note, facet).some((v) => values.has(v)));
+}
+
+/** Number the shown notes in text order and put each number on the mark where its words end. */
+function numberFootnotes() {
+  const numbers = new Map();
+  for (const note of pane.querySelectorAll(".notes-slot .note[data-block]")) {
+    if (note.hidden) delete note.dataset.fn;
+    else {
+      numbers.set(note.dataset.annotation, numbers.size + 1);
+      note.dataset.fn = String(numbers.size);
+    }
+  }
+  const last = new Map();
+  for (const mark of root.querySelectorAll("mark[data-annotations]")) {
+    delete mark.dataset.fn;
+    for (const id of mark.dataset.annotations.split(" ")) if (numbers.has(id)) last.set(id, mark);
+  }
+  for (const [id, mark] of last) {
+    mark.dataset.fn = mark.dataset.fn ? `${mark.dataset.fn} ${numbers.get(id)}` : String(numbers.get(id));
+  }
+}
+
+/** Show the notes and highlights the filter form chooses; hide the others (never the text). */
+function applyFilters({ updateUrl = true } = {}) {
+  if (!filterForm || !pane) return;
+  const chosen = chosenFilters();
+  const notes = [...document.querySelectorAll(".notes-slot .note, .whole-slot .note")];
+  const shown = new Set();
+  for (const note of notes) {
+    const ok = passes(note, chosen);
+    note.hidden = !ok;
+    if (ok) shown.add(note.dataset.annotation);
+  }
+  for (const mark of root.querySelectorAll("mark[data-annotations]")) {
+    mark.classList.toggle("is-filtered", !mark.dataset.annotations.split(" ").some((id) => shown.has(id)));
+  }
+  const empty = pane.querySelector(".no-notes");
+  const placed = pane.querySelectorAll(".notes-slot .note[data-block]").length;
+  if (empty) {
+    empty.hidden = pane.querySelector(".notes-slot .note:not([hidden])") !== null;
+    empty.textContent = placed ? "No notes match the filters." : "No notes on this text yet.";
+  }
+  const filtering = Object.keys(chosen).length > 0;
+  const count = document.querySelector("[data-filter-count]");
+  if (count) count.textContent = filtering ? `${shown.size} of ${notes.length} shown` : "";
+  if (activeId && !shown.has(activeId)) deactivate();
+  numberFootnotes();
+  if (updateUrl) {
+    const params = new URLSearchParams(window.location.search);
+    for (const facet of FACETS) params.delete(facet);
+    for (const [facet, values] of Object.entries(chosen)) for (const v of values) params.append(facet, v);
+    const query = params.toString();
+    window.history.replaceState(null, "", `${window.location.pathname}${query ? `?${query}` : ""}${window.location.hash}`);
+    say(filtering ? `${shown.size} of ${notes.length} notes shown.` : `All ${notes.length} notes shown.`);
+  }
+  layout();
+}
+
+function setUpFilters() {
+  if (!filterForm) return;
+  filterForm.addEventListener("change", () => applyFilters());
+  filterForm.addEventListener("submit", (event) => { event.preventDefault(); applyFilters(); });
+  filterForm.querySelector("[data-filter-clear]")?.addEventListener("click", (event) => {
+    event.preventDefault();
+    for (const input of filterForm.querySelectorAll('input[type="checkbox"]')) input.checked = false;
+    applyFilters();
+  });
+  // an editor's save re-renders the notes: keep the reader's choice
+  const slot = pane.querySelector(".notes-slot");
+  if (slot) new MutationObserver(() => applyFilters({ updateUrl: false })).observe(slot, { childList: true });
+}
+
+// --- keyboard -----------------------------------------------------------------------
+
+function navigableNotes() {
+  return [...shownNotes(document.querySelector(".whole-slot")), ...shownNotes(pane)];
+}
+
+function currentIndex(notes) {
+  let focused = document.activeElement?.closest?.(".note");
+  if (focused && sheet?.contains(focused)) focused = null; // a copy: the note itself counts
+  const current = focused || (activeId ? noteFor(activeId) : null);
+  return current ? notes.indexOf(current) : -1;
+}
+
+function step(delta) {
+  const notes = navigableNotes();
+  if (!notes.length) { say("There are no notes to move to."); return; }
+  const at = currentIndex(notes);
+  const next = at < 0 ? (delta > 0 ? 0 : notes.length - 1) : Math.min(Math.max(at + delta, 0), notes.length - 1);
+  if (at >= 0 && next === at) { say(delta > 0 ? "This is the last note." : "This is the first note."); return; }
+  if (!returnFocus && !document.activeElement?.closest?.(".note")) returnFocus = document.activeElement;
+  activate([notes[next].dataset.annotation], { scroll: true, focus: true });
+  const label = notes[next].querySelector(".kind-label")?.textContent.trim() || "Note";
+  say(`${label}, note ${next + 1} of ${notes.length}.`);
+}
+
+/** Open a note: bring its words into view and flash them; the note keeps the focus. */
+function openNote(note) {
+  const id = note.dataset.annotation;
+  activate([id], { scroll: true, focus: true });
+  const marks = marksFor(id);
+  if (marks.length) {
+    marks[0].scrollIntoView({ block: PHONE.matches ? "start" : "center", behavior: "instant" });
+    for (const mark of marks) {
+      mark.classList.remove("is-flashing");
+      void mark.offsetWidth; // restart the animation
+      mark.classList.add("is-flashing");
+    }
+  }
+}
+
+function openHelp() {
+  if (!help || help.open) return;
+  help.showModal();
+  help.querySelector("[data-keys-close]")?.focus();
+}
+
+function trapFocus(event) {
+  if (event.key !== "Tab") return;
+  const focusable = [...help.querySelectorAll("a[href], button, input, [tabindex]:not([tabindex='-1'])")];
+  if (!focusable.length) return;
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+  else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+  else if (!help.contains(document.activeElement)) { event.preventDefault(); first.focus(); }
+}
+
+function onKey(event) {
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (help?.open) return; // the dialog handles its own keys (Escape closes it)
+  const panel = document.getElementById("panel");
+  if (panel && !panel.hidden) return; // the editor's form is open: its keys
+  if (event.key === "Escape") {
+    if (deactivate()) say("Note closed.");
+    return;
+  }
+  if (event.target.closest?.("input, textarea, select, [contenteditable]")) return; // typing
+  if (event.key === "Enter") {
+    // Enter on a note itself opens it; on a link or button inside it, it does what it does
+    if (event.target.classList?.contains("note")) { event.preventDefault(); openNote(event.target); }
+    return;
+  }
+  switch (event.key) {
+    case "j": case "n": event.preventDefault(); step(1); break;
+    case "k": case "p": event.preventDefault(); step(-1); break;
+    case "o": {
+      const notes = navigableNotes();
+      const at = currentIndex(notes);
+      if (at >= 0) { event.preventDefault(); openNote(notes[at]); }
+      break;
+    }
+    case "?": event.preventDefault(); openHelp(); break;
+    default: break;
+  }
+}
+
+// --- a search hit: ?hl=START-END in code points ----------------------------------------
+
+/** The UTF-16 offsets in the page of code points ``start`` and ``end`` of the text. */
+function utf16Offsets(text, start, end) {
+  let points = 0;
+  let units = 0;
+  let from = null;
+  for (const char of text) {
+    if (points === start) from = units;
+    if (points === end) break;
+    points += 1;
+    units += char.length;
+  }
+  if (from === null && points === start) from = units;
+  return from === null ? null : [from, units];
+}
+
+function rangeAt(from, to) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let pos = 0;
+  let started = false;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const length = node.data.length;
+    if (!started && from <= pos + length) { range.setStart(node, from - pos); started = true; }
+    if (started && to <= pos + length) { range.setEnd(node, to - pos); return range; }
+    pos += length;
+  }
+  return null;
+}
+
+function showSearchHit() {
+  const match = /^(\d+)-(\d+)$/.exec(new URLSearchParams(window.location.search).get("hl") || "");
+  if (!match || /^#a-/.test(window.location.hash)) return;
+  const [start, end] = [Number(match[1]), Number(match[2])];
+  const offsets = end > start ? utf16Offsets(root.textContent, start, end) : null;
+  const range = offsets && rangeAt(...offsets);
+  if (!range) return;
+  if (window.CSS?.highlights && window.Highlight) {
+    CSS.highlights.set("search-hit", new Highlight(range));
+    setTimeout(() => CSS.highlights.delete("search-hit"), 6000);
+  }
+  const rect = range.getBoundingClientRect();
+  window.scrollBy({ top: rect.top - window.innerHeight / 3, behavior: "instant" });
+}
+
+// --- wiring -----------------------------------------------------------------------------
+
 if (page && root && pane) {
+  document.documentElement.classList.add("js");
   root.addEventListener("click", onMarkClick);
   window.addEventListener("hashchange", openFromHash);
   window.addEventListener("resize", debounce(layout, 100));
   WIDE.addEventListener("change", layout);
+  PHONE.addEventListener("change", () => { closeSheet(); layout(); });
+  // phones: a tap on a note's short preview opens it whole in the sheet
+  pane.addEventListener("click", (event) => {
+    const preview = event.target.closest(".note[data-block]");
+    if (PHONE.matches && preview && !event.target.closest("a, button")) activate([preview.dataset.annotation]);
+  });
+  document.addEventListener("keydown", onKey);
+  document.querySelector("[data-sheet-close]")?.addEventListener("click", () => deactivate());
+  document.querySelector("[data-keys-help]")?.addEventListener("click", openHelp);
+  help?.addEventListener("keydown", trapFocus);
+  setUpFilters();
   layout();
   openFromHash();
+  showSearchHit();
   document.fonts?.ready.then(() => { layout(); });
+  performance.mark("reader-ready");
 }

@@ -4,6 +4,20 @@ from functools import wraps
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
+
+from ..config import MAX_ID
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a row id in a URL; one past SQL's INTEGER range matches nothing (404).
+
+    PostgreSQL refuses such a number outright (an error, not "no row"), where SQLite
+    would simply find nothing.
+    """
+
+    def __init__(self, map):
+        super().__init__(map, min=1, max=MAX_ID)
 
 
 def base_url():

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..claimreview import claim_review, claim_reviews
 from ..extensions import db
 from ..models import Annotation, Document
+from ..openapi import MAX_ID, openapi_document
 from ..services import StaleVersionError, ValidationError
 from ..services.annotations import create_annotation, delete_annotation, update_annotation
 from ..services.interchange import annotation_data, export_query, find_document, keep_orphan
@@ -28,6 +29,9 @@ CONTAINER_LINKS = (f'<{LDP}BasicContainer>; rel="type", '
                    '<http://www.w3.org/TR/annotation-protocol/>; '
                    f'rel="{LDP}constrainedBy"')
 RESOURCE_LINKS = f'<{LDP}Resource>; rel="type"'
+# what the columns hold: longer values would fail on PostgreSQL
+CREATOR_NAME_LENGTH = Annotation.creator_name.type.length
+VIA_LENGTH = Annotation.via.type.length
 
 bp = Blueprint("api", __name__)
 
@@ -59,9 +63,14 @@ for _code in (400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 422, 428, 429):
 
 def _page_number():
     raw = request.args.get("page", "0")
-    if not raw.isdigit():
+    if not _is_number(raw):
         abort(400, description="page must be a non-negative integer")
     return int(raw)
+
+
+def _is_number(raw):
+    """True for ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses."""
+    return raw.isascii() and raw.isdigit()
 
 
 def _collection(query, collection_url, label, prefer=None):
@@ -104,10 +113,20 @@ def _collection(query, collection_url, label, prefer=None):
                                          last_iri=page_url(pages - 1)))
 
 
+@bp.get("/api/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this blueprint's routes, readable from any origin."""
+    # not jsonify: its sorted keys would scramble the document's reading order
+    response = current_app.response_class(json.dumps(openapi_document(base_url()), indent=1),
+                                          mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.get("/docs/<slug>/annotations.json")
 def document_annotations(slug):
     """The document's published annotations as a W3C AnnotationCollection."""
-    document = db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
+    document = _document(slug)
     collection_url = url_for("api.document_annotations", slug=slug, _external=True)
     return _collection(export_query(document), collection_url,
                        f"Annotations on {document.title}")
@@ -116,7 +135,7 @@ def document_annotations(slug):
 @bp.get("/docs/<slug>/claimreview.json")
 def document_claimreviews(slug):
     """The document's published fact checks as schema.org ClaimReview JSON-LD."""
-    document = db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
+    document = _document(slug)
     checks = db.session.scalars(
         export_query(document).where(Annotation.kind == "factcheck", Annotation.orphan.is_(False))
         .order_by(Annotation.start.nulls_first(), Annotation.id)
@@ -129,9 +148,18 @@ def document_claimreviews(slug):
     return response
 
 
+def _document(slug):
+    """Return the document with this slug, or 404."""
+    if "\x00" in slug:  # no slug has one, and PostgreSQL refuses NUL in a query
+        abort(404)
+    return db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
+
+
 def _filtered(query):
     """Apply the container's filters: doc (slug), kind, tag, source (id)."""
     args = request.args
+    if any("\x00" in args.get(name, "") for name in ("doc", "kind", "tag")):
+        abort(400, description="a filter cannot contain a NUL character")
     if args.get("doc"):
         query = query.join(Document).where(Document.slug == args["doc"])
     if args.get("kind"):
@@ -144,7 +172,7 @@ def _filtered(query):
         pattern = f"%{quoted}%"
         query = query.where(cast(Annotation.tags, String).like(pattern, escape="\\"))
     if args.get("source"):
-        if not args["source"].isdigit():
+        if not _is_number(args["source"]) or int(args["source"]) > MAX_ID:
             abort(400, description="source must be a source id")
         query = query.where(Annotation.source_id == int(args["source"]))
     return query
@@ -180,9 +208,11 @@ def annotation_create():
     """Create an annotation from W3C JSON: 201 with Location and ETag."""
     parsed = _parsed_body()
     document = _document_of(parsed)
+    if parsed["local_id"] is None and len(parsed["iri"] or "") > VIA_LENGTH:
+        abort(422, description=f'"id" is longer than {VIA_LENGTH} characters')
     try:
         data = annotation_data(parsed, document)
-        creator_name = (parsed["creator"] or {}).get("name") or ""
+        creator_name = ((parsed["creator"] or {}).get("name") or "")[:CREATOR_NAME_LENGTH]
         annotation = create_annotation(document, data, current_user, creator_name=creator_name,
                                        via=parsed["iri"] if parsed["local_id"] is None else None)
         keep_orphan(annotation, parsed)
@@ -201,12 +231,14 @@ def annotation_create():
 @bp.route("/annotations/<int:annotation_id>", methods=["GET", "HEAD"])
 def annotation(annotation_id):
     """One annotation, with ETag and Last-Modified; drafts and deleted ones are 404 for readers."""
-    found = db.session.get(Annotation, annotation_id)
+    found = _stored(annotation_id)
     if found is None or found.deleted_at is not None or (
             found.status != "published" and not is_editor()):
         abort(404)
-    response = _annotation_response(found)
-    return response.make_conditional(request)
+    response = _annotation_response(found).make_conditional(request)
+    if response.status_code == 412:  # If-Match names another version: our error, not the body
+        abort(412, description="the annotation is not at the version If-Match names")
+    return response
 
 
 @bp.put("/annotations/<int:annotation_id>")
@@ -248,10 +280,15 @@ def annotation_delete(annotation_id):
 
 
 def _live(annotation_id):
-    found = db.session.get(Annotation, annotation_id)
+    found = _stored(annotation_id)
     if found is None or found.deleted_at is not None:
         abort(404)
     return found
+
+
+def _stored(annotation_id):
+    """Return the annotation with this id, deleted or not, or None (also past SQL's integers)."""
+    return db.session.get(Annotation, annotation_id) if annotation_id <= MAX_ID else None
 
 
 def _etag(annotation):
@@ -274,13 +311,29 @@ def _parsed_body():
     """Parse the request's W3C JSON or abort with 400 / 415 / 422."""
     if request.mimetype not in ("application/ld+json", "application/json"):
         abort(415, description="send application/ld+json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if data is None:
-        abort(400, description="the body is not valid JSON")
+        abort(400, description="the body is not valid JSON (or nested too deeply)")
+    if _has_nul(data):
+        abort(422, description="text cannot contain a NUL character")
     try:
         return parse_annotation(data, base_url())
     except W3CError as exc:
         abort(422, description=str(exc))
+
+
+def _has_nul(value):
+    """True if a NUL character is anywhere in parsed JSON: PostgreSQL stores none in text."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def _document_of(parsed):

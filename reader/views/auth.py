@@ -101,7 +101,7 @@ def account():
     return render_template("auth/account.html", form=form, tokens=tokens, new_token=new_token)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @editor_required
 def token_revoke(token_id):
     """Revoke one of the signed-in editor's tokens."""

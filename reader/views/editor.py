@@ -158,14 +158,14 @@ def annotation_create(slug):
     return _with_validation(lambda: _saved(create_annotation(document, data, current_user), 201))
 
 
-@bp.get("/api/annotations/<int:annotation_id>")
+@bp.get("/api/annotations/<id:annotation_id>")
 @editor_required
 def annotation_get(annotation_id):
     """The fields and version of an annotation, to edit it."""
     return jsonify(_fields(_annotation(annotation_id)))
 
 
-@bp.put("/api/annotations/<int:annotation_id>")
+@bp.put("/api/annotations/<id:annotation_id>")
 @editor_required
 def annotation_update(annotation_id):
     """Save an edit based on ``version``; 409 if someone saved in between."""
@@ -186,7 +186,7 @@ def _version(data):
     return version
 
 
-@bp.post("/api/annotations/<int:annotation_id>/<any(publish, unpublish, delete, restore):action>")
+@bp.post("/api/annotations/<id:annotation_id>/<any(publish, unpublish, delete, restore):action>")
 @editor_required
 def annotation_action(annotation_id, action):
     """Publish, unpublish, delete (soft) or restore an annotation."""
@@ -205,7 +205,7 @@ def annotation_action(annotation_id, action):
     return _with_validation(run)
 
 
-@bp.get("/annotations/<int:annotation_id>/history")
+@bp.get("/annotations/<id:annotation_id>/history")
 @editor_required
 def history(annotation_id):
     """Every saved revision of an annotation: who, when, what changed."""
@@ -230,12 +230,12 @@ def deleted():
     annotations = db.session.scalars(
         select(Annotation).where(Annotation.deleted_at.is_not(None))
         .options(selectinload(Annotation.document))
-        .order_by(Annotation.deleted_at.desc())
+        .order_by(Annotation.deleted_at.desc(), Annotation.id.desc())  # same second: later first
     ).all()
     return render_template("editor/deleted.html", annotations=annotations)
 
 
-@bp.post("/annotations/<int:annotation_id>/restore")
+@bp.post("/annotations/<id:annotation_id>/restore")
 @editor_required
 def restore(annotation_id):
     """Restore a deleted annotation from the deleted-notes page (a form post)."""

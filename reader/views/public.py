@@ -1,36 +1,69 @@
-"""Reader pages: the document index, a document with its notes, a source."""
+"""Reader pages: the document index, a document with its notes, a source, search, stats."""
 
-from flask import Blueprint, abort, render_template
+import hashlib
+from pathlib import Path
+
+from flask import Blueprint, abort, make_response, render_template, request, session, url_for
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.http import is_resource_modified
 
-from ..config import KIND_LABELS, KINDS
+from ..charts import bar_chart, density_strip
+from ..config import KIND_LABELS, KINDS, VERDICT_LABELS, VERDICTS
 from ..extensions import db
+from ..filters import parse_filters
 from ..models import Annotation, Document, Source
 from ..sanitize import render_markdown
+from ..search import search
+from ..services.related import related_passages
 from ..text import detect_structure
 from . import is_editor
-from ..services.related import related_passages
-from .parts import document_parts
+from .parts import document_parts, page_annotations, reader_tools
 
 bp = Blueprint("public", __name__)
+
+SEARCH_LIMIT = 20  # documents, and again notes, on one results page
+TOP_SOURCES = 10
+
+
+def _published():
+    """The condition for annotations every reader sees (placed or whole, not orphaned)."""
+    return (Annotation.status == "published", Annotation.deleted_at.is_(None),
+            Annotation.orphan.is_(False))
 
 
 @bp.get("/")
 def index():
-    """List the documents with their published annotations per kind."""
+    """List the documents with their published annotations per kind and where they fall."""
+    validators = _validators()
+    if validators and not _modified(validators):
+        return _not_modified(validators)
     documents = db.session.scalars(select(Document).order_by(Document.title)).all()
     rows = db.session.execute(
         select(Annotation.document_id, Annotation.kind, func.count())
-        .where(Annotation.status == "published", Annotation.deleted_at.is_(None))
-        .group_by(Annotation.document_id, Annotation.kind)
+        .where(*_published()).group_by(Annotation.document_id, Annotation.kind)
     )
     counts = {}
     for document_id, kind, n in rows:
         counts.setdefault(document_id, {})[kind] = n
+    spans = {}
+    for document_id, ann_id, kind, start in db.session.execute(
+            select(Annotation.document_id, Annotation.id, Annotation.kind, Annotation.start)
+            .where(*_published(), Annotation.start.is_not(None))
+            .order_by(Annotation.start, Annotation.id)):
+        spans.setdefault(document_id, []).append((ann_id, kind, start))
+    strips = {}
+    for d in documents:
+        href = lambda ann_id, slug=d.slug: f"{url_for('public.document', slug=slug)}#a-{ann_id}"
+        # charts.py escapes every piece of text it writes
+        strips[d.id] = Markup(density_strip(len(d.text), spans.get(d.id, []), href, bins=80,
+                                     labels=KIND_LABELS,
+                                     title=f"Where the notes fall in “{d.title}”"))
     ledes = {d.id: _lede(d.text) for d in documents}
-    return render_template("public/index.html", documents=documents, counts=counts,
-                           ledes=ledes, kinds=KINDS, kind_labels=KIND_LABELS)
+    return _respond(render_template("public/index.html", documents=documents, counts=counts,
+                                    ledes=ledes, strips=strips, kinds=KINDS,
+                                    kind_labels=KIND_LABELS), validators)
 
 
 def _lede(text):
@@ -48,18 +81,30 @@ def _load_document(slug):
 
 @bp.get("/docs/<slug>")
 def document(slug):
-    """Show a document with its annotations highlighted inline and their notes beside it."""
+    """Show a document with its annotations highlighted inline and their notes beside it.
+
+    ``?kind=…&tag=…&source=…&verdict=…`` filter the notes (see filters.py).
+    """
     document = _load_document(slug)
     editor = is_editor()
-    parts = document_parts(document, editor=editor)
-    if editor:
-        parts["related"] = related_passages(document)
-        parts["sources"] = db.session.scalars(select(Source).order_by(Source.title)).all()
-    return render_template("public/document.html", document=document, kinds=KINDS,
-                           kind_labels=KIND_LABELS, editor=editor, **parts)
+    validators = None if editor else _validators(document)
+    if validators and not _modified(validators):
+        return _not_modified(validators)
+    filters = parse_filters(request.args)
+    annotations = page_annotations(document, editor)
+    parts = document_parts(document, editor=editor, filters=filters, annotations=annotations)
+    extra = {}
+    if editor:  # passages reported elsewhere too, to link both to one source
+        extra = {"related": related_passages(document),
+                 "sources": db.session.scalars(select(Source).order_by(Source.title)).all()}
+    response = render_template(
+        "public/document.html", document=document, kinds=KINDS, kind_labels=KIND_LABELS,
+        editor=editor, filters=filters, **reader_tools(document, annotations, filters, editor),
+        **extra, **parts)
+    return _respond(response, validators, private=editor)
 
 
-@bp.get("/sources/<int:source_id>")
+@bp.get("/sources/<id:source_id>")
 def source(source_id):
     """Show a source and every published span in the corpus that cites it."""
     source = db.session.get(Source, source_id) or abort(404)
@@ -67,7 +112,8 @@ def source(source_id):
         select(Annotation)
         .where(Annotation.source_id == source.id, Annotation.deleted_at.is_(None))
         .options(selectinload(Annotation.document))
-        .order_by(Annotation.document_id, Annotation.start)
+        # notes without a span first on both: SQLite sorts NULLs first, PostgreSQL last
+        .order_by(Annotation.document_id, Annotation.start.nulls_first(), Annotation.id)
     )
     if not is_editor():
         query = query.where(Annotation.status == "published")
@@ -75,3 +121,129 @@ def source(source_id):
                  for a in db.session.scalars(query)]
     return render_template("public/source.html", source=source, citations=citations,
                            kind_labels=KIND_LABELS)
+
+
+@bp.get("/search")
+def search_page():
+    """Find words in the document texts and the published notes."""
+    query = request.args.get("q", "")
+    return render_template("public/search.html", query=query,
+                           results=search(query, limit=SEARCH_LIMIT))
+
+
+@bp.get("/stats")
+def stats():
+    """Bar charts of the published notes: per document and kind, sources cited, verdicts."""
+    validators = _validators()
+    if validators and not _modified(validators):
+        return _not_modified(validators)
+    per_document = {}
+    for slug, title, kind, n in db.session.execute(
+            select(Document.slug, Document.title, Annotation.kind, func.count())
+            .join(Annotation, Annotation.document_id == Document.id).where(*_published())
+            .group_by(Document.slug, Document.title, Annotation.kind)):
+        per_document.setdefault((slug, title), {})[kind] = n
+    documents = sorted(((title, url_for("public.document", slug=slug), kinds)
+                        for (slug, title), kinds in per_document.items()),
+                       key=lambda row: (-sum(row[2].values()), row[0]))
+    cited = db.session.execute(
+        select(Source.id, Source.title, Source.speaker, func.count())
+        .join(Annotation, Annotation.source_id == Source.id).where(*_published())
+        .group_by(Source.id, Source.title, Source.speaker)
+        .order_by(func.count().desc(), Source.title, Source.id).limit(TOP_SOURCES)).all()
+    sources = [(f"{title} ({speaker})" if speaker else title,
+                url_for("public.source", source_id=source_id), n)
+               for source_id, title, speaker, n in cited]
+    verdict_counts = dict(db.session.execute(
+        select(Annotation.verdict, func.count()).where(
+            *_published(), Annotation.kind == "factcheck", Annotation.verdict.is_not(None))
+        .group_by(Annotation.verdict)).all())
+    verdicts = [(VERDICT_LABELS[v], None, verdict_counts[v]) for v in VERDICTS
+                if verdict_counts.get(v)]
+    series = [(kind, KIND_LABELS[kind].lower() + "s") for kind in KINDS]
+    charts = {  # charts.py escapes every piece of text it writes
+        "documents": Markup(bar_chart(documents, title="Published notes per document, by kind",
+                                      series=series)),
+        "sources": Markup(bar_chart(sources, title="Most cited sources",
+                                    series=[("value", "citations")])),
+        "verdicts": Markup(bar_chart(verdicts, title="Fact-check verdicts",
+                                     series=[("value", "fact checks")])),
+    }
+    return _respond(render_template("public/stats.html", charts=charts, documents=documents,
+                                    sources=sources, verdicts=verdicts, kinds=KINDS,
+                                    kind_labels=KIND_LABELS), validators)
+
+
+# --- conditional GET for readers ---------------------------------------------------------
+
+_CODE_VERSION = []
+
+
+def _code_version():
+    """A token that changes when the app's files do (a deploy), computed once per process."""
+    if not _CODE_VERSION:
+        root = Path(__file__).resolve().parents[1]
+        stamps = sorted(f"{p.relative_to(root)}:{p.stat().st_mtime_ns}"
+                        for p in root.rglob("*") if p.is_file() and p.suffix in
+                        {".py", ".html", ".js", ".css", ".svg"})
+        _CODE_VERSION.append(hashlib.sha1("\n".join(stamps).encode()).hexdigest()[:12])
+    return _CODE_VERSION[0]
+
+
+def _validators(document=None):
+    """Return ``(etag, last_modified)`` of a reader's page, or None where none applies.
+
+    Built from what the page shows: the document(s), every annotation's modified time,
+    version and count (drafts and deletions too: a change of status is a change of
+    version), the sources' times, the query string and the code. Signed-in editors
+    and sessions with a pending flash message get no validators.
+    """
+    if is_editor() or session.get("_flashes"):
+        return None
+    notes = select(func.count(Annotation.id), func.max(Annotation.modified_at),
+                   func.coalesce(func.sum(Annotation.version), 0), func.max(Annotation.id))
+    docs = select(func.count(Document.id), func.max(Document.modified_at),
+                  func.coalesce(func.sum(Document.revision), 0), func.max(Document.id))
+    if document is not None:
+        notes = notes.where(Annotation.document_id == document.id)
+        docs = docs.where(Document.id == document.id)
+    n_notes, notes_at, versions, top_note = db.session.execute(notes).one()
+    n_docs, docs_at, revisions, top_doc = db.session.execute(docs).one()
+    n_sources, sources_at = db.session.execute(
+        select(func.count(Source.id), func.max(Source.modified_at))).one()
+    times = [t for t in (notes_at, docs_at, sources_at) if t is not None]
+    state = "|".join(str(part) for part in (
+        request.path, request.query_string.decode("latin-1"), _code_version(),
+        n_notes, notes_at, versions, top_note, n_docs, docs_at, revisions, top_doc,
+        n_sources, sources_at))
+    etag = 'W/"' + hashlib.sha1(state.encode()).hexdigest()[:20] + '"'
+    return etag, max(times) if times else None
+
+
+def _modified(validators):
+    etag, last_modified = validators
+    return is_resource_modified(request.environ, etag=etag, last_modified=last_modified)
+
+
+def _not_modified(validators):
+    response = make_response("", 304)
+    return _headers(response, validators)
+
+
+def _respond(html, validators, private=False):
+    response = make_response(html)
+    if validators:
+        return _headers(response, validators)
+    if private:  # an editor's page shows drafts: never kept by any cache
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _headers(response, validators):
+    etag, last_modified = validators
+    response.headers["ETag"] = etag
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.headers["Cache-Control"] = "no-cache"  # keep it, but ask each time
+    response.vary.add("Cookie")
+    return response

@@ -202,6 +202,8 @@ def test_repeated_failures_are_throttled(app, editor):
     with limited.app_context():
         client = limited.test_client()
         statuses = [login(client, "eddie", "wrong password").status_code for _ in range(12)]
+        db.session.remove()
+        db.engine.dispose()  # a second app's engine: close its connections (PostgreSQL)
     assert statuses[0] == 401 and statuses[-1] == 429
 
 

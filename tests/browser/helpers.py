@@ -137,3 +137,25 @@ def saved_note_id(page, marker):
     found = page.locator(".notes .note", has_text=marker)
     expect(found).to_have_count(1)
     return found.get_attribute("data-annotation")
+
+
+def axe_unavailable():
+    """Return why axe-core cannot run here (the test extra ships it), or None when it can."""
+    try:
+        import axe_playwright_python  # noqa: F401  (its package holds axe.min.js)
+    except ImportError:
+        return "axe-playwright-python is not installed (pip install -e '.[test]')"
+    return None
+
+
+def axe_violations(page, impacts=("serious", "critical")):
+    """Run axe-core (from the installed package, never a CDN) on ``page``; return its violations.
+
+    Only the given impacts count. Each is ``(rule id, impact, help, [targets])``.
+    """
+    from axe_playwright_python.base import AXE_FILE_PATH
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_FILE_PATH.read_text(encoding="utf-8"))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5])
+            for v in result["violations"] if v["impact"] in impacts]

@@ -1,0 +1,160 @@
+"""Time the reader's document page with 0, 1,000 and 10,000 published annotations.
+
+Server: the time to build the page through the test client for an anonymous reader,
+cold (the first request: every note's Markdown rendered) and warm (the median of the
+next ones: rendered notes are remembered per process), t(10k)/t(1k) for both (linear
+growth is about 10), and the time of a 304 answer to a revalidation.
+Browser (Playwright driving Debian's Chromium, when it is there): first contentful
+paint, the moment reader.js has laid the notes out and listens for clicks
+("reader-ready"), and how long a click on a highlight takes to show its note
+(until the next frame). Run:
+    .venv/bin/python bench/reader_page.py [N ...]        (default 0 1000 10000)
+"""
+
+import logging
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from reader import create_app
+from reader.extensions import db
+from reader.models import Annotation
+from reader.services.documents import create_document
+
+KINDS = ("note", "context", "factcheck")
+VERDICTS = ("accurate", "misleading", "false")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def populate(n):
+    """One document of max(n, 50) sentences and n published annotations, some overlapping."""
+    sentences = max(n, 50)
+    text = f"Benchmark with {n} notes\n\n" + "".join(
+        f"Sentence {i} says a statement about the talks.{chr(10) if i % 8 == 7 else ' '}"
+        for i in range(sentences))
+    document = create_document(text, {"title": f"Benchmark {n}"})
+    db.session.commit()
+    rows, pos = [], 0
+    for i in range(n):
+        pos = text.index("statement", pos)
+        end = pos + len("statement about the talks") if i % 5 == 0 else pos + len("statement")
+        kind = KINDS[i % 3]
+        rows.append({"document_id": document.id, "start": pos, "end": end,
+                     "exact": text[pos:end], "prefix": text[max(0, pos - 32):pos],
+                     "suffix": text[end:end + 32], "kind": kind,
+                     "body": f"Note {i} of {n}: the *statement* is "
+                             f"[checked](https://example.org/{i}).",
+                     "tags": ["bench", f"t{i % 7}"], "status": "published", "version": 1,
+                     "orphan": False, "anchor_state": "unchanged", "creator_name": "Bench",
+                     "verdict": VERDICTS[i % 3] if kind == "factcheck" else None})
+        pos += 1
+    if rows:
+        db.session.execute(Annotation.__table__.insert(), rows)
+        db.session.commit()
+    return document.slug
+
+
+def server_time(client, path, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append(time.perf_counter() - start)
+        assert response.status_code == 200
+    return statistics.median(times), len(response.get_data())
+
+
+def browser_times(url, slugs):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("browser: Playwright is not installed; skipped")
+        return {}
+    if not Path(CHROMIUM).exists():
+        print(f"browser: no Chromium at {CHROMIUM}; skipped")
+        return {}
+    found = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for n, slug in slugs.items():
+            runs = []
+            for _ in range(3):
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.goto(f"{url}/docs/{slug}", wait_until="load", timeout=120_000)
+                page.wait_for_function(
+                    "performance.getEntriesByName('reader-ready').length > 0", timeout=120_000)
+                times = page.evaluate("""async () => {
+                    const paint = performance.getEntriesByName('first-contentful-paint')[0];
+                    const ready = performance.getEntriesByName('reader-ready')[0];
+                    const marks = document.querySelectorAll('[data-doc-text] mark');
+                    let click = null;
+                    if (marks.length) {
+                      const mark = marks[Math.floor(marks.length / 2)];
+                      mark.scrollIntoView({block: 'center'});
+                      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+                      const t0 = performance.now();
+                      mark.click();
+                      await new Promise((r) => requestAnimationFrame(r));
+                      click = performance.now() - t0;
+                    }
+                    return {paint: paint ? paint.startTime : null, ready: ready.startTime, click};
+                }""")
+                runs.append(times)
+                page.close()
+            found[n] = {key: statistics.median(r[key] for r in runs) if runs[0][key] is not None
+                        else None for key in runs[0]}
+        browser.close()
+    return found
+
+
+def main():
+    sizes = [int(a) for a in sys.argv[1:]] or [0, 1_000, 10_000]
+    folder = Path(tempfile.mkdtemp())
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
+                      "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    with app.app_context():
+        db.create_all()
+        slugs = {n: populate(n) for n in sizes}
+    client = app.test_client()
+    server = {}
+    client.get("/")  # templates compiled, connections open
+    print("annotations     cold      warm   page size   304 answer")
+    for n, slug in slugs.items():
+        path = f"/docs/{slug}"
+        cold, _ = server_time(client, path, repeat=1)
+        warm, size = server_time(client, path, repeat=5 if n <= 1_000 else 3)
+        etag = client.get(path).headers["ETag"]
+        start = time.perf_counter()
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+        not_modified = time.perf_counter() - start
+        server[n] = (cold, warm)
+        print(f"{n:>11,}  {cold * 1000:>7.0f} ms {warm * 1000:>6.0f} ms  {size / 1e6:>6.2f} MB"
+              f"  {not_modified * 1000:>7.1f} ms")
+    if 1_000 in server and 10_000 in server:
+        print("t(10k)/t(1k): cold {:.1f}, warm {:.1f}".format(
+            *(server[10_000][i] / server[1_000][i] for i in (0, 1))))
+
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        found = browser_times(f"http://127.0.0.1:{http.server_port}", slugs)
+    finally:
+        http.shutdown()
+    if found:
+        print("annotations  first paint  reader ready  click -> note shown")
+        for n, t in found.items():
+            click = f"{t['click']:.0f} ms" if t["click"] is not None else "-"
+            print(f"{n:>11,}  {t['paint'] or 0:>8.0f} ms  {t['ready']:>9.0f} ms  {click:>12}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Serving the app in production: security headers, request ids, proxy and HTTPS settings, /healthz."""
+
+import logging
+import re
+import time
+import uuid
+from urllib.parse import quote
+
+from flask import current_app, jsonify, request
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import db
+
+# every asset is served by the app; scripts and styles only from files (no inline code),
+# which element.style in the scripts does not need
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+REQUEST_ID_HEADER = "X-Request-Id"
+# a client's id is kept only if it is short and plain, since it goes into log lines as is
+CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
+PATH_SAFE = "/:?&=+,;@!$'()*~%-._"  # logged paths: anything else is percent-encoded
+
+request_log = logging.getLogger("reader.request")
+
+
+def init_app(app):
+    """Apply the serving settings to ``app`` and add the headers, request ids and /healthz.
+
+    ``PROXY_FIX`` trusts one proxy's X-Forwarded-For/-Proto/-Host; ``HTTPS`` (or
+    ``PREFERRED_URL_SCHEME = "https"``) makes the session and remember-me cookies secure.
+    """
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    if app.config["HTTPS"] or app.config["PREFERRED_URL_SCHEME"] == "https":
+        app.config.update(PREFERRED_URL_SCHEME="https", SESSION_COOKIE_SECURE=True,
+                          REMEMBER_COOKIE_SECURE=True)
+    app.before_request(_start_request)
+    app.after_request(_finish_response)
+    app.add_url_rule("/healthz", "healthz", healthz)
+
+
+def request_id():
+    """Return this request's id: the client's X-Request-Id if it is plain, else a new one."""
+    # kept in the WSGI environ, which lives exactly as long as the request
+    environ = request.environ
+    if "reader.request_id" not in environ:
+        sent = request.headers.get(REQUEST_ID_HEADER, "")
+        environ["reader.request_id"] = sent if CLIENT_REQUEST_ID.fullmatch(sent) \
+            else uuid.uuid4().hex
+    return environ["reader.request_id"]
+
+
+def _start_request():
+    request.environ["reader.started"] = time.perf_counter()
+    request_id()
+
+
+def _finish_response(response):
+    """Add the security headers and the request id; write the request's one log line."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers[REQUEST_ID_HEADER] = request_id()
+    started = request.environ.get("reader.started")
+    milliseconds = (time.perf_counter() - started) * 1000 if started else 0
+    path = request.environ.get("RAW_URI") or request.full_path.rstrip("?")
+    request_log.info('%s "%s %s" %s %.0fms request_id=%s', request.remote_addr or "-",
+                     request.method, quote(path, safe=PATH_SAFE), response.status_code,
+                     milliseconds, request_id())
+    return response
+
+
+def healthz():
+    """200 ``{"status": "ok"}`` when the database answers, else 503."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        current_app.logger.warning("health check: the database does not answer: %s", exc)
+        response = jsonify({"status": "unavailable", "detail": "the database does not answer"})
+        response.status_code = 503
+    else:
+        response = jsonify({"status": "ok"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
