@@ -10,6 +10,8 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from .config import MAX_ID
+
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 AR_NAMESPACE = "urn:annotated-reader:"
 CONTEXT = [ANNO_CONTEXT, {"ar": AR_NAMESPACE}]
@@ -200,13 +202,19 @@ def _types(obj):
 
 
 def local_id(iri, base, pattern=_ANNOTATION_PATH):
-    """Return the numeric id if ``iri`` is one of ours under ``base``, else None."""
+    """Return the numeric id if ``iri`` is one of ours under ``base``, else None.
+
+    Raises W3CError for one of ours whose number no database id can be.
+    """
     if not isinstance(iri, str):
         return None
     parts, ours = urlsplit(iri), urlsplit(base)
     match = pattern.search(parts.path)
     if match and (parts.scheme, parts.netloc) == (ours.scheme, ours.netloc):
-        return int(match.group(1))
+        number = int(match.group(1))
+        if not 0 < number <= MAX_ID:
+            raise W3CError(f"the id {iri[:80]} is out of range")
+        return number
     return None
 
 
@@ -355,8 +363,11 @@ def _parse_time(obj, name):
     except ValueError:
         raise W3CError(f"{name} is not a date-time: {str(value)[:40]!r}") from None
     if moment.tzinfo is None:
-        raise W3CError(f"{name} needs a time zone: {value!r}")
-    return moment.astimezone(UTC).replace(microsecond=0)
+        raise W3CError(f"{name} needs a time zone: {str(value)[:40]!r}")
+    try:
+        return moment.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:
+        raise W3CError(f"{name} is out of range: {str(value)[:40]!r}") from None
 
 
 def _parse_creator(value):

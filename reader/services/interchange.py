@@ -153,7 +153,7 @@ def annotation_data(parsed, document, sources=None):
     data = {key: parsed[key] for key in ("kind", "body", "tags", "status", "verdict",
                                           "relation")}
     data.update(_place(document.text, parsed))
-    if parsed["source"] is not None:
+    if parsed["source"] is not None and parsed["kind"] == "context":
         data["source_id"] = _import_source(dict(parsed["source"]), {} if sources is None
                                            else sources).id
     return data
@@ -213,9 +213,12 @@ def _advance_sequences():
     if db.session.get_bind().dialect.name != "postgresql":
         return
     for table in ("annotations", "sources"):
+        # never move a sequence backwards (a concurrent save may hold the next id already)
+        sequence = f"pg_get_serial_sequence('{table}', 'id')"
         db.session.execute(sql(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
+            f"SELECT setval({sequence}, GREATEST("
+            f"COALESCE((SELECT MAX(id) FROM {table}), 0), "
+            f"COALESCE(pg_sequence_last_value({sequence}::regclass), 0)) + 1, false)"
         ))
 
 
