@@ -1,5 +1,6 @@
 """Markdown -> HTML through one bleach allowlist: the sole source of safe HTML."""
 
+import threading
 from functools import partial
 
 import bleach
@@ -24,23 +25,38 @@ def _link_rel(attrs, new=False):
     return attrs
 
 
-_CLEANER = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    # Linkify runs after the protocol check; by default it would link bare "data:…",
-    # "feed:…" and other html5lib protocols, so it gets the same allowlist.
-    filters=[partial(LinkifyFilter, callbacks=[_link_rel], skip_tags={"pre", "code"},
-                     url_re=build_url_re(protocols=ALLOWED_PROTOCOLS))],
-)
+def _cleaner():
+    """The allowlist cleaner, with links made safe."""
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        # Linkify runs after the protocol check; by default it would link bare "data:…",
+        # "feed:…" and other html5lib protocols, so it gets the same allowlist.
+        filters=[partial(LinkifyFilter, callbacks=[_link_rel], skip_tags={"pre", "code"},
+                         url_re=build_url_re(protocols=ALLOWED_PROTOCOLS))],
+    )
+
+
+# Neither a bleach Cleaner nor a Markdown converter may be shared between threads, and
+# building them costs more than converting a note: one of each per thread.
+_local = threading.local()
+
+
+def _tools():
+    if not hasattr(_local, "cleaner"):
+        _local.cleaner = _cleaner()
+        _local.markdown = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    return _local.markdown, _local.cleaner
 
 
 def render_markdown(source):
     """Return ``source`` (Markdown, possibly with raw HTML) as sanitised, safe HTML."""
     if not source:
         return Markup("")
-    html = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
-    return Markup(_CLEANER.clean(html))
+    converter, cleaner = _tools()
+    html = converter.reset().convert(source)
+    return Markup(cleaner.clean(html))
 
