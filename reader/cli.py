@@ -1,7 +1,9 @@
 """The ``docs``, ``annotations`` and ``users`` command groups."""
 
 import json
+import sqlite3
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -25,6 +27,31 @@ def register_commands(app):
     """Attach the command groups to ``app``."""
     for group in (docs_cli, annotations_cli, users_cli):
         app.cli.add_command(group)
+    app.cli.add_command(backup)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def backup(file):
+    """Write an online, consistent copy of the SQLite database to FILE."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException(
+            "backup copies SQLite databases; for PostgreSQL use pg_dump (see the README)")
+    target = Path(file)
+    if target.exists():
+        raise click.ClickException(f"{file} exists: choose a new file")
+    source = engine.raw_connection()
+    try:
+        with sqlite3.connect(target) as copy:
+            source.driver_connection.backup(copy)  # SQLite's online backup API
+        with sqlite3.connect(target) as copy:
+            status = copy.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        source.close()
+    if status != "ok":
+        raise click.ClickException(f"the copy failed its integrity check: {status}")
+    click.echo(f"backed up to {file} (integrity check: ok)")
 
 
 @docs_cli.command("import")
