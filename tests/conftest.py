@@ -107,9 +107,9 @@ def app(tmp_path, postgres_url):
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "localhost",
     })
-    # the test keeps one app context open across requests, so forget the signed-in
-    # user after each request, as a fresh context would in production
-    app.teardown_request(lambda exc: g.pop("_login_user", None))
+    # the test keeps one app context open across requests, so forget what a request
+    # left in g (the signed-in user, the CSRF token), as a fresh context would
+    app.teardown_request(_forget_request_state)
     with app.app_context():
         if postgres_url:
             _empty_tables()
@@ -118,6 +118,11 @@ def app(tmp_path, postgres_url):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+def _forget_request_state(exc):
+    for key in ("_login_user", "csrf_token"):
+        g.pop(key, None)
 
 
 @pytest.fixture

@@ -1,0 +1,99 @@
+"""The authorization matrix, built from the app's url_map: every route and method, for
+anonymous readers, editors, admins, a bad token and a session write without its CSRF token.
+
+A route added without an entry in RULES fails ``test_every_route_has_a_rule``.
+"""
+
+import pytest
+from sqlalchemy import select
+
+from reader.extensions import db
+from reader.models import Annotation, ApiToken, Document, Source
+from reader.services.users import issue_token
+from tests.conftest import login
+
+READ, PAGE, EDITOR_JSON, WRITE = "read", "page", "editor-json", "write"
+SIGN_IN_PAGE, LOGIN, LOGOUT = "sign-in page", "login", "logout"
+RULES = {
+    ("public.index", "GET"): READ, ("public.document", "GET"): READ,
+    ("public.source", "GET"): READ, ("public.search_page", "GET"): READ,
+    ("public.stats", "GET"): READ, ("static", "GET"): READ, ("healthz", "GET"): READ,
+    ("api.container", "GET"): READ, ("api.annotation", "GET"): READ,
+    ("api.document_annotations", "GET"): READ, ("api.document_claimreviews", "GET"): READ,
+    ("api.openapi", "GET"): READ,
+    ("auth.login", "GET"): SIGN_IN_PAGE, ("auth.login", "POST"): LOGIN, ("auth.logout", "POST"): LOGOUT,
+    ("auth.account", "GET"): PAGE, ("auth.account", "POST"): WRITE,
+    ("auth.token_revoke", "POST"): WRITE,
+    ("editor.history", "GET"): PAGE, ("editor.deleted", "GET"): PAGE,
+    ("editor.document_edit", "GET"): PAGE, ("editor.document_edit", "POST"): WRITE,
+    ("editor.document_new", "GET"): PAGE, ("editor.document_new", "POST"): WRITE,
+    ("editor.document_text", "GET"): PAGE, ("editor.document_text", "POST"): WRITE,
+    ("editor.revisions", "GET"): PAGE, ("editor.link", "POST"): WRITE,
+    ("editor.restore", "POST"): WRITE,
+    ("editor.annotation_get", "GET"): EDITOR_JSON, ("editor.sources", "GET"): EDITOR_JSON,
+    ("editor.annotation_update", "PUT"): WRITE, ("editor.annotation_action", "POST"): WRITE,
+    ("editor.annotation_create", "POST"): WRITE, ("editor.preview", "POST"): WRITE,
+    ("api.annotation_create", "POST"): WRITE, ("api.annotation_replace", "PUT"): WRITE,
+    ("api.annotation_delete", "DELETE"): WRITE,
+}
+# expected status per identity; None: anything but 401, 403 and 5xx (the request itself may be
+# incomplete, but the caller was let in)
+EXPECTED = {
+    READ: {"anonymous": 200, "editor": 200, "admin": 200, "bad token": 200},
+    PAGE: {"anonymous": 302, "editor": 200, "admin": 200, "bad token": 302},
+    EDITOR_JSON: {"anonymous": 401, "editor": 200, "admin": 200, "bad token": 401},
+    WRITE: {"anonymous": 401, "bad token": 401, "missing CSRF": 400, "admin token": None},
+    SIGN_IN_PAGE: {"anonymous": 200, "editor": 302, "admin": 302, "bad token": 200},
+    LOGIN: {"anonymous": 400, "missing CSRF": 400},
+    LOGOUT: {"anonymous": 302, "missing CSRF": 400},
+}
+
+
+def _routes(app):
+    return sorted((rule.endpoint, method, rule) for rule in app.url_map.iter_rules()
+                  for method in rule.methods - {"HEAD", "OPTIONS"})
+
+
+def test_every_route_has_a_rule(app):
+    missing = [(e, m) for e, m, _ in _routes(app) if (e, m) not in RULES]
+    assert not missing, f"routes without an authorization rule: {missing}"
+
+
+def _values(rule, editor):
+    document = db.session.scalars(select(Document).order_by(Document.id)).first()
+    annotation = db.session.scalars(select(Annotation).filter_by(status="published")
+                                    .order_by(Annotation.id)).first()
+    token = db.session.scalars(select(ApiToken).filter_by(user_id=editor.id)).first()
+    values = {"slug": document.slug, "annotation_id": annotation.id, "action": "publish",
+              "source_id": db.session.scalars(select(Source.id)).first(),
+              "token_id": token.id, "filename": "reader.css"}
+    return {name: values[name] for name in rule.arguments}
+
+
+@pytest.mark.parametrize("endpoint, method", sorted(RULES))
+def test_authorization_matrix(seeded, editor, admin, endpoint, method):
+    [rule] = [r for e, m, r in _routes(seeded) if (e, m) == (endpoint, method)]
+    issue_token(editor, "matrix")
+    admin_token = issue_token(admin, "matrix")
+    db.session.commit()
+    with seeded.test_request_context():
+        url = rule.build(_values(rule, editor), append_unknown=False)[1]
+    for identity, expected in EXPECTED[RULES[endpoint, method]].items():
+        client = seeded.test_client()
+        headers = {}
+        if identity in ("editor", "missing CSRF"):
+            assert login(client).status_code == 302
+        elif identity == "admin":
+            assert login(client, "ada").status_code == 302
+        elif identity == "bad token":
+            headers["Authorization"] = "Bearer not-a-token"
+        elif identity == "admin token":
+            headers["Authorization"] = f"Bearer {admin_token}"
+        response = client.open(url, method=method, headers=headers,
+                               json={} if method in ("POST", "PUT") else None)
+        response.close()
+        label = f"{method} {url} as {identity}"
+        if expected is None:
+            assert response.status_code not in (401, 403) and response.status_code < 500, label
+        else:
+            assert response.status_code == expected, f"{label}: {response.status_code}"
