@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -159,3 +160,16 @@ def axe_violations(page, impacts=("serious", "critical")):
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5])
             for v in result["violations"] if v["impact"] in impacts]
+
+
+def wait_until(page, expression, timeout=10.0):
+    """Poll a JavaScript expression from Python until it is truthy.
+
+    Playwright's wait_for_function polls with eval inside the page, which the app's
+    Content-Security-Policy (no 'unsafe-eval') refuses; page.evaluate is not affected.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)

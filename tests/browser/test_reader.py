@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from .helpers import SEEDS, canonical_text, expect, marks, note
+from .helpers import SEEDS, canonical_text, expect, marks, note, wait_until
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 DOC = "004_3a30943cf18cda19.txt"  # the reader tests' own notes live on this document
@@ -75,7 +75,7 @@ def test_unknown_slug_shows_the_not_found_page(page, js_errors):
 def test_on_a_phone_notes_sit_below_their_paragraph(new_page, live, notes):
     page = new_page(viewport={"width": 390, "height": 844})
     page.goto(f"/docs/{live.slug(DOC)}")
-    page.wait_for_function("document.fonts.status === 'loaded'")
+    wait_until(page, "document.fonts.status === 'loaded'")
     page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     placed = page.locator(".notes .note[data-block]")
     assert placed.count() >= 3

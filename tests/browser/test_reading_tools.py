@@ -6,6 +6,7 @@ import pytest
 
 from .helpers import (
     axe_unavailable, axe_violations, canonical_text, expect, marks, note, open_panel, sign_in,
+    wait_until,
     SEEDS,
 )
 
@@ -19,7 +20,7 @@ ORDER_JS = """[...document.querySelectorAll(
 
 def _open(page, live, query=""):
     page.goto(f"/docs/{live.slug(DOC)}{query}")
-    page.wait_for_function("performance.getEntriesByName('reader-ready').length > 0")
+    wait_until(page, "performance.getEntriesByName('reader-ready').length > 0")
 
 
 def _hidden_notes(page):
@@ -103,7 +104,7 @@ def test_typing_in_the_search_box_triggers_no_shortcut(page, live):
 
 def test_editors_keep_their_a_shortcut_beside_j_and_k(page, live):
     sign_in(page, then=f"/docs/{live.slug(DOC)}")
-    page.wait_for_function("performance.getEntriesByName('reader-ready').length > 0")
+    wait_until(page, "performance.getEntriesByName('reader-ready').length > 0")
     order = page.evaluate(ORDER_JS)
     page.keyboard.press("j")
     expect(note(page, order[0])).to_be_focused()
@@ -154,7 +155,7 @@ def test_a_shared_filtered_url_shows_what_the_toggles_show(page, live):
     url = page.url
     assert "kind=factcheck" in url and "tag=" in url
     page.goto(url)
-    page.wait_for_function("performance.getEntriesByName('reader-ready').length > 0")
+    wait_until(page, "performance.getEntriesByName('reader-ready').length > 0")
     assert sorted(_hidden_notes(page)) == toggled
     expect(page.locator(".facet-kind input[value='factcheck']")).to_be_checked()
     page.get_by_role("link", name="Show all notes").click()
@@ -184,8 +185,8 @@ def test_a_search_hit_opens_the_document_at_its_words(page, live):
     href = place.get_attribute("href")
     start, end = map(int, re.search(r"hl=(\d+)-(\d+)", href).groups())
     place.click()
-    page.wait_for_function("performance.getEntriesByName('reader-ready').length > 0")
-    page.wait_for_function("CSS.highlights.has('search-hit')")
+    wait_until(page, "performance.getEntriesByName('reader-ready').length > 0")
+    wait_until(page, "CSS.highlights.has('search-hit')")
     found = page.evaluate("""() => {
         const range = [...CSS.highlights.get('search-hit')][0];
         const rect = range.getBoundingClientRect();
