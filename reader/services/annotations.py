@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..config import KINDS, MAX_ID, RELATIONS, STATUSES, VERDICTS
 from ..extensions import db
@@ -149,7 +150,12 @@ def snapshot(annotation):
 def record_revision(annotation, action, changed, user):
     """Keep a revision of ``annotation`` as it is now."""
     if action != "created":
-        db.session.flush()  # the version counter is bumped on flush (a new note starts at 1)
+        based_on = annotation.version
+        try:
+            db.session.flush()  # the version counter is bumped on flush (a new note starts at 1)
+        except StaleDataError:
+            # another request saved between our version check and this write
+            raise StaleVersionError(based_on + 1, based_on) from None
     annotation.revisions.append(AnnotationRevision(
         version=annotation.version or 1, action=action, changed=list(changed),
         snapshot=snapshot(annotation), user_id=user.id if user else None,

@@ -124,7 +124,7 @@ def _stale(exc):
     detail = (f"{', '.join(who) or 'Someone'} changed this note while you were editing it "
               f"({', '.join(changed) or 'its state'}). Nothing was saved.")
     return _json_error(409, "Conflict", detail, current=_fields(current), changed=changed,
-                       version=exc.current)
+                       version=current.version)
 
 
 @bp.post("/api/preview")
