@@ -4,13 +4,9 @@ import os
 from pathlib import Path
 
 from flask import Flask, render_template
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
-from . import config, serving
+from . import config, database, serving
 from .extensions import csrf, db, limiter, login, migrate
-
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def create_app(test_config=None):
@@ -27,6 +23,8 @@ def create_app(test_config=None):
         app.config.update(test_config)
     database_url = app.config.get("DATABASE_URL") or config.sqlite_url(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(database_url)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
+        database_url, app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config["SQLITE_BUSY_TIMEOUT"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
@@ -39,6 +37,7 @@ def create_app(test_config=None):
     login.init_app(app)
     limiter.init_app(app)
     _register_blueprints(app)
+    database.init_app(app)  # after every view is registered: it wraps them
     _register_errors(app)
     app.context_processor(_template_globals)
 
@@ -79,16 +78,7 @@ def _register_errors(app):
     def too_many(error):
         return render_template("errors/error.html", code=429, error=error), 429
 
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Foreign keys on, WAL, and a busy timeout for every SQLite connection."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    @app.errorhandler(503)
+    def unavailable(error):
+        return render_template("errors/error.html", code=503, error=error), 503, \
+            database.retry_after(error)

@@ -46,6 +46,8 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     PROXY_FIX = False  # behind one reverse proxy: trust its X-Forwarded-For/-Proto/-Host
     HTTPS = False  # served over HTTPS: secure cookies, https URLs
+    SQLITE_BUSY_TIMEOUT = 5.0  # seconds a SQLite writer waits for the lock, per attempt
+    DB_ATTEMPTS = 3  # a request whose database stays busy or conflicts is run this often
 
 
 def sqlite_url(instance_path):

@@ -57,7 +57,7 @@ def http_error(error):
 
 
 # per code, so these win over the app's HTML pages for the same codes
-for _code in (400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 422, 428, 429):
+for _code in (400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 422, 428, 429, 503):
     bp.register_error_handler(_code, http_error)
 
 

@@ -2,13 +2,14 @@
 document metadata and new documents."""
 
 from flask import (
-    Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for,
+    Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for,
 )
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..database import retry_after
 from ..extensions import db
 from ..diffview import side_by_side
 from ..forms import DocumentForm, NewDocumentForm, TextForm
@@ -48,11 +49,15 @@ def csrf_error(error):
 
 def _api_http_error(error):
     if request.path.startswith("/editor/api/"):
-        return _json_error(error.code, error.name, error.description)
-    return render_template("errors/error.html", code=error.code, error=error), error.code
+        response = _json_error(error.code, error.name, error.description)
+    else:
+        response = make_response(render_template("errors/error.html", code=error.code,
+                                                 error=error), error.code)
+    response.headers.extend(retry_after(error))
+    return response
 
 
-for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422):
+for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422, 503):
     bp.register_error_handler(_code, _api_http_error)
 
 
