@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
-from . import config, database, serving
+from . import config, database, pagecache, serving
 from .extensions import csrf, db, limiter, login, migrate
 
 
@@ -43,6 +43,8 @@ def create_app(test_config=None):
 
     from .cli import register_commands
     register_commands(app)
+    pagecache.init_app(app)
+    serving.init_proxy(app)  # outermost, so the cache's log lines have the client's address
     return app
 
 

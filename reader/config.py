@@ -47,6 +47,7 @@ class Defaults:
     PROXY_FIX = False  # behind one reverse proxy: trust its X-Forwarded-For/-Proto/-Host
     HTTPS = False  # served over HTTPS: secure cookies, https URLs
     SQLITE_BUSY_TIMEOUT = 5.0  # seconds a SQLite writer waits for the lock, per attempt
+    PAGE_CACHE = True  # keep anonymous readers' pages in memory (pagecache.py)
     DB_ATTEMPTS = 3  # a request whose database stays busy or conflicts is run this often
 
 

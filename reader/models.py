@@ -209,3 +209,17 @@ class AnnotationRevision(db.Model):
 
     annotation: Mapped[Annotation] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
+
+
+class ContentVersion(db.Model):
+    """One row whose number changes with every write to what readers see (see pagecache.py).
+
+    Database triggers on documents, annotations, sources and users bump it inside the
+    writing transaction, so every writer (the app, the CLI, raw SQL) moves it, and
+    only when the write commits.
+    """
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(db.BigInteger, default=0)

@@ -6,7 +6,7 @@ import time
 import uuid
 from urllib.parse import quote
 
-from flask import current_app, jsonify, request
+from flask import Request, current_app, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -36,11 +36,9 @@ request_log = logging.getLogger("reader.request")
 def init_app(app):
     """Apply the serving settings to ``app`` and add the headers, request ids and /healthz.
 
-    ``PROXY_FIX`` trusts one proxy's X-Forwarded-For/-Proto/-Host; ``HTTPS`` (or
+    ``HTTPS`` (or
     ``PREFERRED_URL_SCHEME = "https"``) makes the session and remember-me cookies secure.
     """
-    if app.config["PROXY_FIX"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     if app.config["HTTPS"] or app.config["PREFERRED_URL_SCHEME"] == "https":
         app.config.update(PREFERRED_URL_SCHEME="https", SESSION_COOKIE_SECURE=True,
                           REMEMBER_COOKIE_SECURE=True)
@@ -49,19 +47,25 @@ def init_app(app):
     app.add_url_rule("/healthz", "healthz", healthz)
 
 
-def request_id():
+def init_proxy(app):
+    """Trust one reverse proxy's X-Forwarded-* when PROXY_FIX is on (wrap last: outermost)."""
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+
+def request_id(environ=None):
     """Return this request's id: the client's X-Request-Id if it is plain, else a new one."""
     # kept in the WSGI environ, which lives exactly as long as the request
-    environ = request.environ
+    environ = request.environ if environ is None else environ
     if "reader.request_id" not in environ:
-        sent = request.headers.get(REQUEST_ID_HEADER, "")
+        sent = environ.get("HTTP_X_REQUEST_ID", "")
         environ["reader.request_id"] = sent if CLIENT_REQUEST_ID.fullmatch(sent) \
             else uuid.uuid4().hex
     return environ["reader.request_id"]
 
 
 def _start_request():
-    request.environ["reader.started"] = time.perf_counter()
+    request.environ.setdefault("reader.started", time.perf_counter())
     request_id()
 
 
@@ -70,13 +74,18 @@ def _finish_response(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     response.headers[REQUEST_ID_HEADER] = request_id()
-    started = request.environ.get("reader.started")
-    milliseconds = (time.perf_counter() - started) * 1000 if started else 0
-    path = request.environ.get("RAW_URI") or request.full_path.rstrip("?")
-    request_log.info('%s "%s %s" %s %.0fms request_id=%s', request.remote_addr or "-",
-                     request.method, quote(path, safe=PATH_SAFE), response.status_code,
-                     milliseconds, request_id())
+    log_request(request.environ, response.status_code, request_id())
     return response
+
+
+def log_request(environ, status, request_id):
+    """Write the one log line of the request in ``environ``, answered with ``status``."""
+    started = environ.get("reader.started")
+    milliseconds = (time.perf_counter() - started) * 1000 if started else 0
+    path = environ.get("RAW_URI") or Request(environ).full_path.rstrip("?")
+    request_log.info('%s "%s %s" %s %.0fms request_id=%s', environ.get("REMOTE_ADDR") or "-",
+                     environ.get("REQUEST_METHOD"), quote(path, safe=PATH_SAFE), status,
+                     milliseconds, request_id)
 
 
 def healthz():

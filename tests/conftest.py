@@ -89,7 +89,8 @@ def _empty_tables():
     # rows a leaked connection still has locked: fail this test rather than hang the run
     db.session.execute(text("SET LOCAL lock_timeout = '10s'"))
     for table in reversed(tables):
-        db.session.execute(table.delete())
+        if table.name != "content_version":  # its one row is the page cache's version
+            db.session.execute(table.delete())
     db.session.execute(text("SELECT " + ", ".join(
         f"setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"
         for table in tables if "id" in table.c)))

@@ -241,6 +241,7 @@ def _respond(html, validators, private=False):
 
 def _headers(response, validators):
     etag, last_modified = validators
+    request.environ["reader.cacheable"] = True  # an anonymous reader's page: pagecache.py
     response.headers["ETag"] = etag
     if last_modified is not None:
         response.last_modified = last_modified

@@ -1,0 +1,255 @@
+"""Requests per second under gunicorn, each as a ratio to a ceiling measured in the same run.
+
+Reader page: gunicorn with the project's gunicorn.conf.py (2 workers x 4 threads) serves
+the seeded document with the most notes to an anonymous reader; the ceiling is the same
+gunicorn, same settings, serving that page's HTML, saved to a file, as a static file.
+Annotation writes: POST /annotations/ with an editor's token (validated, sanitised,
+stored with its revision and search entry, committed), on SQLite and on PostgreSQL
+(DATABASE_URL, else the local test database when it answers); the ceiling is the
+same server answering GET /healthz (one SELECT 1), so the ratio is what a write costs
+beyond serving a request at all.
+
+The load is wrk from Debian's packages: 8 connections (eight readers, or eight editors)
+over 2 threads, for DURATION seconds; reader and ceiling runs alternate, ROUNDS each,
+and the medians are compared. Run:
+    .venv/bin/python bench/throughput.py [DURATION] [ROUNDS]      (default 10 s, 3 rounds)
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+GUNICORN = BIN / "gunicorn"
+FLASK = [str(BIN / "flask"), "--app", "reader"]
+CONNECTIONS, THREADS = 8, 2
+POSTGRES = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+STATIC_APP = "bench.static_page:app"
+WRITE_SCRIPT = """
+wrk.method = "POST"
+wrk.body = [[{body}]]
+wrk.headers["Content-Type"] = "application/ld+json"
+wrk.headers["Authorization"] = "Bearer {token}"
+"""
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(command, env):
+    subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+class Gunicorn:
+    """gunicorn with gunicorn.conf.py serving ``app`` on a free port, until stopped."""
+
+    def __init__(self, app, env):
+        self.base = f"http://127.0.0.1:{_free_port()}"
+        self.process = subprocess.Popen(
+            [GUNICORN, "-c", "gunicorn.conf.py", "-b", self.base[7:], app], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=5).close()
+                return
+            except urllib.error.HTTPError:
+                return  # it answers
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start: {app}")
+                time.sleep(0.2)
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def wrk(url, duration, script=None):
+    """Return (requests per second, non-2xx responses) of one wrk run against ``url``."""
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run(command + [url], check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    if errors:
+        print(f"    wrk: socket errors {errors.group(1)}")
+    return rate, int(failed.group(1)) if failed else 0
+
+
+def alternate(runs, rounds):
+    """Run each (name, callable) in turn, ``rounds`` times; return {name: [rates]}."""
+    rates = {name: [] for name, _ in runs}
+    for _ in range(rounds):
+        for name, run in runs:
+            rate, failed = run()
+            if failed:
+                raise RuntimeError(f"{name}: {failed} responses were not 2xx/3xx")
+            rates[name].append(rate)
+    return rates
+
+
+def _prepared_database(url, folder):
+    """Migrate ``url``, load the seeds and an editor; return (env, token, page path, doc)."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench",
+           "READER_RATELIMIT_ENABLED": "false"}
+    _run(FLASK + ["db", "upgrade"], env)
+    _run(FLASK + ["docs", "import", "seeds/"], env)
+    _run(FLASK + ["annotations", "import", "seeds/annotations.jsonld"], env)
+    subprocess.run(FLASK + ["users", "add", "bench", "--password-stdin"], cwd=ROOT, env=env,
+                   input="a long bench password\n", text=True, check=True,
+                   stdout=subprocess.DEVNULL)
+    token = subprocess.run(FLASK + ["users", "token", "bench"], cwd=ROOT, env=env,
+                           check=True, capture_output=True, text=True).stdout.strip()
+    engine = create_engine(_driver_url(url), poolclass=NullPool)
+    with engine.connect() as connection:
+        slug, doc_text = connection.execute(text(
+            "SELECT d.slug, d.text FROM documents d JOIN annotations a ON a.document_id = d.id"
+            " GROUP BY d.id, d.slug, d.text ORDER BY count(*) DESC, d.slug LIMIT 1")).one()
+    engine.dispose()
+    return env, token, f"/docs/{slug}", doc_text
+
+
+def _driver_url(url):
+    from reader.config import normalise_database_url
+    return normalise_database_url(url)
+
+
+def _write_script(folder, base, path, doc_text, token):
+    middle = len(doc_text) // 2
+    found = re.search(r"\w+(?: \w+){3}", doc_text[middle:])  # four words mid-text
+    words, start = found.group(0), middle + found.start()
+    body = json.dumps({
+        "type": "Annotation", "bodyValue": "A *benchmark* note with [a link](https://example.org).",
+        "target": {"source": base + path, "selector": [
+            {"type": "TextQuoteSelector", "exact": words},
+            {"type": "TextPositionSelector", "start": start, "end": start + len(words)}]}})
+    script = folder / "write.lua"
+    script.write_text(WRITE_SCRIPT.format(body=body, token=token))
+    return str(script)
+
+
+def reader_page(folder, duration, rounds):
+    env, _, path, _ = _prepared_database(f"sqlite:///{folder / 'page.sqlite'}", folder)
+    reader = Gunicorn("reader:create_app()", env)
+    try:
+        with urllib.request.urlopen(reader.base + path) as response:
+            page = response.read()
+        html = folder / "page.html"
+        html.write_bytes(page)
+        static = Gunicorn(STATIC_APP, {**env, "BENCH_PAGE": str(html)})
+        try:
+            with urllib.request.urlopen(static.base + "/") as response:
+                assert response.read() == page
+            rates = alternate([("static file", lambda: wrk(static.base + "/", duration)),
+                               ("reader page", lambda: wrk(reader.base + path, duration))],
+                              rounds)
+        finally:
+            static.stop()
+    finally:
+        reader.stop()
+    return path, len(page), rates
+
+
+def writes(folder, url, duration, rounds):
+    env, token, path, doc_text = _prepared_database(url, folder)
+    server = Gunicorn("reader:create_app()", env)
+    try:
+        script = _write_script(folder, "http://localhost", path, doc_text, token)
+        rates = alternate([("GET /healthz", lambda: wrk(server.base + "/healthz", duration)),
+                           ("POST /annotations/",
+                            lambda: wrk(server.base + "/annotations/", duration, script))],
+                          rounds)
+    finally:
+        server.stop()
+    engine = create_engine(_driver_url(url), poolclass=NullPool)
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT count(*) FROM annotations")).scalar()
+    engine.dispose()
+    return rates, stored
+
+
+def _postgres_schema():
+    """A fresh schema in the PostgreSQL database, or None when none answers."""
+    engine = create_engine(_driver_url(POSTGRES), poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS bench_writes CASCADE"))
+            connection.execute(text("CREATE SCHEMA bench_writes"))
+    except Exception as exc:  # no server: say so and go on with SQLite
+        print(f"PostgreSQL at {POSTGRES} does not answer ({type(exc).__name__}); skipped")
+        return None
+    finally:
+        engine.dispose()
+    from sqlalchemy import make_url
+    return make_url(POSTGRES).update_query_dict(
+        {"options": "-csearch_path=bench_writes"}).render_as_string(hide_password=False)
+
+
+def _drop_postgres_schema():
+    engine = create_engine(_driver_url(POSTGRES), poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS bench_writes CASCADE"))
+    engine.dispose()
+
+
+def _report(rates, ceiling, measured):
+    top, got = statistics.median(rates[ceiling]), statistics.median(rates[measured])
+    for name in (ceiling, measured):
+        runs = ", ".join(f"{r:,.0f}" for r in rates[name])
+        print(f"  {name:<20} {statistics.median(rates[name]):>9,.0f} req/s   (runs: {runs})")
+    print(f"  ratio: {got / top:.2f} of {ceiling}")
+    return got / top
+
+
+def main():
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    duration = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    folder = Path(tempfile.mkdtemp(prefix="bench-"))
+    print(f"gunicorn.conf.py, wrk -t{THREADS} -c{CONNECTIONS} -d{duration}s, {rounds} rounds "
+          f"alternating, medians; {os.cpu_count()} cores")
+
+    path, size, rates = reader_page(folder, duration, rounds)
+    print(f"Reader page {path} ({size / 1000:.0f} KB), anonymous:")
+    _report(rates, "static file", "reader page")
+
+    (folder / "writes").mkdir()
+    rates, stored = writes(folder / "writes", f"sqlite:///{folder / 'writes' / 'w.sqlite'}",
+                           duration, rounds)
+    print(f"Annotation writes, SQLite ({stored:,} annotations stored at the end):")
+    _report(rates, "GET /healthz", "POST /annotations/")
+
+    url = _postgres_schema()
+    if url:
+        try:
+            rates, stored = writes(folder / "writes", url, duration, rounds)
+        finally:
+            _drop_postgres_schema()
+        print(f"Annotation writes, PostgreSQL ({stored:,} annotations stored at the end):")
+        _report(rates, "GET /healthz", "POST /annotations/")
+    shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
