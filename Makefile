@@ -1,4 +1,5 @@
-# The two commands: `make run` (install, migrate, load the seeds, serve) and `make test`.
+# The two commands: `make run` (install, migrate, load the seeds, serve) and `make test`;
+# `make bench` runs the benchmarks.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -6,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app reader
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test seed serve clean
+.PHONY: run test bench install install-test seed serve clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,14 @@ run: seed serve
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# every benchmark, in one run; figures go to docs/performance.md by hand
+bench: install-test
+	$(PY) bench/throughput.py
+	$(PY) bench/reader_page.py
+	$(PY) bench/export_import.py 10000
+	$(PY) bench/reanchor.py
+	$(PY) bench/matching.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

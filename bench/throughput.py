@@ -3,6 +3,8 @@
 Reader page: gunicorn with the project's gunicorn.conf.py (2 workers x 4 threads) serves
 the seeded document with the most notes to an anonymous reader; the ceiling is the same
 gunicorn, same settings, serving that page's HTML, saved to a file, as a static file.
+A third server with the page cache off (READER_PAGE_CACHE=false) shows what rendering
+the page on every request costs.
 Annotation writes: POST /annotations/ with an editor's token (validated, sanitised,
 stored with its revision and search entry, committed), on SQLite and on PostgreSQL
 (DATABASE_URL, else the local test database when it answers); the ceiling is the
@@ -82,9 +84,10 @@ class Gunicorn:
         self.process.wait(timeout=30)
 
 
-def wrk(url, duration, script=None):
+def wrk(url, duration, script=None, warm_up=False):
     """Return (requests per second, non-2xx responses) of one wrk run against ``url``."""
-    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency"]
+    duration = 1 if warm_up else duration
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s"]
     if script:
         command += ["-s", script]
     output = subprocess.run(command + [url], check=True, capture_output=True, text=True).stdout
@@ -97,7 +100,12 @@ def wrk(url, duration, script=None):
 
 
 def alternate(runs, rounds):
-    """Run each (name, callable) in turn, ``rounds`` times; return {name: [rates]}."""
+    """Run each (name, callable) in turn, ``rounds`` times; return {name: [rates]}.
+
+    Each is run once first, unmeasured: workers started, connections open, pages kept.
+    """
+    for name, run in runs:
+        run(warm_up=True)
     rates = {name: [] for name, _ in runs}
     for _ in range(rounds):
         for name, run in runs:
@@ -150,23 +158,29 @@ def _write_script(folder, base, path, doc_text, token):
 
 def reader_page(folder, duration, rounds):
     env, _, path, _ = _prepared_database(f"sqlite:///{folder / 'page.sqlite'}", folder)
-    reader = Gunicorn("reader:create_app()", env)
+    servers = []
     try:
+        reader = Gunicorn("reader:create_app()", env)
+        servers.append(reader)
+        uncached = Gunicorn("reader:create_app()", {**env, "READER_PAGE_CACHE": "false"})
+        servers.append(uncached)
         with urllib.request.urlopen(reader.base + path) as response:
             page = response.read()
         html = folder / "page.html"
         html.write_bytes(page)
         static = Gunicorn(STATIC_APP, {**env, "BENCH_PAGE": str(html)})
-        try:
-            with urllib.request.urlopen(static.base + "/") as response:
-                assert response.read() == page
-            rates = alternate([("static file", lambda: wrk(static.base + "/", duration)),
-                               ("reader page", lambda: wrk(reader.base + path, duration))],
-                              rounds)
-        finally:
-            static.stop()
+        servers.append(static)
+        with urllib.request.urlopen(static.base + "/") as response:
+            assert response.read() == page
+        with urllib.request.urlopen(uncached.base + path) as response:
+            assert len(response.read()) == len(page)  # the same page, but its own request id
+        rates = alternate([
+            ("static file", lambda **kw: wrk(static.base + "/", duration, **kw)),
+            ("reader page", lambda **kw: wrk(reader.base + path, duration, **kw)),
+            ("page cache off", lambda **kw: wrk(uncached.base + path, duration, **kw))], rounds)
     finally:
-        reader.stop()
+        for server in servers:
+            server.stop()
     return path, len(page), rates
 
 
@@ -175,10 +189,10 @@ def writes(folder, url, duration, rounds):
     server = Gunicorn("reader:create_app()", env)
     try:
         script = _write_script(folder, "http://localhost", path, doc_text, token)
-        rates = alternate([("GET /healthz", lambda: wrk(server.base + "/healthz", duration)),
-                           ("POST /annotations/",
-                            lambda: wrk(server.base + "/annotations/", duration, script))],
-                          rounds)
+        rates = alternate([
+            ("GET /healthz", lambda **kw: wrk(server.base + "/healthz", duration, **kw)),
+            ("POST /annotations/",
+             lambda **kw: wrk(server.base + "/annotations/", duration, script, **kw))], rounds)
     finally:
         server.stop()
     engine = create_engine(_driver_url(url), poolclass=NullPool)
@@ -212,13 +226,13 @@ def _drop_postgres_schema():
     engine.dispose()
 
 
-def _report(rates, ceiling, measured):
-    top, got = statistics.median(rates[ceiling]), statistics.median(rates[measured])
-    for name in (ceiling, measured):
-        runs = ", ".join(f"{r:,.0f}" for r in rates[name])
-        print(f"  {name:<20} {statistics.median(rates[name]):>9,.0f} req/s   (runs: {runs})")
-    print(f"  ratio: {got / top:.2f} of {ceiling}")
-    return got / top
+def _report(rates, ceiling):
+    top = statistics.median(rates[ceiling])
+    for name, found in rates.items():
+        runs = ", ".join(f"{r:,.0f}" for r in found)
+        got = statistics.median(found)
+        ratio = "" if name == ceiling else f"  {got / top:.2f} of {ceiling}"
+        print(f"  {name:<20} {got:>7,.0f} req/s{ratio}   (runs: {runs})")
 
 
 def main():
@@ -232,13 +246,13 @@ def main():
 
     path, size, rates = reader_page(folder, duration, rounds)
     print(f"Reader page {path} ({size / 1000:.0f} KB), anonymous:")
-    _report(rates, "static file", "reader page")
+    _report(rates, "static file")
 
     (folder / "writes").mkdir()
     rates, stored = writes(folder / "writes", f"sqlite:///{folder / 'writes' / 'w.sqlite'}",
                            duration, rounds)
     print(f"Annotation writes, SQLite ({stored:,} annotations stored at the end):")
-    _report(rates, "GET /healthz", "POST /annotations/")
+    _report(rates, "GET /healthz")
 
     url = _postgres_schema()
     if url:
@@ -247,7 +261,7 @@ def main():
         finally:
             _drop_postgres_schema()
         print(f"Annotation writes, PostgreSQL ({stored:,} annotations stored at the end):")
-        _report(rates, "GET /healthz", "POST /annotations/")
+        _report(rates, "GET /healthz")
     shutil.rmtree(folder)
 
 
