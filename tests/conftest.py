@@ -58,6 +58,16 @@ def postgres_schema(schema):
         engine.dispose()
 
 
+@contextmanager
+def fresh_database(folder, name):
+    """Yield the URL of a new database: a SQLite file in ``folder``, or on PostgreSQL a schema."""
+    if using_postgres():
+        with postgres_schema(f"{name}_{os.getpid()}") as url:
+            yield url
+    else:
+        yield f"sqlite:///{Path(folder) / name}.sqlite"
+
+
 def using_postgres():
     """True when DATABASE_URL points the tests at PostgreSQL."""
     return (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))

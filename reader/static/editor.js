@@ -174,6 +174,9 @@ function openPanel({ title, quote, fields }) {
 
 function closePanel() {
   panel.hidden = true;
+  // a preview or source search still waiting would ask the server for a closed panel
+  clearTimeout(previewTimer);
+  clearTimeout(searchTimer);
   editing = null;
   pending = null;
   if (lastFocus && document.contains(lastFocus)) lastFocus.focus();

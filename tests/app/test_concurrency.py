@@ -27,7 +27,7 @@ from reader.services.documents import import_paths
 from reader.services.users import add_user, issue_token
 from tests.app.test_serving import GUNICORN, ROOT, _free_port
 from reader.config import normalise_database_url
-from tests.conftest import SEED_FILES, postgres_schema, using_postgres
+from tests.conftest import SEED_FILES, fresh_database
 
 CLIENTS, WRITES = 8, 100
 WORDS = "NATO troops have been"
@@ -35,12 +35,8 @@ WORDS = "NATO troops have been"
 
 @pytest.fixture
 def database_url(tmp_path):
-    """A new SQLite file's URL, or on PostgreSQL a new schema's."""
-    if using_postgres():
-        with postgres_schema(f"storm_{os.getpid()}") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path / 'storm.sqlite'}"
+    with fresh_database(tmp_path, "storm") as url:
+        yield url
 
 
 @pytest.fixture

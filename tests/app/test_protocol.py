@@ -7,7 +7,7 @@ from reader.extensions import db
 from reader.models import Annotation
 from reader.services.documents import create_document
 from reader.w3c import MEDIA_TYPE
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token
 
 TEXT = "A title\n\nThe spokesman said the claims were absurd.\n"
 DOC = "http://localhost/docs/a-title"

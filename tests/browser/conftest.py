@@ -23,6 +23,8 @@ from reader.services.documents import import_paths
 from reader.services.interchange import import_annotations
 from reader.services.users import add_user, find_user
 
+from tests.conftest import fresh_database
+
 from .helpers import (
     CHROMIUM, CHROMIUM_ARGS, EDITORS, PASSWORD, SEEDS, browser_unavailable, sync_playwright,
 )
@@ -90,12 +92,17 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live(tmp_path_factory):
-    """The app on a fresh SQLite file with the seeds and two editors, served on a free port."""
-    folder = tmp_path_factory.mktemp("live")
+def live_database(tmp_path_factory):
+    with fresh_database(tmp_path_factory.mktemp("live"), "browser") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def live(live_database):
+    """The app on a fresh database with the seeds and two editors, served on a free port."""
     app = create_app({
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{folder / 'browser.sqlite'}",
+        "DATABASE_URL": live_database,
         "SECRET_KEY": "browser test secret",
         "RATELIMIT_ENABLED": False,
     })
