@@ -1,7 +1,7 @@
 """Whole pages for anonymous readers, kept in memory and served before Flask while they hold.
 
 ``PageCache`` is WSGI middleware. A GET or HEAD with no session, remember-me or
-Authorization credentials is looked up by path and query string; an entry is served
+Authorization credentials is looked up by path, query string, host and scheme; an entry is served
 only while the content version it was rendered under is still the current one. The
 version is one row, ``content_version``, that triggers bump in every transaction that
 writes documents, annotations, sources or users (``CONTENT_TABLES``), so a page is
@@ -87,7 +87,7 @@ class PageCache:
         self.credentials = tuple(f"{name}=" for name in credentials)  # cookie names
         self.skip = tuple(skip)  # path prefixes never kept (files, probes): no version read
         self.max_bytes = max_bytes
-        self.entries = OrderedDict()  # (path, query) -> _Entry, least recently used first
+        self.entries = OrderedDict()  # (path, query, host, scheme) -> _Entry, oldest use first
         self.size = 0
         self.lock = threading.Lock()
 
@@ -98,7 +98,10 @@ class PageCache:
         version = self._version()
         if version is None:
             return self.app(environ, start_response)
-        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        # the host and scheme too: a page that ever writes an absolute URL cannot be
+        # poisoned for everyone by one request with a forged Host header
+        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+               environ.get("HTTP_HOST", ""), environ.get("wsgi.url_scheme", ""))
         with self.lock:
             entry = self.entries.get(key)
             if entry is not None and entry.version == version:

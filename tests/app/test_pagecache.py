@@ -121,6 +121,13 @@ def test_editors_and_readers_never_get_each_others_pages(doc, client, editor):
     assert "Draft only" not in client.get(PAGE).get_data(as_text=True)
 
 
+def test_a_page_is_kept_per_host(doc, client):
+    client.get(PAGE)
+    with statements(client.application) as seen:
+        client.get(PAGE, headers={"Host": "forged.example"})
+    assert len(seen) > 1  # rendered for that host, not served the other's page
+
+
 def test_a_token_bearer_is_never_served_a_kept_page(doc, client, token):
     client.get(PAGE)
     with statements(client.application) as seen:
