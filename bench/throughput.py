@@ -31,8 +31,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
+
+from reader.config import normalise_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -116,7 +118,7 @@ def alternate(runs, rounds):
     return rates
 
 
-def _prepared_database(url, folder):
+def _prepared_database(url):
     """Migrate ``url``, load the seeds and an editor; return (env, token, page path, doc)."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench",
            "READER_RATELIMIT_ENABLED": "false"}
@@ -128,18 +130,13 @@ def _prepared_database(url, folder):
                    stdout=subprocess.DEVNULL)
     token = subprocess.run(FLASK + ["users", "token", "bench"], cwd=ROOT, env=env,
                            check=True, capture_output=True, text=True).stdout.strip()
-    engine = create_engine(_driver_url(url), poolclass=NullPool)
+    engine = create_engine(normalise_database_url(url), poolclass=NullPool)
     with engine.connect() as connection:
         slug, doc_text = connection.execute(text(
             "SELECT d.slug, d.text FROM documents d JOIN annotations a ON a.document_id = d.id"
             " GROUP BY d.id, d.slug, d.text ORDER BY count(*) DESC, d.slug LIMIT 1")).one()
     engine.dispose()
     return env, token, f"/docs/{slug}", doc_text
-
-
-def _driver_url(url):
-    from reader.config import normalise_database_url
-    return normalise_database_url(url)
 
 
 def _write_script(folder, base, path, doc_text, token):
@@ -157,7 +154,7 @@ def _write_script(folder, base, path, doc_text, token):
 
 
 def reader_page(folder, duration, rounds):
-    env, _, path, _ = _prepared_database(f"sqlite:///{folder / 'page.sqlite'}", folder)
+    env, _, path, _ = _prepared_database(f"sqlite:///{folder / 'page.sqlite'}")
     servers = []
     try:
         reader = Gunicorn("reader:create_app()", env)
@@ -185,7 +182,7 @@ def reader_page(folder, duration, rounds):
 
 
 def writes(folder, url, duration, rounds):
-    env, token, path, doc_text = _prepared_database(url, folder)
+    env, token, path, doc_text = _prepared_database(url)
     server = Gunicorn("reader:create_app()", env)
     try:
         script = _write_script(folder, "http://localhost", path, doc_text, token)
@@ -195,7 +192,7 @@ def writes(folder, url, duration, rounds):
              lambda **kw: wrk(server.base + "/annotations/", duration, script, **kw))], rounds)
     finally:
         server.stop()
-    engine = create_engine(_driver_url(url), poolclass=NullPool)
+    engine = create_engine(normalise_database_url(url), poolclass=NullPool)
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT count(*) FROM annotations")).scalar()
     engine.dispose()
@@ -204,7 +201,7 @@ def writes(folder, url, duration, rounds):
 
 def _postgres_schema():
     """A fresh schema in the PostgreSQL database, or None when none answers."""
-    engine = create_engine(_driver_url(POSTGRES), poolclass=NullPool)
+    engine = create_engine(normalise_database_url(POSTGRES), poolclass=NullPool)
     try:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA IF EXISTS bench_writes CASCADE"))
@@ -214,13 +211,12 @@ def _postgres_schema():
         return None
     finally:
         engine.dispose()
-    from sqlalchemy import make_url
     return make_url(POSTGRES).update_query_dict(
         {"options": "-csearch_path=bench_writes"}).render_as_string(hide_password=False)
 
 
 def _drop_postgres_schema():
-    engine = create_engine(_driver_url(POSTGRES), poolclass=NullPool)
+    engine = create_engine(normalise_database_url(POSTGRES), poolclass=NullPool)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS bench_writes CASCADE"))
     engine.dispose()

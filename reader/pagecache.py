@@ -29,9 +29,7 @@ MAX_ENTRY_BYTES = 16 * 1024 * 1024
 KEPT_HEADERS = {"content-type", "content-length", "etag", "last-modified", "cache-control",
                 "vary", "content-security-policy", "x-content-type-options",
                 "referrer-policy", "x-frame-options"}
-NOT_MODIFIED_HEADERS = {"etag", "last-modified", "cache-control", "vary",
-                        "content-security-policy", "x-content-type-options",
-                        "referrer-policy", "x-frame-options"}
+NOT_MODIFIED_HEADERS = KEPT_HEADERS - {"content-type", "content-length"}
 
 SQLITE_DDL = tuple(
     f"""CREATE TRIGGER {table}_{event}_content_version AFTER {event.upper()} ON {table} BEGIN

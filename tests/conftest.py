@@ -131,6 +131,22 @@ def app(tmp_path, postgres_url):
         db.engine.dispose()
 
 
+@pytest.fixture
+def make_app(app):
+    """Build a second app on the test database with some settings changed."""
+    made = []
+
+    def make(**settings):
+        other = create_app({**app.config, "SERVER_NAME": None, **settings})
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
 def _forget_request_state(exc):
     for key in ("_login_user", "csrf_token"):
         g.pop(key, None)

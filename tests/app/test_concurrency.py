@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -22,12 +21,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from reader import create_app
+from reader.config import normalise_database_url
 from reader.extensions import db
 from reader.services.documents import import_paths
 from reader.services.users import add_user, issue_token
-from tests.app.test_serving import GUNICORN, ROOT, _free_port
-from reader.config import normalise_database_url
 from tests.conftest import SEED_FILES, fresh_database
+from tests.gunicorn import start_gunicorn, stop_gunicorn
 
 CLIENTS, WRITES = 8, 100
 WORDS = "NATO troops have been"
@@ -40,7 +39,7 @@ def database_url(tmp_path):
 
 
 @pytest.fixture
-def server(database_url):
+def server(database_url, tmp_path):
     """gunicorn on a migrated database with one seed and an editor's token."""
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test"})
     with app.app_context():
@@ -51,26 +50,11 @@ def server(database_url):
         slug, text = result.document.slug, result.document.text
         db.session.remove()
         db.engine.dispose()
-    port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test"}
-    process = subprocess.Popen(
-        [GUNICORN, "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}", "reader:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=5).close()
-            break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
+    process, base = start_gunicorn(env, tmp_path)
     yield {"base": base, "token": token, "slug": slug, "text": text, "url": database_url,
            "process": process}
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    stop_gunicorn(process)
 
 
 def _request(method, url, token, body=None, headers=None):

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.pool import NullPool
 
-from reader import create_app
 from reader.extensions import db
 from reader.models import ContentVersion
 from reader.pagecache import CONTENT_TABLES, PageCache
@@ -204,19 +203,6 @@ def test_the_oldest_pages_go_first_when_memory_is_full():
         cache({"REQUEST_METHOD": "GET", "PATH_INFO": path}, lambda *a: None)
     assert [key[0] for key in cache.entries] == ["/p3", "/p4"]  # 600 bytes each
     assert cache.size == 1200
-
-
-@pytest.fixture
-def make_app(app):
-    made = []
-
-    def make(**settings):
-        made.append(create_app({**app.config, "SERVER_NAME": None, **settings}))
-        return made[-1]
-    yield make
-    for other in made:
-        with other.app_context():
-            db.engine.dispose()
 
 
 def test_behind_a_proxy_a_kept_page_logs_the_client_address(doc, make_app, caplog):

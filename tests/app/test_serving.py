@@ -6,15 +6,9 @@ The last tests start real gunicorn with ``gunicorn.conf.py`` on a migrated SQLit
 import json
 import logging
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -24,26 +18,8 @@ from reader import create_app
 from reader.config import instance_secret_key
 from reader.extensions import db
 from reader.services.documents import import_paths
-from tests.conftest import ROOT, SEED_FILES
-
-GUNICORN = Path(sys.executable).parent / "gunicorn"
-
-
-@pytest.fixture
-def make_app(app):
-    """Build a second app on the test database with some settings changed."""
-    made = []
-
-    def make(**settings):
-        other = create_app({**app.config, "SERVER_NAME": None, **settings})
-        made.append(other)
-        return other
-
-    yield make
-    for other in made:
-        with other.app_context():
-            db.engine.dispose()
-
+from tests.conftest import SEED_FILES
+from tests.gunicorn import start_gunicorn, stop_gunicorn
 
 def test_a_request_without_an_id_gets_a_new_one_echoed(client):
     first = client.get("/healthz").headers["X-Request-Id"]
@@ -126,12 +102,6 @@ def test_the_environment_turns_the_settings_on(monkeypatch, tmp_path):
     assert isinstance(app.wsgi_app, ProxyFix)
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url, headers=None):
     request = urllib.request.Request(url, headers=headers or {})
     try:
@@ -157,24 +127,10 @@ def served_database(tmp_path):
 
 def test_gunicorn_serves_the_app(served_database, tmp_path):
     url, slug = served_database
-    port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "test"}
-    log = tmp_path / "access.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [GUNICORN, "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}", "reader:create_app()"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_gunicorn(env, tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, headers, body = _get(f"{base}/healthz")
-                break
-            except OSError:
-                assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "gunicorn did not answer within 30 s"
-                time.sleep(0.2)
+        status, headers, body = _get(f"{base}/healthz")
         assert status == 200 and json.loads(body) == {"status": "ok"}
         assert len(headers["X-Request-Id"]) == 32
         status, headers, body = _get(f"{base}/docs/{slug}", {"X-Request-Id": "gunicorn-test-1"})
@@ -182,12 +138,8 @@ def test_gunicorn_serves_the_app(served_database, tmp_path):
         assert headers["X-Request-Id"] == "gunicorn-test-1"
         assert headers["Content-Security-Policy"].startswith("default-src 'self'")
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        finally:
-            server.kill() if server.poll() is None else None
-            server.stderr.close()
+        stop_gunicorn(server)
+    log = tmp_path / "access.log"
     lines = log.read_text().splitlines()
     assert any(f'"GET /docs/{slug}" 200' in line and line.endswith("request_id=gunicorn-test-1")
                for line in lines), lines
