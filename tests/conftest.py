@@ -23,6 +23,8 @@ SEEDS = ROOT / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 SEED_ANNOTATIONS = SEEDS / "annotations.jsonld"
 DATA = Path(__file__).resolve().parent / "data"
+# the W3C Web Annotation conformance suite with its validator, as the project was given it
+W3C_VALIDATOR = Path(__file__).resolve().parent / "w3c-annotation-tests" / "validate.py"
 PASSWORD = "correct horse battery"
 BASE = "http://localhost"
 

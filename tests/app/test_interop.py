@@ -1,7 +1,7 @@
 """The W3C Web Annotation Data Model's own examples, POSTed as the spec writes them.
 
 Each example below is copied from the spec (https://www.w3.org/TR/annotation-model/;
-the same JSON is in ../shared/w3c-annotation-tests/tools/samples/correct/annoN.json) with
+the same JSON is in tests/w3c-annotation-tests/tools/samples/correct/annoN.json) with
 one change: the target's ``source`` (``http://example.org/...``) is a seed document,
 because the container only takes annotations on its own documents. Where a quote must be
 found in that document, the words are adapted too, as each comment says. The container
@@ -93,7 +93,7 @@ def _selector_list(start, end):
 
     With the motivation of Example: Motivation (anno17) and a TextualBody as in Example:
     Embedded Textual Body: the shape a browser anchoring library sends. It is
-    ../shared/w3c-annotation-tests/examples/valid/comment-on-text-span.json (our own
+    tests/w3c-annotation-tests/examples/valid/comment-on-text-span.json (our own
     sample, body included) with the source and quote adapted like the others.
     """
     return {
