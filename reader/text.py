@@ -169,6 +169,12 @@ def _common_prefix_len(a, b):
     return n
 
 
+def _quote_score(text, pos, end, prefix, suffix):
+    """How well the text around ``[pos, end)`` matches ``prefix`` and ``suffix`` (characters)."""
+    return (_common_suffix_len(text[max(0, pos - len(prefix)):pos], prefix)
+            + _common_prefix_len(text[end:end + len(suffix)], suffix))
+
+
 def locate_quote(text, exact, prefix="", suffix="", hint=None):
     """Return ``(start, end)`` of the best exact occurrence of ``exact`` in ``text``, or None.
 
@@ -181,14 +187,30 @@ def locate_quote(text, exact, prefix="", suffix="", hint=None):
     pos = text.find(exact)
     while pos != -1:
         end = pos + len(exact)
-        score = _common_suffix_len(text[max(0, pos - len(prefix)):pos], prefix)
-        score += _common_prefix_len(text[end:end + len(suffix)], suffix)
+        score = _quote_score(text, pos, end, prefix, suffix)
         distance = abs(pos - hint) if hint is not None else 0
         key = (-score, distance, pos)
         if best is None or key < best[0]:
             best = (key, pos, end)
         pos = text.find(exact, pos + 1)
     return (best[1], best[2]) if best else None
+
+
+def quote_ambiguity(text, exact, prefix="", suffix=""):
+    """Return ``(occurrences, best)``: how often ``exact`` occurs in ``text``, and how many of
+    those fit ``prefix`` and ``suffix`` best (more than one: the quote alone cannot say which).
+    """
+    count, best, ties = 0, -1, 0
+    pos = text.find(exact) if exact else -1
+    while pos != -1:
+        count += 1
+        score = _quote_score(text, pos, pos + len(exact), prefix, suffix)
+        if score > best:
+            best, ties = score, 1
+        elif score == best:
+            ties += 1
+        pos = text.find(exact, pos + 1)
+    return count, ties
 
 
 def reanchor(text, exact, prefix, suffix, old_start):

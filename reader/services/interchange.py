@@ -7,10 +7,12 @@ from sqlalchemy import text as sql
 
 from ..extensions import db
 from ..models import Annotation, Document, Source, User
-from ..text import locate_quote
+from ..interchange.foreign import pin_span
+from ..interchange.spreadsheet import csv_lines, note_row
+from ..text import locate_quote, quote_ambiguity
 from ..w3c import (
-    W3CError, annotation_collection, annotation_page, annotation_to_jsonld, iter_items,
-    parse_annotation,
+    W3CError, annotation_collection, annotation_page, annotation_to_jsonld, doc_iri, isoformat,
+    iter_items, parse_annotation,
 )
 from . import AnnotationImportError, ValidationError
 from .annotations import create_annotation, update_annotation
@@ -125,14 +127,16 @@ def _import_one(parsed, user, state, only_new):
         annotation = create_annotation(
             document, data, creator, creator_name=creator_name, via=via,
             annotation_id=parsed["local_id"], created=parsed["created"],
-            modified=parsed["modified"], flush=False,
+            modified=parsed["modified"], flush=False, extra=kept_parts(parsed, data),
+            require=False,
         )
         keep_orphan(annotation, parsed)
         state.created(annotation, via)
         return "created"
     if existing.document_id != document.id:
         raise W3CError(f"annotation {existing.id} belongs to another document")
-    changed = update_annotation(existing, data, creator, modified=parsed["modified"])
+    changed = update_annotation(existing, data, creator, modified=parsed["modified"],
+                                extra=kept_parts(parsed, data), require=False)
     return "updated" if changed else "unchanged"
 
 
@@ -144,35 +148,61 @@ def find_document(slug):
     return document
 
 
-def annotation_data(parsed, document, sources=None):
+def annotation_data(parsed, document, sources=None, strict=False):
     """Turn a parsed W3C annotation into the fields the annotation services take.
 
     The span is placed on ``document``'s text (by position, else by quote); a cited
-    source is reused or created. ``sources`` caches sources already resolved.
+    source is reused or created. ``sources`` caches sources already resolved. With
+    ``strict`` (the HTTP API) a position and quote that disagree, or a quote that
+    occurs more than once with nothing to say which, are refused (W3CError).
     """
     data = {key: parsed[key] for key in ("kind", "body", "tags", "status", "verdict",
                                           "relation")}
-    data.update(_place(document.text, parsed))
+    data.update(_place(document.text, parsed, strict))
     if parsed["source"] is not None and parsed["kind"] == "context":
         data["source_id"] = _import_source(dict(parsed["source"]), {} if sources is None
                                            else sources).id
     return data
 
 
-def _place(text, parsed):
+def kept_parts(parsed, data):
+    """Return what is kept of a parsed annotation beyond our fields, tied to its placed span."""
+    return pin_span(parsed["extra"], data["start"], data["end"])
+
+
+def _place(text, parsed, strict=False):
     """Return start/end/exact for the item: its position if it matches, else found by quote."""
     start, end, exact = parsed["start"], parsed["end"], parsed["exact"]
     if parsed["orphan"] or (start is None and exact is None):
         return {"start": None, "end": None, "exact": None}
-    if start is not None and end <= len(text) and start < end and (
-            exact is None or text[start:end] == exact):
+    fits = start is not None and start < end <= len(text)
+    if fits and (exact is None or text[start:end] == exact):
         return {"start": start, "end": end, "exact": text[start:end]}
     if exact is None:
         raise W3CError(f"the position [{start}, {end}) is outside the text and there is no quote")
+    if strict:
+        _refuse_doubt(text, parsed, fits)
     found = locate_quote(text, exact, parsed["prefix"], parsed["suffix"], hint=start)
     if found is None:
         raise W3CError(f"the quote {exact[:60]!r} is not in the document")
     return {"start": found[0], "end": found[1], "exact": exact}
+
+
+def _refuse_doubt(text, parsed, fits):
+    """Raise W3CError when a position and quote disagree, or the quote cannot say where."""
+    start, end, exact = parsed["start"], parsed["end"], parsed["exact"]
+    if fits:
+        raise W3CError(f"the TextPositionSelector [{start}, {end}) selects "
+                       f"{text[start:end][:80]!r}, but the TextQuoteSelector says {exact[:80]!r}")
+    if start is not None:
+        raise W3CError(f"the TextPositionSelector [{start}, {end}) is outside the text (0 to "
+                       f"{len(text)}); the TextQuoteSelector says {exact[:80]!r}")
+    count, best = quote_ambiguity(text, exact, parsed["prefix"], parsed["suffix"])
+    if best > 1:
+        context = " and its prefix and suffix fit" if parsed["prefix"] or parsed["suffix"] else ""
+        which = f"{context} {best} of them equally" if context else ""
+        raise W3CError(f"the quote {exact[:60]!r} occurs {count} times in the document{which}: "
+                       "add a TextPositionSelector, or a prefix or suffix that tells them apart")
 
 
 def keep_orphan(annotation, parsed):
@@ -295,3 +325,14 @@ def stream_export(base, document=None, include_drafts=False, progress=None):
         if progress:
             progress(annotation)
     yield "\n]}}\n"
+
+
+def stream_csv(base, document=None, include_drafts=False, progress=None):
+    """Yield CSV text with one row per exported note (interchange/spreadsheet.py)."""
+    def rows():
+        for annotation, slug in iter_export(document, include_drafts):
+            yield note_row(annotation, slug, f"{doc_iri(base, slug)}#a-{annotation.id}",
+                           isoformat)
+            if progress:
+                progress(annotation)
+    yield from csv_lines(rows())
