@@ -428,7 +428,11 @@ def _parse_kind(obj):
 
 
 def _parse_bodies(obj):
-    """Return ``body`` (Markdown) and ``tags`` from ``body``/``bodyValue``."""
+    """Return ``body`` (Markdown) and ``tags`` from ``body``/``bodyValue``.
+
+    Textual values become the note's text, links (IRIs, resources with an ``id`` or a
+    ``source``) Markdown links in it; the bodies as given are kept (foreign.py).
+    """
     if "bodyValue" in obj:
         return {"body": _string(obj["bodyValue"], "bodyValue"), "tags": []}
     bodies = obj.get("body", [])
@@ -445,8 +449,10 @@ def _parse_bodies(obj):
             tags.append(_string(value, "a tag's value"))
         elif value is not None:
             texts.append(_string(value, "a body's value"))
-        elif isinstance(body.get("id"), str):
+        elif isinstance(body.get("id"), str):  # a link: readers see it in the note
             texts.append(f"<{body['id']}>")
+        elif isinstance(body.get("source"), str):  # a SpecificResource: a link too
+            texts.append(f"<{body['source']}>")
     return {"body": "\n\n".join(texts), "tags": tags}
 
 

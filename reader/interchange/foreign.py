@@ -14,12 +14,16 @@ with the stale original. Pure functions; no Flask, no SQLAlchemy.
 """
 
 import copy
+import re
 
 # top-level terms the columns hold (or that are ours: every ``ar:`` term)
 HELD = frozenset({"@context", "id", "@id", "type", "@type", "motivation", "created",
                   "modified", "creator", "body", "bodyValue", "target", "via"})
 TARGET_HELD = frozenset({"source", "selector"})
 TEXT_SELECTORS = frozenset({"TextQuoteSelector", "TextPositionSelector"})
+# what is written back must still be conformant: times in RFC 3339, via as absolute IRIs
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 
 
 def split(obj, parsed, standard, our_context):
@@ -47,10 +51,12 @@ def split(obj, parsed, standard, our_context):
         name = (parsed["creator"] or {}).get("name") or ""
         kept["creator"] = {"value": obj["creator"], "name": name}
     for name in ("created", "modified"):
-        if name in obj and obj[name] != standard[name]:
-            kept[name] = {"value": obj[name], "at": standard[name]}
-    if parsed.get("via_more"):
-        kept["via"] = parsed["via_more"]
+        value = obj.get(name)
+        if isinstance(value, str) and value != standard[name] and RFC3339.fullmatch(value):
+            kept[name] = {"value": value, "at": standard[name]}
+    vias = [via for via in parsed.get("via_more") or () if ABSOLUTE_IRI.fullmatch(via)]
+    if vias:
+        kept["via"] = vias
     if parsed.get("target_parts"):
         kept["target"] = parsed["target_parts"]
     properties = {key: value for key, value in obj.items()

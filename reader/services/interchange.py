@@ -3,7 +3,6 @@
 import json
 
 from sqlalchemy import func, select
-from sqlalchemy import text as sql
 
 from ..extensions import db
 from ..models import Annotation, Document, Source, User
@@ -16,19 +15,22 @@ from ..w3c import (
 )
 from . import AnnotationImportError, ValidationError
 from .annotations import create_annotation, update_annotation
+from .corpus import advance_sequences
 from .sources import create_source, find_source, update_source, validate_source
 from .users import find_user
 
 EXPORT_BATCH = 1000
 
 
-def import_annotations(data, base, user=None, only_new=False):
+def import_annotations(data, base, user=None, only_new=False, partial=False, refused=None):
     """Import every annotation in parsed W3C JSON ``data``; return counts of what happened.
 
     Every item is checked and written inside one savepoint; if any item is bad the
     savepoint is rolled back and AnnotationImportError lists each bad item by index
-    and reason. With ``only_new`` an item that is already stored is left as it is
-    (an editor may have changed it since). The caller commits.
+    and reason. With ``partial`` the good items are imported and each bad one is
+    appended to ``refused`` as ``(index, reason)``. With ``only_new`` an item that is
+    already stored is left as it is (an editor may have changed it since). The caller
+    commits.
     """
     try:
         items = list(iter_items(data))
@@ -46,18 +48,27 @@ def import_annotations(data, base, user=None, only_new=False):
     savepoint = db.session.begin_nested()
     with db.session.no_autoflush:
         for index, parsed in parsed_items:
+            item = db.session.begin_nested() if partial else None
             try:
                 outcome = _import_one(parsed, user, state, only_new)
             except (W3CError, ValidationError) as exc:
                 problems.append((index, str(exc)))
+                if item is not None:
+                    item.rollback()
+                    state.sources.clear()  # a source made for the refused item is gone
                 continue
+            if item is not None:
+                item.commit()
             counts[outcome] += 1
             state.written_one()
-    if problems:
+    if partial:
+        (refused if refused is not None else []).extend(
+            sorted(problems, key=lambda p: str(p[0]).zfill(12)))
+    elif problems:
         savepoint.rollback()
         raise AnnotationImportError(sorted(problems, key=lambda p: str(p[0]).zfill(12)))
     savepoint.commit()
-    _advance_sequences()
+    advance_sequences(("annotations", "sources"))
     return counts
 
 
@@ -236,20 +247,6 @@ def _import_source(data, cache):
         source = find_source(validate_source(data)) or create_source(data, source_id=local)
     cache[key] = source
     return source
-
-
-def _advance_sequences():
-    """After rows were inserted with explicit ids, move PostgreSQL's id sequences past them."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for table in ("annotations", "sources"):
-        # never move a sequence backwards (a concurrent save may hold the next id already)
-        sequence = f"pg_get_serial_sequence('{table}', 'id')"
-        db.session.execute(sql(
-            f"SELECT setval({sequence}, GREATEST("
-            f"COALESCE((SELECT MAX(id) FROM {table}), 0), "
-            f"COALESCE(pg_sequence_last_value({sequence}::regclass), 0)) + 1, false)"
-        ))
 
 
 def export_query(document=None, include_drafts=False):

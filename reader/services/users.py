@@ -38,6 +38,13 @@ def add_user(name, password, role="editor", display_name=""):
     return user
 
 
+def set_password(user, password):
+    """Give ``user`` a new password; raise ValidationError if it is too short."""
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationError({"password": f"at least {MIN_PASSWORD} characters"})
+    user.password_hash = generate_password_hash(password)
+
+
 def find_user(name):
     """Return the user called ``name`` or None."""
     return db.session.scalars(select(User).filter_by(name=name)).first()

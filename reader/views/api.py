@@ -176,6 +176,17 @@ def document_annotations(slug):
                        f"Annotations on {document.title}")
 
 
+@bp.get("/docs/<slug>/annotations.csv")
+def document_annotations_csv(slug):
+    """The document's published annotations as CSV, one row per note, for spreadsheets."""
+    document = _document(slug)
+    response = current_app.response_class("".join(stream_csv(base_url(), document)),
+                                          mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}-notes.csv"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.get("/docs/<slug>/claimreview.json")
 def document_claimreviews(slug):
     """The document's published fact checks as schema.org ClaimReview JSON-LD."""

@@ -20,6 +20,7 @@ RULES = {
     ("public.stats", "GET"): READ, ("static", "GET"): READ, ("healthz", "GET"): READ,
     ("api.container", "GET"): READ, ("api.annotation", "GET"): READ,
     ("api.document_annotations", "GET"): READ, ("api.document_claimreviews", "GET"): READ,
+    ("api.document_annotations_csv", "GET"): READ,
     ("api.openapi", "GET"): READ,
     ("auth.login", "GET"): SIGN_IN_PAGE, ("auth.login", "POST"): LOGIN, ("auth.logout", "POST"): LOGOUT,
     ("auth.account", "GET"): PAGE, ("auth.account", "POST"): WRITE,

@@ -1,0 +1,160 @@
+"""The whole corpus out and back: every table of content, streamed, into an empty instance.
+
+What a corpus holds: accounts (without password hashes or API tokens), documents with
+every revision of their text, sources, and every annotation (drafts, deleted ones) with
+its full history. Rows keep their ids, so references, permalinks and IRIs stay the
+same, and importing into an empty instance makes one whose export is byte for byte the
+same file. Rows are read and written as plain columns in batches (memory stays flat);
+an import is one transaction (the caller commits).
+"""
+
+from sqlalchemy import func, insert, select
+from sqlalchemy import text as sql
+from sqlalchemy.exc import DBAPIError
+
+from ..extensions import db
+from ..interchange.corpus import (
+    CorpusError, decode, end_line, header_line, read_records, record_line,
+)
+from ..models import Annotation, AnnotationRevision, Document, DocumentRevision, Source, User
+from . import ServiceError
+
+BATCH = 500
+# record name, model, columns never written (secrets); in the order references need
+TABLES = (
+    ("user", User, {"password_hash"}),
+    ("document", Document, set()),
+    ("document_revision", DocumentRevision, set()),
+    ("source", Source, set()),
+    ("annotation", Annotation, set()),
+    ("annotation_revision", AnnotationRevision, set()),
+)
+RECORDS = tuple(name for name, _, _ in TABLES)
+NO_PASSWORD = ""  # matches no password: an imported account signs in once given one
+
+
+class CorpusImportError(ServiceError):
+    """The corpus could not be imported (nothing was); the reason says where and why."""
+
+
+def _columns(model, secret):
+    return [c for c in model.__table__.columns if c.key not in secret]
+
+
+def count_corpus():
+    """Return ``{record: count}`` of what an export writes."""
+    return {name: db.session.scalar(select(func.count()).select_from(model))
+            for name, model, _ in TABLES}
+
+
+def stream_corpus(progress=None):
+    """Yield the corpus file's text, a line at a time (``progress`` called per record)."""
+    yield header_line()
+    counts = {}
+    for name, model, secret in TABLES:
+        columns = _columns(model, secret)
+        query = (select(*columns).order_by(model.__table__.c.id)
+                 .execution_options(yield_per=BATCH))
+        counts[name] = 0
+        for row in db.session.execute(query):
+            yield record_line(name, row._asdict())
+            counts[name] += 1
+            if progress:
+                progress()
+    yield end_line(counts)
+
+
+def import_corpus(lines, progress=None):
+    """Rebuild a corpus from the lines of a corpus file; return ``{record: count}``.
+
+    The instance must be empty (no account, document, source or annotation). Raises
+    CorpusImportError naming the line and the reason; then nothing is written (the
+    caller rolls back). ``progress`` is called with each line's length in bytes.
+    """
+    here = count_corpus()
+    if any(here.values()):
+        held = ", ".join(f"{n} {name.replace('_', ' ')}(s)" for name, n in here.items() if n)
+        raise CorpusImportError(f"corpus import needs an empty instance; this one holds {held}")
+    models = {name: (model, {c.key: c for c in _columns(model, secret)})
+              for name, model, secret in TABLES}
+    batch, batch_record, counts = [], None, dict.fromkeys(RECORDS, 0)
+    number = 0
+    try:
+        for number, record, row in read_records(_counted(lines, progress), RECORDS):
+            if record != batch_record:
+                _insert(models, batch_record, batch)
+                batch, batch_record = [], record
+            batch.append(_row(models[record], row, number))
+            counts[record] += 1
+            if len(batch) >= BATCH:
+                _insert(models, batch_record, batch)
+                batch = []
+        _insert(models, batch_record, batch)
+    except CorpusError as exc:
+        raise CorpusImportError(str(exc)) from None
+    except DBAPIError as exc:  # a reference to a row the file does not hold, a value too long
+        reason = str(exc.orig).splitlines()[0][:200]
+        raise CorpusImportError(f"near line {number}: the rows do not fit together "
+                                f"({reason})") from None
+    advance_sequences(model.__table__.name for _, model, _ in TABLES)
+    return counts
+
+
+def _counted(lines, progress):
+    for line in lines:
+        if progress:
+            progress(len(line))
+        yield line
+
+
+def _row(model_columns, row, number):
+    """Return a record's row as database values: every column, defaults where missing."""
+    _, columns = model_columns
+    unknown = set(row) - set(columns)
+    if unknown:
+        raise CorpusError(f"line {number}: unknown field {sorted(unknown)[0][:40]!r}")
+    values = {}
+    for key, column in columns.items():
+        if key in row:
+            values[key] = decode(row[key], _python_type(column), f"line {number}: {key}")
+        else:
+            values[key] = _default(column)
+    return values
+
+
+def _python_type(column):
+    try:
+        return column.type.python_type
+    except NotImplementedError:  # JSON: any JSON value
+        return None
+
+
+def _default(column):
+    """The value a column takes when a (older) corpus file does not give it."""
+    default = column.default
+    if default is None:
+        return None
+    return default.arg(None) if default.is_callable else default.arg
+
+
+def _insert(models, record, rows):
+    if rows:
+        model, _ = models[record]
+        table = model.__table__
+        if record == "user":  # accounts come without their secret
+            rows = [{**row, "password_hash": NO_PASSWORD} for row in rows]
+        db.session.execute(insert(table), rows)
+
+
+def advance_sequences(tables):
+    """After rows were inserted with explicit ids, move PostgreSQL's id sequences past them."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        # never move a sequence backwards (a concurrent save may hold the next id already)
+        sequence = f"pg_get_serial_sequence('{table}', 'id')"
+        db.session.execute(sql(
+            f"SELECT setval({sequence}, GREATEST("
+            f"COALESCE((SELECT MAX(id) FROM {table}), 0), "
+            f"COALESCE(pg_sequence_last_value({sequence}::regclass), 0)) + 1, false)"
+        ))
