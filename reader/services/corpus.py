@@ -8,7 +8,7 @@ same file. Rows are read and written as plain columns in batches (memory stays f
 an import is one transaction (the caller commits).
 """
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import TypeDecorator, func, insert, select
 from sqlalchemy import text as sql
 from sqlalchemy.exc import DBAPIError
 
@@ -123,9 +123,13 @@ def _row(model_columns, row, number):
 
 
 def _python_type(column):
+    """Return the Python type a column holds (None or object: any JSON value)."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):  # UTCDateTime: a datetime underneath
+        kind = kind.impl
     try:
-        return column.type.python_type
-    except NotImplementedError:  # JSON: any JSON value
+        return kind.python_type
+    except NotImplementedError:
         return None
 
 

@@ -75,7 +75,12 @@ def test_create_returns_the_rerendered_page_parts(editor_client, doc, token_for)
     ({"tags": [f"t{i}" for i in range(21)]}, "tags", "at most 20 tags"),
     ({"tags": ["x" * 41]}, "tags", "at most 40"),
     ({"kind": "factcheck", "verdict": "maybe"}, "verdict", "unknown verdict"),
-    ({"kind": "factcheck"}, "verdict", "choose one of"),
+    # the form asks in the words it shows, not in internal keys
+    ({"kind": "factcheck"}, "verdict",
+     "choose one of: Accurate, Mostly accurate, Misleading, False, Unsupported, Unverifiable"),
+    ({"kind": None}, "kind", "choose one of: Editorial note, Source context, Fact check"),
+    ({"kind": "context", "source": {"title": "Speech"}}, "relation",
+     "choose one of: verbatim, a translation, a paraphrase, a summary, not found in the source"),
     ({"kind": "context", "source": {"title": "Speech", "url": "javascript:alert(1)"},
       "relation": "verbatim"}, "source.url", "http"),
     ({"kind": "context", "source": {"title": "Speech", "occurred_on": "2021-02-30"},

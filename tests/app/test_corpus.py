@@ -1,0 +1,191 @@
+"""The whole corpus out and back: corpus export, then corpus import into an empty instance,
+gives an instance whose exports are byte for byte the same."""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from reader.extensions import db
+from reader.models import Annotation, Document, DocumentRevision, User
+from reader.services.annotations import (
+    create_annotation, delete_annotation, restore_annotation, update_annotation,
+)
+from reader.services.documents import revise_text
+from reader.services.users import add_user, issue_token
+from tests.app.test_interchange import FOREIGN
+from tests.conftest import PASSWORD, fresh_database, login
+
+
+@pytest.fixture
+def corpus(seeded, editor, admin, runner, tmp_path):
+    """The seeds plus every kind of thing a corpus holds: revised texts (with an orphan),
+    drafts, deleted and restored notes with their histories, a fact check without verdict,
+    foreign annotations with kept parts, a disabled account with a token."""
+    document = db.session.scalars(select(Document).order_by(Document.id)).first()
+    text = document.text
+    words = text[200:240]
+    note = create_annotation(document, {"kind": "note", "status": "draft", "body": "Draft.",
+                                        "tags": ["later"], "start": 200, "end": 240,
+                                        "exact": words}, editor)
+    update_annotation(note, {"body": "Draft, edited.", "status": "published"}, admin)
+    create_annotation(document, {"kind": "context", "status": "draft", "body": "Still a draft.",
+                                 "relation": "paraphrase", "start": 250, "end": 270,
+                                 "exact": text[250:270],
+                                 "source": {"title": "Interview", "speaker": "A minister",
+                                            "occurred_on": "2021-11-18"}}, editor)
+    gone = create_annotation(document, {"kind": "note", "status": "published", "body": "Gone.",
+                                        "start": 300, "end": 320, "exact": text[300:320]}, editor)
+    delete_annotation(gone, editor)
+    back = create_annotation(document, {"kind": "factcheck", "verdict": "false",
+                                        "status": "published", "body": "Back.", "start": 400,
+                                        "end": 420, "exact": text[400:420]}, editor)
+    delete_annotation(back, editor)
+    restore_annotation(back, admin)
+    revise_text(document, text.replace(text[300:320], "") + "\nA closing line.\n", editor,
+                note="cut a sentence")
+    revise_text(document, document.text + "\nAnother line.\n", admin)
+    quitter = add_user("quitter", PASSWORD, "editor", "Left the desk")
+    issue_token(quitter, "old script")
+    quitter.disabled = True
+    db.session.commit()
+    foreign = [dict(item, target={**item["target"], "source": f"http://localhost/docs/{document.slug}"})
+               if isinstance(item["target"], dict) else item for item in (FOREIGN[0], FOREIGN[2])]
+    for item in foreign:  # their words are not in this document: whole-document notes
+        item["target"] = f"http://localhost/docs/{document.slug}"
+    foreign.append({"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation",
+                    "id": "http://other.example/anno/77", "motivation": "assessing",
+                    "bodyValue": "Unverified so far.", "target": foreign[0]["target"]})
+    path = tmp_path / "foreign.json"
+    path.write_text(json.dumps(foreign))
+    assert runner.invoke(args=["annotations", "import", str(path)]).exit_code == 0
+    return document
+
+
+def _corpus_export(runner, path):
+    result = runner.invoke(args=["corpus", "export", "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    return path.read_bytes()
+
+
+def _invoke(other, *args, **kwargs):
+    """Run a command of the app ``other`` (inside its own context: the test holds another)."""
+    with other.app_context():
+        return other.test_cli_runner().invoke(args=list(args), **kwargs)
+
+
+@pytest.fixture
+def empty_instance(make_app, tmp_path):
+    """Yield a function making a new app on a new, empty database (and its CLI runner)."""
+    made = []
+
+    def make(name):
+        context = fresh_database(tmp_path, name)
+        url = context.__enter__()
+        made.append(context)
+        other = make_app(DATABASE_URL=url)
+        with other.app_context():
+            db.create_all()
+            db.session.remove()
+        return other
+    yield make
+    for other in made:
+        other.__exit__(None, None, None)
+
+
+def test_a_corpus_moves_to_an_empty_instance_without_a_byte_of_difference(
+        corpus, runner, tmp_path, empty_instance, app):
+    exported = _corpus_export(runner, tmp_path / "a.jsonl")
+    w3c_a = tmp_path / "a.json"
+    assert runner.invoke(args=["annotations", "export", "--include-drafts", "-o",
+                               str(w3c_a)]).exit_code == 0
+    other = empty_instance("corpus_b")
+    result = _invoke(other, "corpus", "import", str(tmp_path / "a.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert "users password NAME" in result.output
+    assert _invoke(other, "corpus", "export", "-o", str(tmp_path / "b.jsonl")).exit_code == 0
+    assert (tmp_path / "b.jsonl").read_bytes() == exported
+    w3c_b = tmp_path / "b.json"
+    assert _invoke(other, "annotations", "export", "--include-drafts", "-o",
+                   str(w3c_b)).exit_code == 0
+    assert w3c_b.read_bytes() == w3c_a.read_bytes()
+    with other.app_context():
+        _check_what_moved(app_counts=_counts_of(app))
+
+
+def _counts_of(app):
+    with app.app_context():
+        return _counts()
+
+
+def _counts():
+    return {
+        "documents": db.session.scalar(select(func.count()).select_from(Document)),
+        "revisions": db.session.scalar(select(func.count()).select_from(DocumentRevision)),
+        "annotations": db.session.scalar(select(func.count()).select_from(Annotation)),
+        "deleted": db.session.scalar(select(func.count()).select_from(Annotation).where(
+            Annotation.deleted_at.is_not(None))),
+        "drafts": db.session.scalar(select(func.count()).select_from(Annotation).where(
+            Annotation.status == "draft")),
+        "orphans": db.session.scalar(select(func.count()).select_from(Annotation).where(
+            Annotation.orphan.is_(True))),
+        "kept": db.session.scalar(select(func.count()).select_from(Annotation).where(
+            Annotation.extra.is_not(None))),
+        "kinds": sorted(set(db.session.scalars(select(Annotation.kind)))),
+    }
+
+
+def _check_what_moved(app_counts):
+    counts = _counts()
+    assert counts == app_counts
+    assert counts["deleted"] == 1 and counts["orphans"] >= 1 and counts["kept"] >= 2
+    assert counts["drafts"] >= 1
+    assert counts["kinds"] == ["context", "factcheck", "note"]
+    assert counts["revisions"] > counts["documents"]
+    quitter = db.session.scalars(select(User).filter_by(name="quitter")).one()
+    assert quitter.disabled and quitter.password_hash == ""
+    assert quitter.tokens == []  # API tokens are secrets: they stay behind
+
+
+def test_moved_accounts_sign_in_once_given_a_password(corpus, runner, tmp_path, empty_instance):
+    _corpus_export(runner, tmp_path / "a.jsonl")
+    other = empty_instance("corpus_login")
+    assert _invoke(other, "corpus", "import", str(tmp_path / "a.jsonl")).exit_code == 0
+    with other.app_context():
+        client = other.test_client()
+        assert login(client).status_code != 302  # refused: no password yet
+    result = _invoke(other, "users", "password", "eddie", "--password-stdin",
+                     input="a new password\n")
+    assert result.exit_code == 0, result.output
+    with other.app_context():
+        assert login(client, password="a new password").status_code == 302
+        assert client.get("/account").status_code == 200
+
+
+def test_corpus_import_needs_an_empty_instance(corpus, runner, tmp_path):
+    _corpus_export(runner, tmp_path / "a.jsonl")
+    before = _counts()
+    result = runner.invoke(args=["corpus", "import", str(tmp_path / "a.jsonl")])
+    assert result.exit_code != 0
+    assert "needs an empty instance" in result.output and "nothing was imported" in result.output
+    assert _counts() == before
+
+
+@pytest.mark.parametrize("damage, message", [
+    pytest.param(lambda lines: lines[:-3], "cut short", id="truncated"),
+    pytest.param(lambda lines: [line.replace('"document_id":1,', '"document_id":999,', 1)
+                                if line.startswith('{"annotation":') else line
+                                for line in lines], "do not fit together", id="broken-reference"),
+    pytest.param(lambda lines: [line.replace('"status":"published"', '"status":7', 1)
+                                for line in lines], "is not text", id="wrong-type"),
+])
+def test_a_broken_corpus_file_imports_nothing(corpus, runner, tmp_path, empty_instance,
+                                              damage, message):
+    lines = _corpus_export(runner, tmp_path / "a.jsonl").decode().splitlines(keepends=True)
+    (tmp_path / "bad.jsonl").write_text("".join(damage(lines)))
+    other = empty_instance("corpus_bad")
+    result = _invoke(other, "corpus", "import", str(tmp_path / "bad.jsonl"))
+    assert result.exit_code != 0
+    assert message in result.output and "nothing was imported" in result.output
+    with other.app_context():
+        assert _counts()["documents"] == 0 and _counts()["annotations"] == 0
