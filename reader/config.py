@@ -34,6 +34,7 @@ class Defaults:
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BASE_URL = "http://127.0.0.1:5000"
+    OWN_HOSTS = ()  # more hosts (host[:port]) whose /docs/ IRIs the API takes as its own
     PAGE_SIZE = 100  # annotations per W3C AnnotationPage
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True

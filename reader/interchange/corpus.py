@@ -49,8 +49,8 @@ def _encode(value):
 
 def decode(value, python_type, name):
     """Return a JSON value as the database value of a column of ``python_type``."""
-    if value is None:
-        return None
+    if value is None or python_type is None:
+        return value
     try:
         if python_type is datetime:
             moment = datetime.fromisoformat(value)

@@ -19,7 +19,8 @@ from ..interchange.corpus import (
 from ..models import Annotation, AnnotationRevision, Document, DocumentRevision, Source, User
 from . import ServiceError
 
-BATCH = 500
+BATCH = 500  # rows read or written at a time: memory stays within a batch
+TEXT_BATCH = 20  # of documents and their revisions, whose texts may be megabytes each
 # record name, model, columns never written (secrets); in the order references need
 TABLES = (
     ("user", User, {"password_hash"}),
@@ -29,6 +30,7 @@ TABLES = (
     ("annotation", Annotation, set()),
     ("annotation_revision", AnnotationRevision, set()),
 )
+BATCHES = {"document": TEXT_BATCH, "document_revision": TEXT_BATCH}
 RECORDS = tuple(name for name, _, _ in TABLES)
 NO_PASSWORD = ""  # matches no password: an imported account signs in once given one
 
@@ -54,7 +56,7 @@ def stream_corpus(progress=None):
     for name, model, secret in TABLES:
         columns = _columns(model, secret)
         query = (select(*columns).order_by(model.__table__.c.id)
-                 .execution_options(yield_per=BATCH))
+                 .execution_options(yield_per=BATCHES.get(name, BATCH)))
         counts[name] = 0
         for row in db.session.execute(query):
             yield record_line(name, row._asdict())
@@ -75,7 +77,7 @@ def import_corpus(lines, progress=None):
     if any(here.values()):
         held = ", ".join(f"{n} {name.replace('_', ' ')}(s)" for name, n in here.items() if n)
         raise CorpusImportError(f"corpus import needs an empty instance; this one holds {held}")
-    models = {name: (model, {c.key: c for c in _columns(model, secret)})
+    models = {name: (model, {c.key: (_python_type(c), c) for c in _columns(model, secret)})
               for name, model, secret in TABLES}
     batch, batch_record, counts = [], None, dict.fromkeys(RECORDS, 0)
     number = 0
@@ -86,7 +88,7 @@ def import_corpus(lines, progress=None):
                 batch, batch_record = [], record
             batch.append(_row(models[record], row, number))
             counts[record] += 1
-            if len(batch) >= BATCH:
+            if len(batch) >= BATCHES.get(record, BATCH):
                 _insert(models, batch_record, batch)
                 batch = []
         _insert(models, batch_record, batch)
@@ -114,23 +116,27 @@ def _row(model_columns, row, number):
     if unknown:
         raise CorpusError(f"line {number}: unknown field {sorted(unknown)[0][:40]!r}")
     values = {}
-    for key, column in columns.items():
-        if key in row:
-            values[key] = decode(row[key], _python_type(column), f"line {number}: {key}")
-        else:
-            values[key] = _default(column)
+    try:
+        for key, (python_type, column) in columns.items():
+            if key in row:
+                values[key] = decode(row[key], python_type, key) if python_type else row[key]
+            else:
+                values[key] = _default(column)
+    except CorpusError as exc:
+        raise CorpusError(f"line {number}: {exc}") from None
     return values
 
 
 def _python_type(column):
-    """Return the Python type a column holds (None or object: any JSON value)."""
+    """Return the Python type a column holds, or None for any JSON value."""
     kind = column.type
     if isinstance(kind, TypeDecorator):  # UTCDateTime: a datetime underneath
         kind = kind.impl
     try:
-        return kind.python_type
+        python_type = kind.python_type
     except NotImplementedError:
         return None
+    return None if python_type is object else python_type
 
 
 def _default(column):

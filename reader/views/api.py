@@ -387,7 +387,7 @@ def _if_match(annotation, required):
 
 def _version_of(tag, annotation):
     """Return the earlier version an ETag of ours names for ``annotation``, else None."""
-    head, _, version = tag.partition("-")
+    head, _, version = (tag or "").partition("-")
     if head == str(annotation.id) and _is_number(version) and int(version) < annotation.version:
         return int(version)
     return None
