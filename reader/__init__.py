@@ -84,6 +84,10 @@ def _register_errors(app):
     def method_not_allowed(error):
         return api_error(error) or error
 
+    @app.errorhandler(500)
+    def internal_error(error):
+        return api_error(error) or error
+
     @app.errorhandler(429)
     def too_many(error):
         return api_error(error) or (render_template("errors/error.html", code=429, error=error),

@@ -157,6 +157,17 @@ def test_every_error_under_annotations_is_json(client, doc, token, method, path,
     assert set(response.get_json()) == {"error", "detail"}
 
 
+def test_even_a_server_error_under_annotations_is_json(make_app, doc, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr("reader.views.api.export_query", broken)
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    monkeypatch.setattr(app.logger, "disabled", True)  # the traceback it logs is expected
+    response = app.test_client().get("/annotations/")
+    assert response.status_code == 500 and response.mimetype == "application/json"
+    assert response.get_json()["error"] == "Internal Server Error"
+
+
 def test_other_pages_keep_their_html_errors(client, doc):
     response = client.get("/docs/nope")
     assert response.status_code == 404 and response.mimetype == "text/html"
