@@ -169,7 +169,7 @@ class Annotation(db.Model):
     via: Mapped[str | None] = mapped_column(String(2000), unique=True)  # a foreign IRI
     # what an imported W3C annotation held beyond these columns (unknown motivations,
     # bodyValue, other terms...), kept to export it back unchanged: see interchange/foreign.py
-    extra: Mapped[dict | None] = mapped_column(JSON)
+    extra: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,7 +10,7 @@ enough to catch a change; schemas of what it reads are as loose as the import is
 from importlib.metadata import PackageNotFoundError, version
 
 from .config import KINDS, RELATIONS, STATUSES, VERDICTS
-from .w3c import AR_NAMESPACE, MEDIA_TYPE, MOTIVATION_OF_KIND
+from .w3c import AR_NAMESPACE, MEDIA_TYPE
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger one names nothing
 JSON = "application/json"
