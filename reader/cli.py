@@ -116,7 +116,7 @@ def annotations_import(file, only_new, slug, partial):
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{file.name}: not valid JSON ({exc})") from None
     if is_hypothesis_export(data):
-        _import_hypothesis(file.name, data, slug, partial)
+        _import_hypothesis(file.name, data, slug, partial, only_new)
         return
     if slug:
         raise click.ClickException("--doc is for Hypothesis exports: a W3C annotation's target "
@@ -142,10 +142,10 @@ def annotations_import(file, only_new, slug, partial):
     click.echo(", ".join(summary))
 
 
-def _import_hypothesis(name, data, slug, partial):
+def _import_hypothesis(name, data, slug, partial, only_new):
     """Import a Hypothesis export and print what landed where."""
     try:
-        report = import_hypothesis(data, slug=slug, partial=partial)
+        report = import_hypothesis(data, slug=slug, partial=partial, only_new=only_new)
     except ValidationError as exc:
         db.session.rollback()
         raise click.ClickException(f"{name}: {'; '.join(exc.errors.values())}") from None
@@ -181,7 +181,8 @@ def _hypothesis_summary(report):
             click.echo(f"    {link}")
     written = report.written
     click.echo(f"  {written['created']} created, {written['updated']} updated, "
-               f"{written['unchanged']} unchanged")
+               f"{written['unchanged']} unchanged"
+               + (f", {written['kept']} kept as they are" if written["kept"] else ""))
 
 
 @annotations_cli.command("export")

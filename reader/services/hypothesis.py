@@ -29,7 +29,8 @@ class HypothesisReport:
 
     total: int = 0
     placed: dict = field(default_factory=lambda: {"exact": 0, "changed": 0, "page": 0})
-    written: dict = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0})
+    written: dict = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0,
+                                                   "kept": 0})
     not_found: list = field(default_factory=list)
     problems: list = field(default_factory=list)
     replies: list = field(default_factory=list)
@@ -49,7 +50,7 @@ class HypothesisImportError(ServiceError):
                          "imported; nothing was imported")
 
 
-def import_hypothesis(data, slug=None, partial=False):
+def import_hypothesis(data, slug=None, partial=False, only_new=False):
     """Import a parsed Hypothesis export; return its HypothesisReport.
 
     Each annotation goes to the document whose source URL is its ``uri`` (or to the
@@ -57,8 +58,9 @@ def import_hypothesis(data, slug=None, partial=False):
     with its text, tags, dates, author's name and its Hypothesis link as ``via``
     (importing the same file again updates, never duplicates). Public annotations are
     published, the others drafts. Replies are skipped (there are no threads to put
-    them in). Unless ``partial``, any annotation not found or not valid means nothing
-    is written (HypothesisImportError); the caller commits.
+    them in). With ``only_new`` a note imported before is left as it is (an editor may
+    have changed it). Unless ``partial``, any annotation not found or not valid means
+    nothing is written (HypothesisImportError); the caller commits.
     """
     try:
         items = export_items(data)
@@ -90,6 +92,10 @@ def import_hypothesis(data, slug=None, partial=False):
             if placed is False:
                 report.not_found.append(
                     (note.link, f"the quote {note.exact[:60]!r} is not in {document.slug}"))
+                continue
+            if only_new and note.link in existing:
+                report.placed[placed.state if placed else "page"] += 1
+                report.written["kept"] += 1
                 continue
             try:
                 outcome = _write(note, document, placed, existing.get(note.link), pending)

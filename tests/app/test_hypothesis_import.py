@@ -137,6 +137,18 @@ def test_importing_the_same_export_again_duplicates_nothing(story, runner, tmp_p
     assert _count() == count
 
 
+def test_only_new_leaves_notes_an_editor_changed(story, runner, tmp_path):
+    _run(runner, tmp_path, ANNOTATIONS, "--partial")
+    note = db.session.scalars(select(Annotation).filter_by(
+        via="https://hypothes.is/a/exact1")).one()
+    note.body = "Which officials? (checked: the Swiss host's statement)"
+    db.session.commit()
+    result = _run(runner, tmp_path, ANNOTATIONS, "--partial", "--only-new")
+    assert "0 created, 0 updated, 0 unchanged, 5 kept as they are" in result.output
+    db.session.refresh(note)
+    assert note.body.endswith("statement)")
+
+
 def test_doc_puts_every_annotation_on_the_named_document(story, runner, tmp_path):
     note = _annotation("speech9", "Not what the transcript says.", ["isolation"],
                        _selectors("We are not isolated", "", ", the", 9000),

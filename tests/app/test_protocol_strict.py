@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from reader.extensions import db
 from reader.models import Annotation
 from reader.services.documents import create_document
+from tests.app.test_json import validate
 
 TEXT = ("A title\n\nThe spokesman said the claims were absurd. Later the spokesman "
         "said the claims were absurd again.\n")
@@ -173,15 +174,23 @@ def test_other_pages_keep_their_html_errors(client, doc):
     assert response.status_code == 404 and response.mimetype == "text/html"
 
 
-def test_the_container_is_a_basic_container_and_an_annotation_collection(client, doc, token):
+def test_the_container_is_a_basic_container_and_an_annotation_collection(client, doc, token,
+                                                                        tmp_path):
     _created(client, token)
-    data = client.get("/annotations/").get_json()
+    client.post("/annotations/", headers=_auth(token), json=_anno(
+        _quote("absurd again"), motivation="questioning", canonical="urn:x:1"))
+    response = client.get("/annotations/")
+    data = response.get_json()
     assert data["type"] == ["BasicContainer", "AnnotationCollection"]
     assert data["@context"][:2] == ["http://www.w3.org/ns/anno.jsonld",
                                     "http://www.w3.org/ns/ldp.jsonld"]
     # a document's collection is a plain collection, not a container
     assert client.get("/docs/a-title/annotations.json").get_json()["type"] == \
         "AnnotationCollection"
+    path = tmp_path / "container.json"
+    path.write_bytes(response.get_data())
+    code, output = validate(path)
+    assert code == 0, output
 
 
 @pytest.mark.parametrize("method", ["get", "head"])
