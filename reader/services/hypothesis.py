@@ -86,7 +86,7 @@ def import_hypothesis(data, slug=None, partial=False, only_new=False):
         for note in notes:
             document = documents.find(note.uri)
             if document is None:
-                report.not_found.append((note.link, documents.missing(note.uri)))
+                report.not_found.append((note.link, documents.missing(note.uri, note.title)))
                 continue
             placed = _place(note, documents.normal(document))
             if placed is False:
@@ -208,10 +208,11 @@ class _Documents:
             self.loaded[doc_id] = db.session.get(Document, doc_id)
         return self.loaded[doc_id]
 
-    def missing(self, uri):
-        """Say why no document was found for ``uri``."""
-        return (f"no document has the address {uri[:200] or '(none)'}: give its source URL "
-                "to a document, or name one with --doc")
+    def missing(self, uri, title=""):
+        """Say why no document was found for ``uri`` (a page titled ``title``)."""
+        titled = f" (\"{title[:80]}\")" if title else ""
+        return (f"no document has the address {uri[:200] or '(none)'}{titled}: give its "
+                "source URL to a document, or name one with --doc")
 
     def normal(self, document):
         if document.id not in self.normals:
