@@ -45,7 +45,8 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     PROXY_FIX = False  # behind one reverse proxy: trust its X-Forwarded-For/-Proto/-Host
-    HTTPS = False  # served over HTTPS: secure cookies, https URLs
+    HTTPS = False  # served over HTTPS: secure cookies, https URLs, HSTS
+    HSTS_MAX_AGE = 365 * 24 * 3600  # seconds browsers keep to HTTPS once they saw the site on it
     SQLITE_BUSY_TIMEOUT = 5.0  # seconds a SQLite writer waits for the lock, per attempt
     PAGE_CACHE = True  # keep anonymous readers' pages in memory (pagecache.py)
     DB_ATTEMPTS = 3  # a request whose database stays busy or conflicts is run this often

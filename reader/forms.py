@@ -2,8 +2,12 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField, DateField, PasswordField, RadioField, StringField, TextAreaField, URLField,
+)
 from wtforms.validators import DataRequired, Length, Optional
+
+from .config import ROLES
 
 
 class LoginForm(FlaskForm):
@@ -21,6 +25,57 @@ class TokenForm(FlaskForm):
 
     label = StringField("What is it for?", validators=[DataRequired(), Length(max=80)],
                         render_kw={"placeholder": "e.g. import script"})
+
+
+class PasswordForm(FlaskForm):
+    """Change your own password: the current one, then the new one twice."""
+
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=200)],
+                        render_kw={"autocomplete": "new-password"},
+                        description="At least 8 characters.")
+    again = PasswordField("New password again", validators=[DataRequired(), Length(max=200)],
+                          render_kw={"autocomplete": "new-password"})
+
+
+class WelcomeForm(FlaskForm):
+    """Choose a password, from a one-time sign-in link."""
+
+    new = PasswordField("Choose a password", validators=[DataRequired(), Length(max=200)],
+                        render_kw={"autocomplete": "new-password", "autofocus": True},
+                        description="At least 8 characters.")
+    again = PasswordField("The same password again", validators=[DataRequired(), Length(max=200)],
+                          render_kw={"autocomplete": "new-password"})
+
+
+class DisplayNameForm(FlaskForm):
+    """The name readers see on an editor's notes."""
+
+    display_name = StringField("Name shown on notes", validators=[DataRequired(), Length(max=120)],
+                               description="Readers see this name, never the sign-in name.")
+
+
+ROLE_CHOICES = list(ROLES)  # each value is its own label
+
+
+class NewUserForm(FlaskForm):
+    """An admin adds an account; its owner chooses a password through a sign-in link."""
+
+    name = StringField("Sign-in name", validators=[DataRequired(), Length(max=80)],
+                       description="2 to 80 letters, digits, dots, hyphens or underscores; "
+                                   "only editors and admins see it.",
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    display_name = StringField("Name shown on notes", validators=[DataRequired(), Length(max=120)],
+                               render_kw={"autocomplete": "off"})
+    role = RadioField("Role", choices=ROLE_CHOICES, default="editor")
+
+
+class UserForm(FlaskForm):
+    """An admin changes an account's shown name and role."""
+
+    display_name = StringField("Name shown on notes", validators=[DataRequired(), Length(max=120)])
+    role = RadioField("Role", choices=ROLE_CHOICES)
 
 
 class DocumentForm(FlaskForm):

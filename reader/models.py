@@ -1,5 +1,6 @@
-"""Document, Annotation, Source, User and their revision tables."""
+"""Document, Annotation, Source, User and their revision tables; the accounts' audit log."""
 
+import secrets
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
@@ -41,6 +42,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="editor")
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # bumped by sign-out, a password change, disabling and "sign out everywhere": every
+    # session and remember-me cookie names the generation it was issued under
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
 
@@ -54,7 +58,21 @@ class User(UserMixin, db.Model):
 
     @property
     def label(self):
+        """The name editors know this account by (the login name when there is no display name)."""
         return self.display_name or self.name
+
+    @property
+    def public_name(self):
+        """The name readers see on notes and in exports: never the login name."""
+        return self.display_name or f"Editor {self.id}"
+
+    def get_id(self):
+        """Flask-Login's session id: ``"<id>:<session generation>:<random>"``.
+
+        The random part makes every sign-in's session and remember-me cookie different;
+        the generation lets one bump end them all (``auth.load_user`` compares it).
+        """
+        return f"{self.id}:{self.session_generation}:{secrets.token_urlsafe(9)}"
 
 
 class ApiToken(db.Model):
@@ -209,6 +227,22 @@ class AnnotationRevision(db.Model):
 
     annotation: Mapped[Annotation] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    """One thing done to an account: who did it, what, to whom, when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: command line
+    action: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    target: Mapped[User | None] = relationship(foreign_keys=[target_id])
 
 
 class ContentVersion(db.Model):

@@ -100,8 +100,9 @@ SCHEMAS = {
         "type": "object",
         "properties": {
             "type": {"type": "string"},
-            "name": {"type": "string"},
-            "nickname": {"type": "string", "description": "the editor's user name"},
+            "name": {"type": "string", "description": "the name shown on the editor's notes"},
+            "nickname": {"type": "string", "description": "never written; read on import "
+                                                         "as an account's sign-in name"},
         },
     },
     "Source": {
@@ -370,7 +371,10 @@ def _error(description, html=False):
 RESPONSES = {
     "BadRequest": _error("The body is not JSON, a query parameter is malformed, or a "
                          "session-authenticated write lacks its CSRF token."),
-    "Unauthorized": _error("No credentials, or a bad or revoked token."),
+    "Unauthorized": _error("No credentials, or a bad or revoked token (with an "
+                           "Authorization header, the header alone counts)."),
+    "Forbidden": _error("The account's role does not allow it: a published note is changed "
+                        "only by its author or an admin."),
     "NotFound": _error("No such resource, or a draft or deleted annotation asked for by a "
                        "reader. A path that matches no route at all (e.g. a non-numeric ID) "
                        "gets the site's HTML page.", html=True),
@@ -492,8 +496,8 @@ def _paths():
                 "security": WRITE, "requestBody": WRITE_BODY,
                 "responses": _responses(
                     r200=_jsonld(_ref("Annotation"), "Replaced.", ANNOTATION_HEADERS),
-                    r400="BadRequest", r401="Unauthorized", r404="NotFound",
-                    r412="PreconditionFailed", r413="PayloadTooLarge",
+                    r400="BadRequest", r401="Unauthorized", r403="Forbidden",
+                    r404="NotFound", r412="PreconditionFailed", r413="PayloadTooLarge",
                     r415="UnsupportedMediaType", r422="Unprocessable",
                     r428="PreconditionRequired"),
             },
@@ -503,7 +507,8 @@ def _paths():
                 "parameters": _params("If-Match", "X-CSRFToken"), "security": WRITE,
                 "responses": _responses(
                     r204={"description": "Deleted."}, r400="BadRequest",
-                    r401="Unauthorized", r404="NotFound", r412="PreconditionFailed"),
+                    r401="Unauthorized", r403="Forbidden", r404="NotFound",
+                    r412="PreconditionFailed"),
             },
         },
         "/docs/{slug}/annotations.json": {

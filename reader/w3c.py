@@ -92,10 +92,13 @@ def annotation_to_jsonld(annotation, base, slug, with_context=True):
 
 
 def _creator(annotation):
-    """Return the creator as a W3C Person, or None."""
+    """Return the creator as a W3C Person, or None.
+
+    Only the name readers see on the note: an editor's sign-in name is never published.
+    """
     user = annotation.creator
     if user is not None:
-        return {"type": "Person", "nickname": user.name, "name": user.label}
+        return {"type": "Person", "name": user.public_name}
     if annotation.creator_name:
         return {"type": "Person", "name": annotation.creator_name}
     return None

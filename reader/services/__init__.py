@@ -17,6 +17,10 @@ class ValidationError(ServiceError):
         super().__init__("; ".join(f"{field}: {msg}" for field, msg in self.errors.items()))
 
 
+class NotAllowedError(ServiceError):
+    """The user's role does not allow this change."""
+
+
 class StaleVersionError(ServiceError):
     """An update was based on an older version than the stored one."""
 

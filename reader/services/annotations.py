@@ -8,7 +8,7 @@ from ..config import KINDS, MAX_ID, RELATIONS, STATUSES, VERDICTS
 from ..extensions import db
 from ..models import Annotation, AnnotationRevision, Source, utcnow
 from ..text import TextError, check_span, quote_selector
-from . import StaleVersionError, ValidationError
+from . import NotAllowedError, StaleVersionError, ValidationError
 from .sources import create_source
 
 MAX_BODY = 10_000
@@ -163,13 +163,26 @@ def record_revision(annotation, action, changed, user):
     ))
 
 
+def check_may_change(annotation, user):
+    """Raise NotAllowedError unless ``user`` may edit, publish, unpublish, delete or restore it.
+
+    Drafts are the desk's shared work: any editor may change them. A published note
+    (deleted or not) is changed only by its own author or by an admin. ``user`` None
+    is the command line, which may do anything.
+    """
+    if user is None or user.is_admin or annotation.status != "published":
+        return
+    if annotation.creator_id is None or annotation.creator_id != user.id:
+        raise NotAllowedError("only its author or an admin may change a published note")
+
+
 def create_annotation(document, data, user=None, *, creator_name="", via=None,
                       annotation_id=None, created=None, modified=None, flush=True):
     """Validate ``data`` and add a new annotation on ``document``; return it (with its id,
     unless ``flush`` is False: a bulk import flushes in batches)."""
     clean = validate_annotation(document, data)
     annotation = Annotation(document=document, creator=user, via=via,
-                            creator_name=creator_name or (user.label if user else ""))
+                            creator_name=creator_name or (user.public_name if user else ""))
     if annotation_id is not None:
         annotation.id = annotation_id
     _apply(annotation, clean, document.text)

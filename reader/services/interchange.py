@@ -15,7 +15,7 @@ from ..w3c import (
 from . import AnnotationImportError, ValidationError
 from .annotations import create_annotation, update_annotation
 from .sources import create_source, find_source, update_source, validate_source
-from .users import find_user
+from .users import find_by_display_name, find_user
 
 EXPORT_BATCH = 1000
 
@@ -185,10 +185,16 @@ def keep_orphan(annotation, parsed):
 
 
 def _creator(creator):
-    """Return ``(user or None, creator name)`` for an imported creator."""
+    """Return ``(user or None, creator name)`` for an imported creator.
+
+    The account is the one whose shown name the creator's ``name`` is (what export
+    writes), or, for older files and other tools, whose sign-in name is its ``nickname``.
+    """
     if creator is None:
         return None, ""
-    user = find_user(creator["nickname"]) if creator["nickname"] else None
+    user = find_by_display_name(creator["name"]) if creator["name"] else None
+    if user is None and creator["nickname"]:
+        user = find_user(creator["nickname"])
     return user, creator["name"]
 
 

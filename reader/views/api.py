@@ -13,8 +13,10 @@ from ..claimreview import claim_review, claim_reviews
 from ..extensions import db
 from ..models import Annotation, Document
 from ..openapi import MAX_ID, openapi_document
-from ..services import StaleVersionError, ValidationError
-from ..services.annotations import create_annotation, delete_annotation, update_annotation
+from ..services import NotAllowedError, StaleVersionError, ValidationError
+from ..services.annotations import (
+    check_may_change, create_annotation, delete_annotation, update_annotation,
+)
 from ..services.interchange import annotation_data, export_query, find_document, keep_orphan
 from ..w3c import (
     MEDIA_TYPE, W3CError, annotation_collection, annotation_iri, annotation_page,
@@ -43,6 +45,14 @@ def _jsonld(data, status=200):
     response.headers["Content-Type"] = MEDIA_TYPE
     if request.method in ("GET", "HEAD"):
         response.headers["Access-Control-Allow-Origin"] = "*"  # reads from any origin
+    return response
+
+
+@bp.after_request
+def _private_for_editors(response):
+    """What a signed-in editor or a token holder gets may hold drafts: no cache keeps it."""
+    if current_user.is_authenticated:
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -246,6 +256,7 @@ def annotation(annotation_id):
 def annotation_replace(annotation_id):
     """Replace an annotation; If-Match with its current ETag is required (412 if stale)."""
     annotation = _live(annotation_id)
+    _may_change(annotation)
     based_on = _if_match(annotation, required=True)
     parsed = _parsed_body()
     document = _document_of(parsed)
@@ -270,6 +281,7 @@ def annotation_replace(annotation_id):
 def annotation_delete(annotation_id):
     """Delete (softly: editors can restore it); If-Match, when given, must be current."""
     annotation = _live(annotation_id)
+    _may_change(annotation)
     based_on = _if_match(annotation, required=False)
     try:
         delete_annotation(annotation, current_user, based_on=based_on)
@@ -277,6 +289,13 @@ def annotation_delete(annotation_id):
         abort(412, description=str(exc))
     db.session.commit()
     return "", 204
+
+
+def _may_change(annotation):
+    try:
+        check_may_change(annotation, current_user)
+    except NotAllowedError as exc:
+        abort(403, description=str(exc))
 
 
 def _live(annotation_id):

@@ -15,10 +15,10 @@ from ..diffview import side_by_side
 from ..forms import DocumentForm, NewDocumentForm, TextForm
 from ..models import Annotation, AnnotationRevision, Document
 from ..sanitize import render_markdown
-from ..services import StaleVersionError, ValidationError
+from ..services import NotAllowedError, StaleVersionError, ValidationError
 from ..services.annotations import (
-    EDITABLE, create_annotation, delete_annotation, restore_annotation, set_status,
-    update_annotation,
+    EDITABLE, check_may_change, create_annotation, delete_annotation, restore_annotation,
+    set_status, update_annotation,
 )
 from ..services.documents import create_document, revise_text, update_metadata
 from ..services.related import link_passages
@@ -45,6 +45,13 @@ def csrf_error(error):
     if request.path.startswith("/editor/api/"):
         return _json_error(400, "Bad Request", "the CSRF token is missing or wrong: reload the page")
     return render_template("errors/error.html", code=400, error=error), 400
+
+
+@bp.after_request
+def _no_store(response):
+    """Editors' pages and JSON show drafts and tokens: no cache may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _api_http_error(error):
@@ -102,9 +109,13 @@ def _saved(annotation, status=200):
 
 
 def _with_validation(action):
-    """Run ``action``; map a rule broken to 422 and a stale version to 409, writing nothing."""
+    """Run ``action``; map a rule broken to 422, a role's limit to 403 and a stale version to
+    409, writing nothing."""
     try:
         return action()
+    except NotAllowedError as exc:
+        db.session.rollback()
+        return _json_error(403, "Forbidden", str(exc))
     except ValidationError as exc:
         db.session.rollback()
         return _json_error(422, "Unprocessable Entity", str(exc), fields=exc.errors)
@@ -179,6 +190,7 @@ def annotation_update(annotation_id):
     based_on = _version(data)
 
     def save():
+        check_may_change(annotation, current_user)
         update_annotation(annotation, data, current_user, based_on=based_on)
         return _saved(annotation)
     return _with_validation(save)
@@ -199,6 +211,7 @@ def annotation_action(annotation_id, action):
     based_on = _version(_payload())
 
     def run():
+        check_may_change(annotation, current_user)
         if action in ("publish", "unpublish"):
             status = "published" if action == "publish" else "draft"
             set_status(annotation, status, current_user, based_on=based_on)
@@ -245,6 +258,10 @@ def deleted():
 def restore(annotation_id):
     """Restore a deleted annotation from the deleted-notes page (a form post)."""
     annotation = _annotation(annotation_id)
+    try:
+        check_may_change(annotation, current_user)
+    except NotAllowedError as exc:
+        abort(403, description=str(exc))
     restore_annotation(annotation, current_user)
     db.session.commit()
     flash("The note is restored.", "info")
