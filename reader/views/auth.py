@@ -27,8 +27,6 @@ from . import editor_required, form_errors, session_required
 
 bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "Wrong name or password."
-# failed sign-ins one address may make, whatever names it tries (successes are free)
-ADDRESS_FAILURES = "30 per 10 minutes"
 
 
 @login_manager.user_loader
@@ -101,12 +99,12 @@ def _sign_in(user, remember=False):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(ADDRESS_FAILURES, methods=["POST"], deduct_when=lambda r: r.status_code == 401)
 def login():
     """Sign an editor in; one message for a wrong name or a wrong password.
 
-    Failures make that name wait longer and longer from that address (``throttle``);
-    the right password is refused too while it waits.
+    Failures make that name wait longer and longer from that address, and cap the
+    failures of one address (``throttle``); the right password is refused too while
+    it waits.
     """
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
@@ -118,7 +116,7 @@ def login():
         wait = throttle.wait_seconds(name, address) if throttle else 0
         if wait:
             form.password.errors.append(
-                f"Too many failed sign-ins with this name from your address. "
+                f"Too many failed sign-ins from your address. "
                 f"Try again in {wait} second{'s' if wait != 1 else ''}.")
             status, headers = 429, {"Retry-After": str(wait)}
         else:

@@ -42,7 +42,8 @@ def make_annotation(**changes):
         tags=["red lines", "NATO"], status="published",
         start=280, end=292, exact="‘West 𝔘 red’", prefix="said:\n\n", suffix=" lines😀",
         orphan=False, verdict=None, relation=None, source=None,
-        creator=SimpleNamespace(name="alice", label="Alice Editor"), creator_name="",
+        creator=SimpleNamespace(name="alice", label="Alice Editor", public_name="Alice Editor"),
+        creator_name="",
         via=None, created_at=CREATED, modified_at=MODIFIED,
     )
     return SimpleNamespace(**(fields | changes))
@@ -77,8 +78,8 @@ def _transport(value):
 
 
 def _expected_creator(ann):
-    if ann.creator is not None:
-        return {"nickname": ann.creator.name, "name": ann.creator.label}
+    if ann.creator is not None:  # the shown name only: a sign-in name is never published
+        return {"nickname": None, "name": ann.creator.public_name}
     if ann.creator_name:
         return {"nickname": None, "name": ann.creator_name}
     return None
