@@ -27,6 +27,7 @@ from . import editor_required, form_errors, session_required
 
 bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "Wrong name or password."
+_NO_REFERRER = {"Referrer-Policy": "no-referrer"}  # the page's URL holds its sign-in link
 
 
 @login_manager.user_loader
@@ -232,7 +233,7 @@ def welcome(token):
     """A one-time sign-in link from an admin: choose a password, and you are signed in."""
     user = user_for_sign_in_link(token[:500], current_app.config["SECRET_KEY"])
     if user is None:
-        return render_template("auth/welcome.html", form=None), 404
+        return render_template("auth/welcome.html", form=None), 404, _NO_REFERRER
     form = WelcomeForm()
     if form.validate_on_submit():
         try:
@@ -247,4 +248,4 @@ def welcome(token):
             flash(f"Welcome, {user.label}. Your password is set; you are signed in.", "info")
             return redirect(url_for("auth.account"))
     status = 422 if request.method == "POST" else 200
-    return render_template("auth/welcome.html", form=form, user=user), status
+    return render_template("auth/welcome.html", form=form, user=user), status, _NO_REFERRER
