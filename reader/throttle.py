@@ -12,14 +12,34 @@ process, or shared between processes and servers by Redis or Memcached.
 """
 
 import hashlib
+import logging
 import math
 import time
+from functools import wraps
 
 FREE_FAILURES = 5
 MAX_WAIT_SECONDS = 300
 FAILURE_MEMORY_SECONDS = 24 * 3600  # a pair's failures are forgotten a day after its first
 ADDRESS_FAILURES = 30
 ADDRESS_WINDOW_SECONDS = 600
+
+log = logging.getLogger(__name__)
+
+
+def _fail_open(method):
+    """If the store does not answer (Redis down), let sign-in go on unthrottled, and say so.
+
+    Refusing every sign-in instead would lock every editor out until the store is back;
+    a password is still needed either way.
+    """
+    @wraps(method)
+    def wrapped(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:  # whatever the storage's client raises
+            log.warning("sign-in throttle: the rate limit storage does not answer: %s", exc)
+            return 0
+    return wrapped
 
 
 class SignInThrottle:
@@ -39,6 +59,7 @@ class SignInThrottle:
         return (f"reader/sign-in/failures/{pair}", f"reader/sign-in/wait/{pair}",
                 f"reader/sign-in/address/{place}")
 
+    @_fail_open
     def wait_seconds(self, name, address):
         """Return how many seconds this pair must still wait before trying again (0: go ahead)."""
         _, wait_key, address_key = self._keys(name, address)
@@ -52,6 +73,7 @@ class SignInThrottle:
     def _left(self, key):
         return max(1, math.ceil(self.storage.get_expiry(key) - self.clock()))
 
+    @_fail_open
     def failed(self, name, address):
         """Count a failed sign-in; return the wait it imposes on the pair (0 for the first few)."""
         failure_key, wait_key, address_key = self._keys(name, address)
@@ -63,6 +85,7 @@ class SignInThrottle:
             self.storage.incr(wait_key, wait)
         return wait
 
+    @_fail_open
     def succeeded(self, name, address):
         """Forget the pair's failures: the editor is in (the address's count stays)."""
         for key in self._keys(name, address)[:2]:

@@ -129,7 +129,9 @@ def session_user(session_id):
 
 def end_sessions(user):
     """Sign ``user`` out everywhere: every session, remember-me cookie and sign-in link dies."""
-    user.session_generation += 1
+    # incremented by the database, so two of these at once still both move it on
+    user.session_generation = User.session_generation + 1
+    db.session.flush()
 
 
 def change_password(user, current, new, again):

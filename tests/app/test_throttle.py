@@ -85,3 +85,20 @@ def test_one_address_trying_many_names_is_capped(limited, monkeypatch):
                 for n in range(5)]
     assert statuses == [401] * 4 + [429]
     assert limited.sign_in("eddie", PASSWORD, EDITOR_ADDRESS).status_code == 302
+
+
+class _DeadStorage:
+    """A store that does not answer, as Redis when it is down."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("Connection refused")
+        return fail
+
+
+def test_a_store_that_does_not_answer_lets_sign_in_go_on_and_says_so(caplog):
+    throttle = SignInThrottle(_DeadStorage())
+    assert throttle.wait_seconds("eddie", "203.0.113.1") == 0
+    assert throttle.failed("eddie", "203.0.113.1") == 0
+    throttle.succeeded("eddie", "203.0.113.1")
+    assert "does not answer" in caplog.text
