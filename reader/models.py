@@ -3,10 +3,13 @@
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
+from markupsafe import Markup
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship, validates
 
 from .extensions import db
+from .sanitize import render_markdown
 
 
 def utcnow():
@@ -159,6 +162,9 @@ class Annotation(db.Model):
     anchor_score: Mapped[float | None]
     kind: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown source
+    # the body as sanitize.py renders it, set whenever the body is: pages show this and
+    # never render on a reader's request
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default=sql_text("''"))
     tags: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
@@ -181,6 +187,18 @@ class Annotation(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("body")
+    def _render_body(self, key, body):
+        """Render a new body once, as it is set, into ``body_html``; return the body."""
+        if body != self.body or self.body_html is None:
+            self.body_html = render_markdown(body)
+        return body
+
+    @property
+    def html(self):
+        """The body as safe HTML (sanitize.py's output, stored when the body was saved)."""
+        return Markup(self.body_html or "")
 
     @property
     def is_whole_document(self):

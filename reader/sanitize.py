@@ -101,5 +101,5 @@ def render_markdown(source):
         html = _plain_text(source)
     else:
         html = parser.renderer.render(tokens, parser.options, {})
-    return Markup(cleaner.clean(html))
+    return Markup(cleaner.clean(html).rstrip("\n"))
 

@@ -1,7 +1,6 @@
 """The pieces of a document page, rendered once for the page and again after an edit."""
 
 from bisect import bisect_right
-from functools import lru_cache
 
 from flask import render_template
 from markupsafe import Markup
@@ -10,20 +9,8 @@ from ..charts import density_strip
 from ..config import KIND_LABELS, KINDS, VERDICT_LABELS, VERDICTS
 from ..filters import facet_options, matches
 from ..highlight import render_text, segment
-from ..sanitize import render_markdown
 from ..services.annotations import visible_annotations
 from ..text import detect_structure
-
-
-@lru_cache(maxsize=20_000)
-def note_html(body):
-    """Return a note's Markdown ``body`` as safe HTML, remembered across requests.
-
-    Markdown and bleach take most of a page's time (about 0.5 ms a note); the result
-    depends on the body alone, so a body rendered once is never rendered again (the
-    cache is per process and bounded).
-    """
-    return render_markdown(body)
 
 
 def page_annotations(document, editor=False):
@@ -53,7 +40,7 @@ def document_parts(document, editor=False, filters=None, annotations=None):
         if a.id in shown:
             numbers[a.id] = len(numbers) + 1
     def note(annotation, block=None):
-        return {"annotation": annotation, "html": note_html(annotation.body), "block": block,
+        return {"annotation": annotation, "html": annotation.html, "block": block,
                 "hidden": annotation.id not in shown, "number": numbers.get(annotation.id),
                 "tag_keys": [t.casefold() for t in annotation.tags or []]}  # as filters.py
 

@@ -14,7 +14,6 @@ from ..config import KIND_LABELS, KINDS, VERDICT_LABELS, VERDICTS
 from ..extensions import db
 from ..filters import parse_filters
 from ..models import Annotation, Document, Source
-from ..sanitize import render_markdown
 from ..search import search
 from ..services.related import related_passages
 from ..text import detect_structure
@@ -117,7 +116,7 @@ def source(source_id):
     )
     if not is_editor():
         query = query.where(Annotation.status == "published")
-    citations = [{"annotation": a, "html": render_markdown(a.body)}
+    citations = [{"annotation": a, "html": a.html}
                  for a in db.session.scalars(query)]
     return render_template("public/source.html", source=source, citations=citations,
                            kind_labels=KIND_LABELS)
