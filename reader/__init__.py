@@ -49,12 +49,13 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    from .views import IdConverter, api, auth, editor, public
+    from .views import IdConverter, api, auth, editor, public, sources
     app.url_map.converters["id"] = IdConverter
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(sources.bp)
     app.before_request(auth.protect_writes)
 
 

@@ -2,7 +2,9 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField, DateField, HiddenField, PasswordField, StringField, TextAreaField, URLField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -57,3 +59,19 @@ class TextForm(FlaskForm):
     text = TextAreaField("Text", validators=[DataRequired(), Length(max=2_000_000)])
     note = StringField("What changed?", validators=[Optional(), Length(max=300)],
                        render_kw={"placeholder": "e.g. corrected a typo in the second paragraph"})
+
+
+class SourceForm(FlaskForm):
+    """A source's fields, and the version the edit is based on."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)],
+                        description="The speech, interview or document, e.g. "
+                                    "“Speech at the Foreign Ministry Board”.")
+    speaker = StringField("Speaker", validators=[Optional(), Length(max=200)])
+    venue = StringField("Occasion", validators=[Optional(), Length(max=300)])
+    occurred_on = DateField("Date", validators=[Optional()])
+    url = URLField("Transcript URL", validators=[Optional(), Length(max=2000)])
+    language = StringField("Language", validators=[Optional(), Length(max=35)],
+                           render_kw={"placeholder": "e.g. ru"})
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    version = HiddenField()

@@ -35,7 +35,7 @@ def editor_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            if request.method == "GET" and request.blueprint in ("editor", "auth") and not \
+            if request.method == "GET" and request.blueprint in ("editor", "auth", "sources") and not \
                     request.path.startswith("/editor/api/"):
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             abort(401)
