@@ -89,6 +89,8 @@ def validate_annotation(document, data, user=None):
         body = ""
     elif len(body) > MAX_BODY:
         errors["body"] = f"at most {MAX_BODY:,} characters (this one has {len(body):,})"
+    elif "\x00" in body:
+        errors["body"] = "the note cannot contain a NUL character"
     tags = clean_tags(data.get("tags"), errors)
     start, end, exact = _check_target(document.text, data, errors)
     clean = {"kind": kind, "status": status, "body": body, "tags": tags,

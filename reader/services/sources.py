@@ -34,8 +34,9 @@ class SourceInUseError(SourceError):
 
 
 def check_url(value, field, errors):
-    """Return ``value`` stripped if it is empty or an http(s) URL; else record an error."""
-    value = (value or "").strip()
+    """Return ``value`` stripped (of invisible characters too) if it is empty or an http(s) URL;
+    else record an error."""
+    value = strip_invisible(value or "").strip()
     if value:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:

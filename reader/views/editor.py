@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..config import MAX_ID
 from ..database import retry_after
 from ..extensions import db
 from ..diffview import side_by_side
@@ -186,7 +187,7 @@ def annotation_update(annotation_id):
 
 def _version(data):
     version = data.pop("version", None)
-    if not isinstance(version, int) or isinstance(version, bool):
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 < version <= MAX_ID:
         abort(400, description="say which version the change is based on (version)")
     return version
 
@@ -387,6 +388,8 @@ def link(slug):
 
 
 def _document(slug):
+    if "\x00" in slug:  # no slug has one, and PostgreSQL refuses NUL in a query
+        abort(404)
     return db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
 
 
