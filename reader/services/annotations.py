@@ -143,7 +143,7 @@ def parse_source_id(value, errors, field="source"):
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        errors[field] = f"{str(value)[:40]!r} is not a source id"
+        errors[field] = f"“{str(value)[:40]}” is not a source id"
         return None
     return value
 
