@@ -97,5 +97,6 @@ class SourceForm(Form):
     url = URLField("Transcript URL", validators=[Optional(), Length(max=2000)])
     language = StringField("Language", validators=[Optional(), Length(max=35)],
                            render_kw={"placeholder": "e.g. ru"})
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)],
+                          render_kw={"rows": 6})
     version = HiddenField()
