@@ -93,6 +93,9 @@ class Document(db.Model):
     source_file: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # when a published note of it last left readers' view (unpublished, deleted): the
+    # readers' Last-Modified must move then too, though no published note changed
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     revisions: Mapped[list["DocumentRevision"]] = relationship(
         back_populates="document", order_by="DocumentRevision.number",
@@ -135,8 +138,40 @@ class Source(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # counts saves, for stale-edit checks (the server default fills rows older than it)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # set when merged into another source: its citations moved there, its page redirects
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
 
     annotations: WriteOnlyMapped["Annotation"] = relationship(back_populates="source")
+    revisions: Mapped[list["SourceRevision"]] = relationship(
+        back_populates="source", order_by="SourceRevision.version",
+        cascade="all, delete-orphan",
+    )
+    merged_into: Mapped["Source | None"] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SourceRevision(db.Model):
+    """A snapshot of a source after one change: who, when, what changed."""
+
+    __tablename__ = "source_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"),
+                                           index=True)
+    version: Mapped[int]
+    action: Mapped[str] = mapped_column(String(20))  # created, edited, merged, deleted…
+    changed: Mapped[list] = mapped_column(JSON, default=list)  # names of changed fields
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(300), default="")  # e.g. which source merged in
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Source] = relationship(back_populates="revisions")
+    user: Mapped[User | None] = relationship()
 
 
 class Annotation(db.Model):

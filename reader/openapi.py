@@ -118,8 +118,11 @@ SCHEMAS = {
     },
     "SourceInput": {
         "type": "object",
-        "description": "A source to cite: one of ours by `id`, else found by its fields or "
-                       "created. `ar:title` is required to create one.",
+        "description": "A source to cite: one of ours by `id` (it must exist: the server "
+                       "chooses every new source's id; fields sent with it change the source, "
+                       "kept in its history; a merged source's id names the source it was "
+                       "merged into), else found by its fields or created. `ar:title` is "
+                       "required to create one.",
         "properties": {
             "id": {"type": "string"},
             **{f"ar:{field}": {"type": "string"}

@@ -14,7 +14,7 @@ from ..w3c import (
 )
 from . import AnnotationImportError, ValidationError
 from .annotations import create_annotation, update_annotation
-from .sources import create_source, find_source, update_source, validate_source
+from .sources import create_source, find_source, live_source, update_source, validate_source
 from .users import find_user
 
 EXPORT_BATCH = 1000
@@ -119,7 +119,7 @@ def _import_one(parsed, user, state, only_new):
     existing, via = state.existing(parsed)
     if existing is not None and only_new:
         return "kept"
-    data = annotation_data(parsed, document, state.sources)
+    data = annotation_data(parsed, document, state.sources, user=user, keep_ids=True)
     creator, creator_name = _creator(parsed["creator"])
     if existing is None:
         annotation = create_annotation(
@@ -144,18 +144,21 @@ def find_document(slug):
     return document
 
 
-def annotation_data(parsed, document, sources=None):
+def annotation_data(parsed, document, sources=None, *, user=None, keep_ids=False):
     """Turn a parsed W3C annotation into the fields the annotation services take.
 
     The span is placed on ``document``'s text (by position, else by quote); a cited
-    source is reused or created. ``sources`` caches sources already resolved.
+    source is reused, edited (with a revision, on behalf of ``user``) or created.
+    ``sources`` caches sources already resolved. Only a trusted import (``keep_ids``,
+    the command line) creates a source under the id it names; over HTTP an id must
+    name an existing source, and new sources get the database's next id.
     """
     data = {key: parsed[key] for key in ("kind", "body", "tags", "status", "verdict",
                                           "relation")}
     data.update(_place(document.text, parsed))
     if parsed["source"] is not None and parsed["kind"] == "context":
         data["source_id"] = _import_source(dict(parsed["source"]), {} if sources is None
-                                           else sources).id
+                                           else sources, user, keep_ids).id
     return data
 
 
@@ -192,18 +195,26 @@ def _creator(creator):
     return user, creator["name"]
 
 
-def _import_source(data, cache):
-    """Return the source an imported annotation cites, reusing or updating a known one."""
+def _import_source(data, cache, user=None, keep_ids=False):
+    """Return the source an annotation cites: a known one (updated if its fields differ,
+    with a revision), an identical one, or a new one. See ``annotation_data``."""
     local = data.pop("local_id")
     key = (local,) if local is not None else tuple(sorted(
         (k, str(v)) for k, v in validate_source(data).items()))
     if key in cache:
         return cache[key]
-    source = db.session.get(Source, local) if local is not None else None
-    if source is not None:
-        update_source(source, data)
+    stored = db.session.get(Source, local) if local is not None else None
+    if stored is not None:
+        source = live_source(local)
+        if source is None:
+            raise W3CError(f"source {local} is deleted: restore it, or leave out its id")
+        # fields sent with the id of a merged source describe that source, not the survivor
+        if source is stored and any(data.get(field) for field in data):
+            update_source(source, data, user, note="imported" if keep_ids else "")
+    elif local is not None and not keep_ids:
+        raise W3CError(f"there is no source {local}: leave out its id to add a new source")
     else:
-        source = find_source(validate_source(data)) or create_source(data, source_id=local)
+        source = find_source(validate_source(data)) or create_source(data, user, source_id=local)
     cache[key] = source
     return source
 

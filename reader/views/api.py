@@ -211,7 +211,7 @@ def annotation_create():
     if parsed["local_id"] is None and len(parsed["iri"] or "") > VIA_LENGTH:
         abort(422, description=f'"id" is longer than {VIA_LENGTH} characters')
     try:
-        data = annotation_data(parsed, document)
+        data = annotation_data(parsed, document, user=current_user)
         creator_name = ((parsed["creator"] or {}).get("name") or "")[:CREATOR_NAME_LENGTH]
         annotation = create_annotation(document, data, current_user, creator_name=creator_name,
                                        via=parsed["iri"] if parsed["local_id"] is None else None)
@@ -252,7 +252,7 @@ def annotation_replace(annotation_id):
     if document.id != annotation.document_id:
         abort(422, description="an annotation cannot move to another document")
     try:
-        data = annotation_data(parsed, document)
+        data = annotation_data(parsed, document, user=current_user)
         data.setdefault("source_id", None)
         update_annotation(annotation, data, current_user, based_on=based_on)
         db.session.commit()

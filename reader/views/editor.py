@@ -9,11 +9,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..config import MAX_ID
 from ..database import retry_after
 from ..extensions import db
 from ..diffview import side_by_side
 from ..forms import DocumentForm, NewDocumentForm, TextForm
-from ..models import Annotation, AnnotationRevision, Document
+from ..models import Annotation, AnnotationRevision, Document, Source
 from ..sanitize import render_markdown
 from ..services import StaleVersionError, ValidationError
 from ..services.annotations import (
@@ -186,7 +187,7 @@ def annotation_update(annotation_id):
 
 def _version(data):
     version = data.pop("version", None)
-    if not isinstance(version, int) or isinstance(version, bool):
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 < version <= MAX_ID:
         abort(400, description="say which version the change is based on (version)")
     return version
 
@@ -231,13 +232,16 @@ def history(annotation_id):
 @bp.get("/deleted")
 @editor_required
 def deleted():
-    """Deleted annotations, newest first, each with a restore button."""
+    """Deleted annotations and sources (not merged ones), newest first, each with a restore button."""
     annotations = db.session.scalars(
         select(Annotation).where(Annotation.deleted_at.is_not(None))
         .options(selectinload(Annotation.document))
         .order_by(Annotation.deleted_at.desc(), Annotation.id.desc())  # same second: later first
     ).all()
-    return render_template("editor/deleted.html", annotations=annotations)
+    sources = db.session.scalars(
+        select(Source).where(Source.deleted_at.is_not(None), Source.merged_into_id.is_(None))
+        .order_by(Source.deleted_at.desc(), Source.id.desc())).all()
+    return render_template("editor/deleted.html", annotations=annotations, sources=sources)
 
 
 @bp.post("/annotations/<id:annotation_id>/restore")
@@ -348,7 +352,11 @@ def revisions(slug):
 @bp.post("/docs/<slug>/link")
 @editor_required
 def link(slug):
-    """Link a passage here and its retelling in another document to one source."""
+    """Link a passage here and its retelling in another document to one source.
+
+    A passage that already cites the source gets no second note. Bad input is a 422
+    page that says what to fix.
+    """
     document = _document(slug)
     form = request.form
     other = _document(form.get("other", ""))
@@ -363,17 +371,25 @@ def link(slug):
         source = {"title": form["source_title"], "speaker": form.get("source_speaker", ""),
                   "occurred_on": form.get("source_date", ""), "venue": form.get("source_venue", "")}
     try:
-        created = link_passages(spans, source, current_user, body=form.get("body", ""))
+        source, created = link_passages(spans, source, current_user, body=form.get("body", ""))
     except ValidationError as exc:
         db.session.rollback()
-        flash("Not linked: " + "; ".join(exc.errors.values()), "error")
-        return redirect(url_for("public.document", slug=slug))
+        abort(422, description="Not linked: " + "; ".join(exc.errors.values())
+              + ". Go back to the document to correct it.")
     db.session.commit()
-    flash("Both passages now cite the source, as drafts: review and publish them.", "info")
-    return redirect(url_for("public.source", source_id=created[0].source_id))
+    if not created:
+        flash("Both passages already cite this source: nothing was added.", "info")
+    elif len(created) < len(spans):
+        flash("One passage already cited this source; the other now does too, as a draft: "
+              "review and publish it.", "info")
+    else:
+        flash("Both passages now cite the source, as drafts: review and publish them.", "info")
+    return redirect(url_for("public.source", source_id=source.id))
 
 
 def _document(slug):
+    if "\x00" in slug:  # no slug has one, and PostgreSQL refuses NUL in a query
+        abort(404)
     return db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
 
 

@@ -35,6 +35,10 @@ RULES = {
     ("editor.annotation_create", "POST"): WRITE, ("editor.preview", "POST"): WRITE,
     ("api.annotation_create", "POST"): WRITE, ("api.annotation_replace", "PUT"): WRITE,
     ("api.annotation_delete", "DELETE"): WRITE,
+    ("sources.index", "GET"): PAGE, ("sources.history", "GET"): PAGE,
+    ("sources.edit", "GET"): PAGE, ("sources.edit", "POST"): WRITE,
+    ("sources.merge", "GET"): PAGE, ("sources.merge", "POST"): WRITE,
+    ("sources.delete", "POST"): WRITE, ("sources.restore", "POST"): WRITE,
 }
 # expected status per identity; None: anything but 401, 403 and 5xx (the request itself may be
 # incomplete, but the caller was let in)
