@@ -17,7 +17,9 @@ AR_NAMESPACE = "urn:annotated-reader:"
 CONTEXT = [ANNO_CONTEXT, {"ar": AR_NAMESPACE}]
 PROFILE = ANNO_CONTEXT
 MEDIA_TYPE = f'application/ld+json; profile="{PROFILE}"'
-MOTIVATION_OF_KIND = {"note": "commenting", "context": "describing", "factcheck": "assessing"}
+MOTIVATION_OF_KIND = {"note": "commenting", "context": "describing", "factcheck": "assessing",
+                      "reply": "replying"}
+REPLY = "reply"  # an editors' comment: its target is the IRI of the note it answers
 KIND_OF_MOTIVATION = {
     "commenting": "note", "describing": "context", "linking": "context",
     "identifying": "context", "assessing": "factcheck",
@@ -76,6 +78,11 @@ def annotation_to_jsonld(annotation, base, slug, with_context=True):
                   for tag in annotation.tags or ())
     if bodies:
         out["body"] = bodies
+    if annotation.kind == REPLY:
+        out["target"] = annotation_iri(base, annotation.reply_to_id)
+        if annotation.via:
+            out["via"] = annotation.via
+        return out
     out["target"] = _target(annotation, doc_iri(base, slug))
     if annotation.via:
         out["via"] = annotation.via
@@ -232,11 +239,18 @@ def parse_annotation(obj, base):
     iri = obj.get("id")
     if iri is not None and not isinstance(iri, str):
         raise W3CError('"id" must be an IRI string')
-    out = {"iri": iri, "local_id": local_id(iri, base)}
-    out.update(_parse_target(obj.get("target")))
-    out["kind"] = _parse_kind(obj)
+    out = {"iri": iri, "local_id": local_id(iri, base), "reply_to": None}
+    reply_to = _reply_target(obj) if "replying" in _motivations(obj) else None
+    if reply_to is not None:
+        out.update({"slug": None, "start": None, "end": None, "exact": None, "prefix": "",
+                    "suffix": "", "kind": REPLY, "reply_to": reply_to,
+                    "reply_to_local": local_id(reply_to, base)})
+    else:
+        out.update(_parse_target(obj.get("target")))
+        out["kind"] = _parse_kind(obj)
     out.update(_parse_bodies(obj))
     out["status"] = obj.get("ar:status", "published")
+    out["status_given"] = "ar:status" in obj
     out["verdict"] = obj.get("ar:verdict")
     out["relation"] = obj.get("ar:relation")
     out["source"] = _parse_source(obj.get("ar:source"), base)
@@ -307,13 +321,29 @@ def _string(value, name):
     return value
 
 
-def _parse_kind(obj):
-    """Map the motivation(s) onto a kind; an annotation with none is a note."""
+def _motivations(obj):
+    """Return the list of an annotation's motivations (maybe empty)."""
     motivation = obj.get("motivation")
     motivations = [motivation] if isinstance(motivation, str) else motivation or []
     if not isinstance(motivations, list):
         raise W3CError("motivation must be a string or a list")
-    for value in motivations:
+    return motivations
+
+
+def _reply_target(obj):
+    """Return the IRI of the annotation a reply answers, or None if it targets none."""
+    target = obj.get("target")
+    for item in target if isinstance(target, list) else [target]:
+        iri = item if isinstance(item, str) else (
+            (item.get("source") or item.get("id")) if isinstance(item, dict) else None)
+        if isinstance(iri, str) and _ANNOTATION_PATH.search(urlsplit(iri).path):
+            return iri
+    return None
+
+
+def _parse_kind(obj):
+    """Map the motivation(s) onto a kind; an annotation with none is a note."""
+    for value in _motivations(obj):
         if isinstance(value, str) and value in KIND_OF_MOTIVATION:
             return KIND_OF_MOTIVATION[value]
     return "note"
