@@ -184,6 +184,7 @@ class Annotation(db.Model):
     document: Mapped[Document] = relationship(back_populates="annotations")
     source: Mapped[Source | None] = relationship(back_populates="annotations")
     creator: Mapped[User | None] = relationship()
+    reply_to: Mapped["Annotation | None"] = relationship(remote_side=[id])
     revisions: Mapped[list["AnnotationRevision"]] = relationship(
         back_populates="annotation", order_by="AnnotationRevision.version",
         cascade="all, delete-orphan",

@@ -54,8 +54,8 @@ def add_reply(parent, body, user=None, *, creator_name="", via=None, annotation_
     body = _check_body(body)
     if parent.deleted_at is not None:
         raise ValidationError({"reply_to": "that note or comment is deleted"})
-    reply = Annotation(document_id=parent.document_id, kind=REPLY, status="draft", body=body,
-                       tags=[], exact="", prefix="", suffix="", reply_to_id=parent.id,
+    reply = Annotation(document=parent.document, kind=REPLY, status="draft", body=body,
+                       tags=[], exact="", prefix="", suffix="", reply_to=parent,
                        creator=user, via=via,
                        creator_name=creator_name or (user.label if user else ""))
     if annotation_id is not None:

@@ -35,6 +35,7 @@ RULES = {
     ("editor.annotation_create", "POST"): WRITE, ("editor.preview", "POST"): WRITE,
     ("api.annotation_create", "POST"): WRITE, ("api.annotation_replace", "PUT"): WRITE,
     ("api.annotation_delete", "DELETE"): WRITE,
+    ("api.annotation_approval", "POST"): WRITE, ("editor.comment_create", "POST"): WRITE,
 }
 # expected status per identity; None: anything but 401, 403 and 5xx (the request itself may be
 # incomplete, but the caller was let in)
