@@ -273,7 +273,8 @@ function fieldText(field, value) {
   if (Array.isArray(value)) return value.join(", ") || "—";
   if (value === null || value === undefined || value === "") return "—";
   if (field === "source_id") return String(value);
-  return String(value).replace(/_/g, " ");
+  const words = String(value).replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** Another editor saved first: keep this editor's text in the form, show theirs beside it,
@@ -303,7 +304,7 @@ function startMerge(current, detail) {
   }
   merge.hidden = false;
   panel.classList.add("is-merging");
-  showMessage(`${detail} Your text stays in the form (left); theirs is beside it. Merge what you need into yours, then save: it is saved over their version.`);
+  showMessage(`${detail} Your text stays in the form; theirs is beside it as “Their version”. Merge what you need into yours, then save: it is saved over their version.`);
   bodyBox.focus();
 }
 
