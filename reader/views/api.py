@@ -211,7 +211,7 @@ def _prefer():
 
 def review_required(exc):
     """409 ``{"error": "review required"}``: this kind is published only once approved."""
-    response = jsonify({"error": "review required", "detail": str(exc), "kind": exc.kind})
+    response = jsonify({"error": "review required", "detail": str(exc)})
     response.status_code = 409
     return response
 
