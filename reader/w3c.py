@@ -262,7 +262,24 @@ def parse_annotation(obj, base):
     if obj.get("ar:orphan") and out["start"] is not None:
         out["start"] = out["end"] = None  # an orphan has no position
     out["orphan"] = bool(obj.get("ar:orphan"))
+    out["pending"] = _parse_pending(obj, base)
     return out
+
+
+def _parse_pending(obj, base):
+    """Return the unapproved change under ``ar:pending`` (parsed like an annotation), or None."""
+    pending = obj.get("ar:pending")
+    if pending is None:
+        return None
+    if not isinstance(pending, dict):
+        raise W3CError("ar:pending must be an annotation object")
+    inner = {key: value for key, value in pending.items() if key != "ar:pending"}
+    inner.setdefault("type", "Annotation")
+    inner.setdefault("target", obj.get("target"))
+    try:
+        return parse_annotation(inner, base)
+    except W3CError as exc:
+        raise W3CError(f"ar:pending: {exc}") from None
 
 
 def _parse_target(target):

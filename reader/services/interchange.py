@@ -16,6 +16,7 @@ from ..w3c import (
 from . import AnnotationImportError, ValidationError
 from .annotations import create_annotation, update_annotation
 from .discussion import add_reply, edit_reply
+from .review import keep_pending, pending_view
 from .sources import create_source, find_source, update_source, validate_source
 from .users import find_user
 
@@ -159,12 +160,26 @@ def _import_one(parsed, user, state, only_new):
             modified=parsed["modified"], flush=False,
         )
         keep_orphan(annotation, parsed)
+        _keep_pending(annotation, parsed, document, state)
         state.created(annotation, via)
         return "created"
     if existing.document_id != document.id:
         raise W3CError(f"annotation {existing.id} belongs to another document")
     changed = update_annotation(existing, data, creator, modified=parsed["modified"])
+    before = (existing.pending, existing.pending_status)
+    _keep_pending(existing, parsed, document, state)
+    if (existing.pending, existing.pending_status) != before:
+        changed = True
     return "updated" if changed else "unchanged"
+
+
+def _keep_pending(annotation, parsed, document, state):
+    """Restore a published note's unapproved change (``ar:pending``), if the item has one."""
+    pending = parsed["pending"]
+    if pending is None or annotation.status != "published":
+        return
+    keep_pending(annotation, annotation_data(pending, document, state.sources),
+                 pending["status"])
 
 
 def _import_reply(parsed, state, only_new):
@@ -344,6 +359,10 @@ def stream_export(base, document=None, include_drafts=False, progress=None):
     yield text_head[: text_head.rindex("[]")] + "[\n"
     for n, (annotation, slug) in enumerate(iter_export(document, include_drafts)):
         item = annotation_to_jsonld(annotation, base, slug, with_context=False)
+        if include_drafts and annotation.pending:  # editors' data: never in a readers' export
+            stored = db.session.get(Annotation, annotation.id)
+            item["ar:pending"] = annotation_to_jsonld(pending_view(stored), base, slug,
+                                                      with_context=False)
         yield ("" if n == 0 else ",\n") + json.dumps(item, ensure_ascii=False)
         if progress:
             progress(annotation)

@@ -177,6 +177,21 @@ def _record_pending(annotation, action, changed, user, comment=None):
                     at=utcnow())
 
 
+def keep_pending(annotation, data, status):
+    """Store ``data`` as the pending change of a published note, as an import found it.
+
+    ``data`` holds fields as ``interchange.annotation_data`` gives them; ``status`` is
+    the change's own (draft, else review). Raises ValidationError.
+    """
+    clean = clean_edit(annotation, data)
+    proposed = {field: clean[field] for field in CONTENT
+                if clean[field] != getattr(annotation, field)}
+    if any(field in proposed for field in SPAN):
+        proposed.update({field: clean[field] for field in SPAN})
+    annotation.pending = proposed or None
+    annotation.pending_status = ("draft" if status == "draft" else "review") if proposed else None
+
+
 # --- review steps --------------------------------------------------------------------
 
 def submit(annotation, user, *, based_on=None):

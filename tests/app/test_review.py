@@ -309,3 +309,27 @@ def test_the_editor_sees_the_pending_change_beside_the_published_words(app, doc,
     reader = app.test_client().get("/docs/a-title").get_data(as_text=True)
     assert "Published evidence." in reader and "Proposed" not in reader
     assert db.session.get(Annotation, note["id"]).status == "published"
+
+
+def test_a_pending_change_leaves_only_with_drafts_and_comes_back_on_import(
+        client, runner, doc, editor, frank, tmp_path):
+    location = _post(client, _bearer(editor), _check()).headers["Location"]
+    _approve(client, _bearer(frank), location)
+    etag = client.get(location, headers=_bearer(editor)).headers["ETag"]
+    client.put(location, json=_check(body="Pending words.", verdict="unsupported",
+                                     **{"ar:status": "draft"}),
+               headers={**_bearer(editor), "If-Match": etag})
+    assert "Pending words." not in runner.invoke(args=["annotations", "export"]).output
+    path = tmp_path / "all.jsonld"
+    runner.invoke(args=["annotations", "export", "--include-drafts", "-o", str(path)])
+    [item] = json.loads(path.read_text())["first"]["items"]
+    assert item["ar:pending"]["ar:status"] == "draft"
+    stored = db.session.scalars(select(Annotation)).one()
+    before = (stored.body, stored.verdict, stored.pending, stored.pending_status)
+    db.session.delete(stored)
+    db.session.commit()
+    result = runner.invoke(args=["annotations", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    again = db.session.scalars(select(Annotation)).one()
+    assert (again.body, again.verdict, again.pending, again.pending_status) == before
+    assert before[2] == {"body": "Pending words.", "verdict": "unsupported"}

@@ -120,6 +120,7 @@ def test_export_then_import_restores_every_field(ann):
         "via": ann.via,
         "status_given": True,
         "reply_to": None,
+        "pending": None,
     }
 
 
