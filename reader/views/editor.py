@@ -321,9 +321,9 @@ def restore(annotation_id):
     annotation = _annotation(annotation_id)
     restore_annotation(annotation, current_user)
     db.session.commit()
-    flash("The note is restored.", "info")
+    flash("The comment is restored." if annotation.is_reply else "The note is restored.", "info")
     return redirect(url_for("public.document", slug=annotation.document.slug,
-                            _anchor=f"a-{annotation.id}"))
+                            _anchor=f"{'c' if annotation.is_reply else 'a'}-{annotation.id}"))
 
 
 @bp.route("/docs/<slug>/edit", methods=["GET", "POST"])
