@@ -29,6 +29,7 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    app.config["REVIEW_KINDS"] = config.review_kinds(app.config["REVIEW_KINDS"])
 
     serving.init_app(app)  # first, so its request id exists before other hooks run
     db.init_app(app)
@@ -63,7 +64,7 @@ def _register_blueprints(app):
 
 def _template_globals():
     return {"KIND_LABELS": config.KIND_LABELS, "VERDICT_LABELS": config.VERDICT_LABELS,
-            "RELATION_LABELS": config.RELATION_LABELS}
+            "RELATION_LABELS": config.RELATION_LABELS, "STATUS_LABELS": config.STATUS_LABELS}
 
 
 def _register_errors(app):

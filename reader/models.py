@@ -212,10 +212,20 @@ class Annotation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # an editors' comment (kind "reply") answers this note or comment; readers never see it
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("annotations.id"), index=True)
+    # review (services/review.py): an unapproved change to a published note, as the fields
+    # that differ from the published ones; readers keep seeing the columns above meanwhile
+    pending: Mapped[dict | None] = mapped_column(JSON)
+    pending_status: Mapped[str | None] = mapped_column(String(20))  # draft or review
+    # ids of the editors who changed the words since the last approval: none may approve
+    change_authors: Mapped[list | None] = mapped_column(JSON)
+    changes_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     document: Mapped[Document] = relationship(back_populates="annotations")
     source: Mapped[Source | None] = relationship(back_populates="annotations")
     creator: Mapped[User | None] = relationship()
+    reply_to: Mapped["Annotation | None"] = relationship(remote_side=[id])
     revisions: Mapped[list["AnnotationRevision"]] = relationship(
         back_populates="annotation", order_by="AnnotationRevision.version",
         cascade="all, delete-orphan",
@@ -243,6 +253,10 @@ class Annotation(db.Model):
     def visible(self):
         return self.status == "published" and self.deleted_at is None
 
+    @property
+    def is_reply(self):
+        return self.reply_to_id is not None
+
 
 class AnnotationRevision(db.Model):
     """A snapshot of an annotation after one save: who, when, what changed."""
@@ -257,11 +271,28 @@ class AnnotationRevision(db.Model):
     action: Mapped[str] = mapped_column(String(20))  # created, edited, published, deleted…
     changed: Mapped[list] = mapped_column(JSON, default=list)  # names of changed fields
     snapshot: Mapped[dict] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)  # a reviewer's request, an override's reason
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     annotation: Mapped[Annotation] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
+
+
+class Mention(db.Model):
+    """An ``@name`` of an editor in a comment, kept so the editor can find it."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (UniqueConstraint("annotation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    annotation: Mapped[Annotation] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class ContentVersion(db.Model):

@@ -20,6 +20,8 @@ MAX_TAG_LENGTH = 40
 # fields a revision snapshot keeps and an editor can change
 EDITABLE = ("kind", "body", "tags", "status", "start", "end", "exact", "source_id",
             "relation", "verdict")
+# what readers read: a change to any of these is a change of the note's words
+CONTENT = tuple(field for field in EDITABLE if field != "status")
 
 
 def clean_tags(value, errors):
@@ -82,7 +84,8 @@ def validate_annotation(document, data, user=None):
     kind = _check_choice(data, "kind", KINDS, errors, required=True)
     status = data.get("status") or "draft"
     if status not in STATUSES:
-        errors["status"] = f"unknown status {str(status)[:40]!r}; choose draft or published"
+        errors["status"] = (f"unknown status {str(status)[:40]!r}; "
+                            f"choose one of: {', '.join(STATUSES)}")
     body = data.get("body") or ""
     if not isinstance(body, str):
         errors["body"] = "the note must be text"
@@ -166,8 +169,18 @@ def snapshot(annotation):
     return {field: getattr(annotation, field) for field in EDITABLE}
 
 
-def record_revision(annotation, action, changed, user):
-    """Keep a revision of ``annotation`` as it is now."""
+def note_author(annotation, user):
+    """Count ``user`` among the editors who changed ``annotation``'s words since its approval."""
+    if user is not None and user.id not in (annotation.change_authors or []):
+        annotation.change_authors = [*(annotation.change_authors or []), user.id]
+
+
+def record_revision(annotation, action, changed, user, *, shown=None, comment=None, at=None):
+    """Keep a revision of ``annotation`` as it is now (or, given ``shown``, those fields).
+
+    ``comment`` is a reviewer's request or an override's reason; ``at`` the time, by
+    default the annotation's modified time.
+    """
     if action != "created":
         based_on = annotation.version
         try:
@@ -177,8 +190,8 @@ def record_revision(annotation, action, changed, user):
             raise StaleVersionError(based_on + 1, based_on) from None
     annotation.revisions.append(AnnotationRevision(
         version=annotation.version or 1, action=action, changed=list(changed),
-        snapshot=snapshot(annotation), user_id=user.id if user else None,
-        created_at=annotation.modified_at,
+        snapshot=shown if shown is not None else snapshot(annotation), comment=comment,
+        user_id=user.id if user else None, created_at=at or annotation.modified_at,
     ))
 
 
@@ -192,6 +205,7 @@ def create_annotation(document, data, user=None, *, creator_name="", via=None,
     if annotation_id is not None:
         annotation.id = annotation_id
     _apply(annotation, clean, document.text)
+    note_author(annotation, user)
     annotation.created_at = created or utcnow()
     annotation.modified_at = modified or annotation.created_at
     db.session.add(annotation)
@@ -209,27 +223,47 @@ def update_annotation(annotation, data, user=None, *, based_on=None, modified=No
     ValidationError.
     """
     check_version(annotation, based_on)
-    merged = snapshot(annotation)
-    if annotation.source_id is not None and "source" not in data:
-        merged["source_id"] = annotation.source_id
-    merged.update(data)
-    if annotation.start is None and "start" not in data:
-        merged["exact"] = None
-    clean = validate_annotation(annotation.document, merged, user)
-    if annotation.orphan and clean["start"] is None:
-        clean["exact"] = annotation.exact  # an orphan keeps its last quote
+    clean = clean_edit(annotation, data, user=user)
+    before = annotation.status
     changed = _apply(annotation, clean, annotation.document.text)
     if changed:
+        if any(field in CONTENT for field in changed):
+            note_author(annotation, user)
         annotation.modified_at = modified or utcnow()
-        action = _action_for(changed, clean["status"])
+        action = action_for(changed, before, clean["status"])
         record_revision(annotation, action, changed, user)
     return changed
 
 
-def _action_for(changed, status):
-    """Name a save for the history: published, unpublished or edited."""
+def clean_edit(annotation, data, current=None, user=None):
+    """Return the checked fields of ``annotation`` once ``data`` is laid over ``current``.
+
+    ``current`` defaults to its stored fields (a pending change passes its own).
+    Raises ValidationError.
+    """
+    merged = dict(current or snapshot(annotation))
+    merged.update(data)
+    if merged.get("start") is None and "start" not in data:
+        merged["exact"] = None
+    clean = validate_annotation(annotation.document, merged, user)
+    if annotation.orphan and clean["start"] is None:
+        clean["exact"] = annotation.exact  # an orphan keeps its last quote
+    return clean
+
+
+def apply_fields(annotation, clean):
+    """Copy checked fields onto ``annotation`` (span selectors too); return the changed names."""
+    return _apply(annotation, clean, annotation.document.text)
+
+
+def action_for(changed, before, status):
+    """Name a save for the history: published, submitted, unpublished, withdrawn or edited."""
     if changed == ["status"]:
-        return "published" if status == "published" else "unpublished"
+        if status == "published":
+            return "published"
+        if status == "review":
+            return "submitted"
+        return "unpublished" if before == "published" else "withdrawn"
     return "edited"
 
 
@@ -294,7 +328,8 @@ def _was_visible(annotation):
 def visible_annotations(document, include_drafts=False):
     """Return ``document``'s annotations a reader (or, with drafts, an editor) may see."""
     query = select(Annotation).where(
-        Annotation.document_id == document.id, Annotation.deleted_at.is_(None)
+        Annotation.document_id == document.id, Annotation.deleted_at.is_(None),
+        Annotation.reply_to_id.is_(None),
     )
     if not include_drafts:
         query = query.where(Annotation.status == "published")

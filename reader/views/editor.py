@@ -16,10 +16,15 @@ from ..diffview import side_by_side
 from ..forms import DocumentForm, NewDocumentForm, TextForm
 from ..models import Annotation, AnnotationRevision, Document, Source
 from ..sanitize import render_markdown
-from ..services import StaleVersionError, ValidationError
-from ..services.annotations import (
-    EDITABLE, create_annotation, delete_annotation, restore_annotation, set_status,
-    update_annotation,
+from ..services import (
+    NotAllowedError, NotAwaitingReviewError, OwnChangeError, ReviewRequiredError,
+    StaleVersionError, ValidationError,
+)
+from ..services.annotations import delete_annotation, restore_annotation
+from ..services.discussion import add_reply
+from ..services.review import (
+    approve, create_note, edit_note, may_approve, needs_review, override, publish,
+    request_changes, review_state, submit, unpublish, working_fields,
 )
 from ..services.documents import create_document, revise_text, update_metadata
 from ..services.related import link_passages
@@ -77,12 +82,17 @@ def _annotation(annotation_id):
 
 
 def _fields(annotation):
-    """The editable fields of an annotation as the page's form needs them."""
-    fields = {field: getattr(annotation, field) for field in EDITABLE}
+    """The fields editors work on (a pending change included) as the page's form needs them."""
+    fields = working_fields(annotation)
     source = annotation.source
+    if fields["source_id"] != annotation.source_id:
+        source = db.session.get(Source, fields["source_id"]) if fields["source_id"] else None
     fields.update({
         "id": annotation.id, "version": annotation.version, "orphan": annotation.orphan,
         "deleted": annotation.deleted_at is not None, "document": annotation.document.slug,
+        "published": annotation.status == "published", "pending": bool(annotation.pending),
+        "review_state": review_state(annotation), "reviewed": needs_review(annotation.kind),
+        "may_review": may_approve(annotation, current_user),
         "source": None if source is None else {
             "id": source.id, "title": source.title, "speaker": source.speaker,
             "venue": source.venue, "url": source.url, "language": source.language,
@@ -103,7 +113,8 @@ def _saved(annotation, status=200):
 
 
 def _with_validation(action):
-    """Run ``action``; map a rule broken to 422 and a stale version to 409, writing nothing."""
+    """Run ``action``; map a broken rule to 422, a stale version to 409, a review rule to
+    409 or 403, writing nothing."""
     try:
         return action()
     except ValidationError as exc:
@@ -112,6 +123,15 @@ def _with_validation(action):
     except StaleVersionError as exc:
         db.session.rollback()
         return _stale(exc)
+    except ReviewRequiredError as exc:
+        db.session.rollback()
+        return _json_error(409, "review required", str(exc), kind=exc.kind)
+    except NotAwaitingReviewError as exc:
+        db.session.rollback()
+        return _json_error(409, "not awaiting review", str(exc))
+    except (OwnChangeError, NotAllowedError) as exc:
+        db.session.rollback()
+        return _json_error(403, "Forbidden", str(exc))
 
 
 def _stale(exc):
@@ -161,7 +181,7 @@ def annotation_create(slug):
     """Create an annotation from the page's panel."""
     document = db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
     data = _payload()
-    return _with_validation(lambda: _saved(create_annotation(document, data, current_user), 201))
+    return _with_validation(lambda: _saved(create_note(document, data, current_user), 201))
 
 
 @bp.get("/api/annotations/<id:annotation_id>")
@@ -180,7 +200,7 @@ def annotation_update(annotation_id):
     based_on = _version(data)
 
     def save():
-        update_annotation(annotation, data, current_user, based_on=based_on)
+        edit_note(annotation, data, current_user, based_on=based_on)
         return _saved(annotation)
     return _with_validation(save)
 
@@ -192,23 +212,75 @@ def _version(data):
     return version
 
 
-@bp.post("/api/annotations/<id:annotation_id>/<any(publish, unpublish, delete, restore):action>")
+ACTIONS = {
+    "publish": lambda a, data, based_on: publish(a, current_user, based_on=based_on),
+    "unpublish": lambda a, data, based_on: unpublish(a, current_user, based_on=based_on),
+    "delete": lambda a, data, based_on: delete_annotation(a, current_user, based_on=based_on),
+    "restore": lambda a, data, based_on: restore_annotation(a, current_user),
+    "submit": lambda a, data, based_on: submit(a, current_user, based_on=based_on),
+    "approve": lambda a, data, based_on: approve(a, current_user, based_on=based_on),
+    "changes": lambda a, data, based_on: request_changes(a, current_user, data.get("comment"),
+                                                        based_on=based_on),
+    "override": lambda a, data, based_on: override(a, current_user, data.get("reason"),
+                                                   based_on=based_on),
+}
+
+
+@bp.post("/api/annotations/<id:annotation_id>/<any(publish, unpublish, delete, restore, submit, "
+         "approve, changes, override):action>")
 @editor_required
 def annotation_action(annotation_id, action):
-    """Publish, unpublish, delete (soft) or restore an annotation."""
+    """Publish, unpublish, delete (soft), restore; submit, approve, request changes (with a
+    ``comment``) or, for admins, publish without review (with a ``reason``)."""
     annotation = _annotation(annotation_id)
-    based_on = _version(_payload())
+    if annotation.is_reply and action not in ("delete", "restore"):
+        abort(422, description="comments are not published or reviewed")
+    data = _payload()
+    based_on = _version(data)
 
     def run():
-        if action in ("publish", "unpublish"):
-            status = "published" if action == "publish" else "draft"
-            set_status(annotation, status, current_user, based_on=based_on)
-        elif action == "delete":
-            delete_annotation(annotation, current_user, based_on=based_on)
-        else:
-            restore_annotation(annotation, current_user)
+        ACTIONS[action](annotation, data, based_on)
         return _saved(annotation)
     return _with_validation(run)
+
+
+@bp.post("/api/annotations/<id:annotation_id>/comments")
+@editor_required
+def comment_create(annotation_id):
+    """Comment on a note, or answer a comment on it (``reply_to``): Markdown, @name mentions."""
+    note = _annotation(annotation_id)
+    if note.is_reply or note.deleted_at is not None:
+        abort(404, description=f"there is no note {annotation_id} to comment on")
+    data = _payload()
+    parent = note
+    if data.get("reply_to") not in (None, "", note.id):
+        parent = _comment_in(note, data["reply_to"])
+
+    def run():
+        add_reply(parent, data.get("body"), current_user)
+        return _saved(note, 201)
+    return _with_validation(run)
+
+
+def _comment_in(note, reply_to):
+    """The live comment ``reply_to`` on the same document as ``note``, or 404."""
+    try:
+        found = db.session.get(Annotation, int(reply_to)) if 0 < int(reply_to) <= MAX_ID else None
+    except (TypeError, ValueError):
+        found = None
+    if found is None or not found.is_reply or found.document_id != note.document_id \
+            or found.deleted_at is not None:
+        abort(404, description="there is no such comment to answer")
+    return found
+
+
+ACTION_LABELS = {
+    "submitted": "submitted for review", "approved": "approved and published",
+    "changes requested": "sent back: changes requested",
+    "override": "published without review (admin override)",
+    "change proposed": "change proposed (readers keep the published version)",
+    "change withdrawn": "change withdrawn", "withdrawn": "back to draft",
+}
 
 
 @bp.get("/annotations/<id:annotation_id>/history")
@@ -226,7 +298,8 @@ def history(annotation_id):
             if field in revision.snapshot and previous.get(field) != revision.snapshot.get(field)
         ]})
         previous = revision.snapshot
-    return render_template("editor/history.html", annotation=annotation, rows=reversed(rows))
+    return render_template("editor/history.html", annotation=annotation, rows=reversed(rows),
+                           ACTION_LABELS=ACTION_LABELS)
 
 
 @bp.get("/deleted")
@@ -251,9 +324,9 @@ def restore(annotation_id):
     annotation = _annotation(annotation_id)
     restore_annotation(annotation, current_user)
     db.session.commit()
-    flash("The note is restored.", "info")
+    flash("The comment is restored." if annotation.is_reply else "The note is restored.", "info")
     return redirect(url_for("public.document", slug=annotation.document.slug,
-                            _anchor=f"a-{annotation.id}"))
+                            _anchor=f"{'c' if annotation.is_reply else 'a'}-{annotation.id}"))
 
 
 @bp.route("/docs/<slug>/edit", methods=["GET", "POST"])

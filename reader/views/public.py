@@ -19,6 +19,7 @@ from ..models import Annotation, Document, Source
 from ..search import search
 from ..services.related import related_passages
 from ..services.sources import is_public, live_source
+from ..services.review import review_kinds
 from ..text import detect_structure
 from . import is_editor
 from .parts import document_parts, page_annotations, reader_tools
@@ -99,7 +100,8 @@ def document(slug):
     if editor:  # passages reported elsewhere too, to link both to one source
         extra = {"related": related_passages(document),
                  "sources": db.session.scalars(select(Source).where(Source.deleted_at.is_(None))
-                                               .order_by(Source.title)).all()}
+                                               .order_by(Source.title)).all(),
+                 "review_kinds": sorted(review_kinds())}
     response = render_template(
         "public/document.html", document=document, kinds=KINDS, kind_labels=KIND_LABELS,
         editor=editor, filters=filters, **reader_tools(document, annotations, filters, editor),

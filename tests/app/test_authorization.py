@@ -39,6 +39,7 @@ RULES = {
     ("sources.edit", "GET"): PAGE, ("sources.edit", "POST"): WRITE,
     ("sources.merge", "GET"): PAGE, ("sources.merge", "POST"): WRITE,
     ("sources.delete", "POST"): WRITE, ("sources.restore", "POST"): WRITE,
+    ("api.annotation_approval", "POST"): WRITE, ("editor.comment_create", "POST"): WRITE,
 }
 # expected status per identity; None: anything but 401, 403 and 5xx (the request itself may be
 # incomplete, but the caller was let in)
