@@ -1,6 +1,7 @@
 """The ``docs``, ``annotations`` and ``users`` command groups."""
 
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .config import ROLES
+from .database import FILE_MODE
 from .extensions import db
 from .models import Document, User
 from .services import AnnotationImportError, ValidationError
@@ -42,8 +44,12 @@ def backup(file):
         raise click.ClickException(
             "backup copies SQLite databases; for PostgreSQL use pg_dump (see the README)")
     target = Path(file)
-    if target.exists():
-        raise click.ClickException(f"{file} exists: choose a new file")
+    try:  # made here, readable by its owner alone: SQLite would follow the umask
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        raise click.ClickException(f"{file} exists: choose a new file") from None
+    except OSError as exc:
+        raise click.ClickException(f"{file}: {exc.strerror}") from None
     source = engine.raw_connection()
     try:
         with sqlite3.connect(target) as copy:

@@ -7,10 +7,12 @@ import uuid
 from urllib.parse import quote
 
 from flask import Request, current_app, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .database import RETRY_AFTER_UNAVAILABLE
 from .extensions import db
 
 # every asset is served by the app; scripts and styles only from files (no inline code),
@@ -44,9 +46,20 @@ def init_app(app):
         app.config.update(PREFERRED_URL_SCHEME="https", SESSION_COOKIE_SECURE=True,
                           REMEMBER_COOKIE_SECURE=True)
         app.extensions["reader.hsts"] = f"max-age={int(app.config['HSTS_MAX_AGE'])}"
+    app.json = JSONProvider(app)
     app.before_request(_start_request)
     app.after_request(_finish_response)
     app.add_url_rule("/healthz", "healthz", healthz)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a body nested too deeply to parse is invalid JSON (a 400), not a crash."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
 
 
 def init_proxy(app):
@@ -102,6 +115,7 @@ def healthz():
         current_app.logger.warning("health check: the database does not answer: %s", exc)
         response = jsonify({"status": "unavailable", "detail": "the database does not answer"})
         response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
     else:
         response = jsonify({"status": "ok"})
     response.headers["Cache-Control"] = "no-store"

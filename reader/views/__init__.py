@@ -20,6 +20,13 @@ class IdConverter(IntegerConverter):
         super().__init__(map, min=1, max=MAX_ID)
 
 
+def refuse_nul(endpoint, values):
+    """404 for an address with a NUL character in it: nothing is named so, and PostgreSQL
+    refuses NUL in a query."""
+    if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
+        abort(404)
+
+
 def base_url():
     """Return the base of our IRIs over HTTP: the request's own scheme and host."""
     return request.host_url.rstrip("/")
@@ -35,7 +42,7 @@ def editor_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            if request.method == "GET" and request.blueprint in ("editor", "auth", "admin") and not \
+            if request.method == "GET" and request.blueprint in ("editor", "auth", "admin", "sources") and not \
                     request.path.startswith("/editor/api/"):
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             abort(401)

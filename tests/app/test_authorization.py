@@ -43,6 +43,11 @@ RULES = {
     ("admin.users", "GET"): ADMIN_PAGE, ("admin.user", "GET"): ADMIN_PAGE,
     ("admin.audit", "GET"): ADMIN_PAGE, ("admin.users", "POST"): ADMIN_WRITE,
     ("admin.user", "POST"): ADMIN_WRITE, ("admin.user_action", "POST"): ADMIN_WRITE,
+    ("sources.index", "GET"): PAGE, ("sources.history", "GET"): PAGE,
+    ("sources.edit", "GET"): PAGE, ("sources.edit", "POST"): WRITE,
+    ("sources.merge", "GET"): PAGE, ("sources.merge", "POST"): WRITE,
+    ("sources.delete", "POST"): WRITE, ("sources.restore", "POST"): WRITE,
+    ("api.annotation_approval", "POST"): WRITE, ("editor.comment_create", "POST"): WRITE,
 }
 # a signed-out session replayed, or a junk token next to a live one: as good as no credentials
 DEAD = ("replayed session", "junk token + session")
