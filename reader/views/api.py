@@ -3,7 +3,7 @@
 import json
 import math
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
@@ -55,8 +55,13 @@ def _jsonld(data, status=200):
 
 @bp.after_request
 def _private_for_editors(response):
-    """What a signed-in editor or a token holder gets may hold drafts: no cache keeps it."""
-    if current_user.is_authenticated:
+    """What a signed-in editor or a token holder gets may hold drafts: no cache keeps it.
+
+    Only a user the request already loaded counts (a view that shows drafts asks who is
+    signed in); loading one here would reach the database even when it is down.
+    """
+    user = g.get("_login_user")
+    if request.headers.get("Authorization") or (user is not None and user.is_authenticated):
         response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -322,11 +322,12 @@ def test_https_adds_strict_transport_security(make_app, client):
 
 # --- readers see the name shown on notes, never a sign-in name ---------------------------
 
-def _fact_check(document, user, status="published"):
+def _note(document, user, status="published"):
+    """An editorial note (a kind published without review) by ``user``."""
     from reader.services.annotations import create_annotation
     start = document.text.index("Russia")
     annotation = create_annotation(document, {
-        "kind": "factcheck", "verdict": "misleading", "body": "Context is missing.",
+        "kind": "note", "body": "Context is missing.",
         "status": status, "start": start, "end": start + 6, "exact": "Russia"}, user)
     db.session.commit()
     return annotation
@@ -335,9 +336,9 @@ def _fact_check(document, user, status="published"):
 def test_readers_see_the_shown_name_and_never_the_sign_in_name(seeded, client, runner, editor):
     from reader.models import Document
     document = db.session.scalars(select(Document).order_by(Document.id)).first()
-    note = _fact_check(document, editor)
+    note = _note(document, editor)
     nameless = add_user("zq-login", PASSWORD, "editor")
-    other = _fact_check(document, nameless)
+    other = _note(document, nameless)
     paths = [f"/docs/{document.slug}", f"/docs/{document.slug}/annotations.json",
              f"/docs/{document.slug}/claimreview.json", "/annotations/",
              f"/annotations/{note.id}", f"/annotations/{other.id}"]
@@ -364,7 +365,7 @@ def test_import_gives_a_note_to_the_account_its_creator_names(seeded, editor, cr
     from reader.services.interchange import import_annotations
     from reader.w3c import annotation_to_jsonld
     document = db.session.scalars(select(Document).order_by(Document.id)).first()
-    item = annotation_to_jsonld(_fact_check(document, None), "http://localhost", document.slug)
+    item = annotation_to_jsonld(_note(document, None), "http://localhost", document.slug)
     item.update(id="https://elsewhere.example/notes/1", creator=creator)
     import_annotations(item, "http://localhost")
     db.session.commit()
@@ -388,7 +389,7 @@ def test_only_its_author_or_an_admin_changes_a_published_note(seeded, app, edito
     from reader.models import Annotation, Document
     frank = add_user("frank", PASSWORD, "editor", "Frank Factchecker")
     document = db.session.scalars(select(Document).order_by(Document.id)).first()
-    note = _fact_check(document, editor, status)
+    note = _note(document, editor, status)
     client = app.test_client()
     login(client, {"its author": "eddie", "another editor": "frank", "an admin": "ada"}[who])
     headers = {"X-CSRFToken": _form_token(client)}
