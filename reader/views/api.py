@@ -3,7 +3,7 @@
 import json
 import math
 
-from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
@@ -57,11 +57,12 @@ def _jsonld(data, status=200):
 def _private_for_editors(response):
     """What a signed-in editor or a token holder gets may hold drafts: no cache keeps it.
 
-    Only a user the request already loaded counts (a view that shows drafts asks who is
-    signed in); loading one here would reach the database even when it is down.
+    Judged by the credentials sent (a header, a signed-in session) or a user the request
+    already loaded: loading one here would reach the database even when it is down.
     """
     user = g.get("_login_user")
-    if request.headers.get("Authorization") or (user is not None and user.is_authenticated):
+    if (request.headers.get("Authorization") or "_user_id" in session
+            or (user is not None and user.is_authenticated)):
         response.headers["Cache-Control"] = "private, no-store"
     return response
 

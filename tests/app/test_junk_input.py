@@ -42,7 +42,11 @@ def _url(app, rule):
     annotation = db.session.scalars(select(Annotation).order_by(Annotation.id)).first()
     values = {"slug": document.slug, "annotation_id": annotation.id, "action": "publish",
               "source_id": db.session.scalars(select(Source.id).order_by(Source.id)).first(),
-              "token_id": 1, "filename": "reader.css"}
+              "token_id": 1, "filename": "reader.css", "user_id": 1,
+              "token": "not-a-token"}
+    choices = getattr(rule._converters.get("action"), "items", None)
+    if choices:  # an <any(...)> action: the first it takes
+        values["action"] = sorted(choices)[0]
     with app.test_request_context():
         return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
