@@ -1,7 +1,7 @@
 """annotation extra: the parts of an imported W3C annotation the columns do not hold
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01 12:00:00
 """
 from alembic import op
@@ -9,16 +9,17 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
 
+# A plain column added and dropped in place (SQLite 3.35+ too): rebuilding the table in
+# batch mode would turn the column-level foreign keys of earlier revisions into table
+# constraints, which their own downgrades cannot drop in place.
 def upgrade():
-    with op.batch_alter_table('annotations') as batch_op:
-        batch_op.add_column(sa.Column('extra', sa.JSON(), nullable=True))
+    op.add_column('annotations', sa.Column('extra', sa.JSON(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('annotations') as batch_op:
-        batch_op.drop_column('extra')
+    op.drop_column('annotations', 'extra')

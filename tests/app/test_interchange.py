@@ -12,8 +12,9 @@ from reader.extensions import db
 from reader.models import Annotation
 from reader.services.annotations import create_annotation, delete_annotation
 from reader.services.documents import create_document
+from reader.services.users import add_user
 from tests.app.test_json import validate
-from tests.conftest import BASE, csrf_token
+from tests.conftest import BASE, PASSWORD, csrf_token, login
 
 TEXT = ("Talks in Geneva\n\nThe minister said the talks had failed. "
         "=cmd|' /C calc'!A0 was typed into the record.\n")
@@ -110,24 +111,38 @@ def test_a_fact_check_without_verdict_is_shown_as_such(doc, runner, tmp_path, cl
     assert review["claimReviewed"] == "the talks had failed"
 
 
-def test_an_editor_publishes_an_imported_fact_check_without_inventing_a_verdict(
-        doc, runner, tmp_path, editor_client):
+def client_page(app):
+    return app.test_client().get("/docs/talks-in-geneva").get_data(as_text=True)
+
+
+def test_editors_publish_an_imported_fact_check_without_inventing_a_verdict(
+        app, doc, runner, tmp_path, editor_client):
     item = dict(FOREIGN[1], **{"ar:status": "draft"})
     runner.invoke(args=["annotations", "import", str(_write(tmp_path, item))])
     stored = db.session.scalars(select(Annotation)).one()
     token = csrf_token(editor_client, "/docs/talks-in-geneva")
-    response = editor_client.post(f"/editor/api/annotations/{stored.id}/publish",
-                                  json={"version": stored.version},
-                                  headers={"X-CSRFToken": token})
-    assert response.status_code == 200, response.get_json()
-    db.session.refresh(stored)
-    assert (stored.status, stored.verdict) == ("published", None)
     # an edit through the form still asks for one
     edit = editor_client.put(f"/editor/api/annotations/{stored.id}",
                              json={"version": stored.version, "body": "Edited."},
                              headers={"X-CSRFToken": token})
     assert edit.status_code == 422
     assert edit.get_json()["fields"]["verdict"].startswith("choose one of: Accurate")
+    submitted = editor_client.post(f"/editor/api/annotations/{stored.id}/submit",
+                                   json={"version": stored.version},
+                                   headers={"X-CSRFToken": token})
+    assert submitted.status_code == 200, submitted.get_json()
+    add_user("frank", PASSWORD, "editor", "Frank Factchecker")
+    db.session.commit()
+    reviewer = app.test_client()
+    login(reviewer, "frank")
+    response = reviewer.post(f"/editor/api/annotations/{stored.id}/approve",
+                             json={"version": submitted.get_json()["annotation"]["version"]},
+                             headers={"X-CSRFToken": csrf_token(reviewer,
+                                                                "/docs/talks-in-geneva")})
+    assert response.status_code == 200, response.get_json()
+    db.session.refresh(stored)
+    assert (stored.status, stored.verdict) == ("published", None)
+    assert "No verdict yet" in client_page(app)
 
 
 def test_partial_imports_the_good_items_and_names_the_others(doc, runner, tmp_path):
