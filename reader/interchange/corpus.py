@@ -2,8 +2,10 @@
 
 The first line is the header ``{"format": "annotated-reader-corpus", "version": 1}``.
 Then one record per line, ``{"<record>": {column: value, ...}}``, table by table in an
-order every reference can be resolved in (accounts, documents, their revisions,
-sources, annotations, their revisions), each table in id order. The last line is
+order every reference can be resolved in (accounts, their audit log, documents, their
+revisions, sources, their revisions, annotations, their revisions, mentions), each table
+in id order (a reference within a table, such as a source merged into a newer one, is
+resolved once the table is read). The last line is
 ``{"end": {"<record>": count, ...}}``: a file without it was cut short.
 
 Values are JSON: times as ISO 8601 with their UTC offset, dates as ``YYYY-MM-DD``, JSON

@@ -1,14 +1,18 @@
 """The whole corpus out and back: every table of content, streamed, into an empty instance.
 
-What a corpus holds: accounts (without password hashes or API tokens), documents with
-every revision of their text, sources, and every annotation (drafts, deleted ones) with
-its full history. Rows keep their ids, so references, permalinks and IRIs stay the
-same, and importing into an empty instance makes one whose export is byte for byte the
-same file. Rows are read and written as plain columns in batches (memory stays flat);
-an import is one transaction (the caller commits).
+What a corpus holds: accounts (their names, display names, roles and states, without
+password hashes, API tokens or session generations) and their audit log, documents with
+every revision of their text, sources with their histories (merged and deleted ones
+too), and every annotation (drafts, deleted ones, pending changes awaiting review,
+editors' comments and the mentions in them) with its full history. Rows keep their ids,
+so references, permalinks and IRIs stay the same, and importing into an empty instance
+makes one whose export is byte for byte the same file. A note's HTML is not in the file:
+it is rendered again from its Markdown on import (sanitize.py is the one source of safe
+HTML). Rows are read and written as plain columns in batches (memory stays flat); an
+import is one transaction (the caller commits).
 """
 
-from sqlalchemy import TypeDecorator, func, insert, select
+from sqlalchemy import TypeDecorator, bindparam, func, insert, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.exc import DBAPIError
 
@@ -16,23 +20,34 @@ from ..extensions import db
 from ..interchange.corpus import (
     CorpusError, decode, end_line, header_line, read_records, record_line,
 )
-from ..models import Annotation, AnnotationRevision, Document, DocumentRevision, Source, User
+from ..models import (
+    Annotation, AnnotationRevision, AuditEvent, Document, DocumentRevision, Mention, Source,
+    SourceRevision, User,
+)
+from ..sanitize import render_markdown
 from . import ServiceError
 
 BATCH = 500  # rows read or written at a time: memory stays within a batch
 TEXT_BATCH = 20  # of documents and their revisions, whose texts may be megabytes each
-# record name, model, columns never written (secrets); in the order references need
+# record name, model, columns never written (secrets, what is derived, what belongs to
+# one instance); in the order references need
 TABLES = (
-    ("user", User, {"password_hash"}),
+    ("user", User, {"password_hash", "session_generation"}),
+    ("audit_event", AuditEvent, set()),
     ("document", Document, set()),
     ("document_revision", DocumentRevision, set()),
     ("source", Source, set()),
-    ("annotation", Annotation, set()),
+    ("source_revision", SourceRevision, set()),
+    ("annotation", Annotation, {"body_html"}),
     ("annotation_revision", AnnotationRevision, set()),
+    ("mention", Mention, set()),
 )
 BATCHES = {"document": TEXT_BATCH, "document_revision": TEXT_BATCH}
 RECORDS = tuple(name for name, _, _ in TABLES)
 NO_PASSWORD = ""  # matches no password: an imported account signs in once given one
+# references to a row of the same table, which may come later in the file (a source
+# merged into a newer one): inserted empty, then set once the whole table is in
+LATER = {"source": "merged_into_id", "annotation": "reply_to_id"}
 
 
 class CorpusImportError(ServiceError):
@@ -80,18 +95,25 @@ def import_corpus(lines, progress=None):
     models = {name: (model, {c.key: (_python_type(c), c) for c in _columns(model, secret)})
               for name, model, secret in TABLES}
     batch, batch_record, counts = [], None, dict.fromkeys(RECORDS, 0)
+    later = []  # (id, reference) of the table being read: few rows (merges, comments)
     number = 0
     try:
         for number, record, row in read_records(_counted(lines, progress), RECORDS):
             if record != batch_record:
                 _insert(models, batch_record, batch)
-                batch, batch_record = [], record
-            batch.append(_row(models[record], row, number))
+                _set_later(models, batch_record, later)
+                batch, batch_record, later = [], record, []
+            values = _row(models[record], row, number)
+            if values.get(LATER.get(record)) is not None:
+                later.append({"row_id": values["id"], "ref": values[LATER[record]]})
+                values[LATER[record]] = None
+            batch.append(values)
             counts[record] += 1
             if len(batch) >= BATCHES.get(record, BATCH):
                 _insert(models, batch_record, batch)
                 batch = []
         _insert(models, batch_record, batch)
+        _set_later(models, batch_record, later)
     except CorpusError as exc:
         raise CorpusImportError(str(exc)) from None
     except DBAPIError as exc:  # a reference to a row the file does not hold, a value too long
@@ -153,7 +175,18 @@ def _insert(models, record, rows):
         table = model.__table__
         if record == "user":  # accounts come without their secret
             rows = [{**row, "password_hash": NO_PASSWORD} for row in rows]
+        elif record == "annotation":  # safe HTML is made here, never read from a file
+            rows = [{**row, "body_html": render_markdown(row["body"] or "")} for row in rows]
         db.session.execute(insert(table), rows)
+
+
+def _set_later(models, record, pairs):
+    """Set the references to rows of the same table held back while it was inserted."""
+    if pairs:
+        table = models[record][0].__table__
+        column = LATER[record]
+        db.session.execute(update(table).where(table.c.id == bindparam("row_id"))
+                           .values({column: bindparam("ref")}), pairs)
 
 
 def advance_sequences(tables):

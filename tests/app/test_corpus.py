@@ -7,12 +7,17 @@ import pytest
 from sqlalchemy import func, select
 
 from reader.extensions import db
-from reader.models import Annotation, Document, DocumentRevision, User
+from reader.models import (
+    Annotation, AuditEvent, Document, DocumentRevision, Mention, Source, SourceRevision, User,
+)
 from reader.services.annotations import (
     create_annotation, delete_annotation, restore_annotation, update_annotation,
 )
+from reader.services.discussion import add_reply
 from reader.services.documents import revise_text
-from reader.services.users import add_user, issue_token
+from reader.services.review import approve, create_note, edit_note, request_changes, submit
+from reader.services.sources import create_source, merge_sources
+from reader.services.users import add_user, disable_user, issue_token
 from tests.app.test_interchange import FOREIGN
 from tests.conftest import PASSWORD, fresh_database, login
 
@@ -21,7 +26,9 @@ from tests.conftest import PASSWORD, fresh_database, login
 def corpus(seeded, editor, admin, runner, tmp_path):
     """The seeds plus every kind of thing a corpus holds: revised texts (with an orphan),
     drafts, deleted and restored notes with their histories, a fact check without verdict,
-    foreign annotations with kept parts, a disabled account with a token."""
+    foreign annotations with kept parts, a disabled account with a token, a source merged
+    into a newer one, a published fact check with a change awaiting review, one sent back,
+    editors' comments (a thread) with a mention."""
     document = db.session.scalars(select(Document).order_by(Document.id)).first()
     text = document.text
     words = text[200:240]
@@ -45,9 +52,33 @@ def corpus(seeded, editor, admin, runner, tmp_path):
     revise_text(document, text.replace(text[300:320], "") + "\nA closing line.\n", editor,
                 note="cut a sentence")
     revise_text(document, document.text + "\nAnother line.\n", admin)
+    # review: a published fact check (approved by another editor) with a change awaiting
+    # review, and a draft one sent back with a comment
+    checked = create_note(document, {"kind": "factcheck", "verdict": "misleading",
+                                     "status": "review", "body": "Approved evidence.",
+                                     "start": 500, "end": 530,
+                                     "exact": document.text[500:530]}, editor)
+    approve(checked, admin)
+    edit_note(checked, {"body": "Proposed evidence.", "verdict": "false", "status": "review"},
+              editor)
+    sent_back = create_note(document, {"kind": "factcheck", "verdict": "accurate",
+                                       "status": "draft", "body": "Thin evidence.",
+                                       "start": 540, "end": 560,
+                                       "exact": document.text[540:560]}, editor)
+    submit(sent_back, editor)
+    request_changes(sent_back, admin, "Which report?")
+    # discussion under the note: a comment naming @eddie, and an answer to it
+    comment = add_reply(checked, "Is the **date** right, @eddie?", admin)
+    add_reply(comment, "Yes: see the transcript.", editor)
+    # sources: the draft's source merged into a newer one
+    older = db.session.scalars(select(Source).filter_by(title="Interview")).one()
+    newer = create_source({"title": "Interview, full transcript", "speaker": "A minister"},
+                          admin)
+    db.session.flush()
+    merge_sources(older, newer, admin)
     quitter = add_user("quitter", PASSWORD, "editor", "Left the desk")
     issue_token(quitter, "old script")
-    quitter.disabled = True
+    disable_user(quitter, admin)  # in the audit log
     db.session.commit()
     # foreign annotations with parts kept to write them back (on the whole document here:
     # their words are another document's), and a fact check without a verdict
@@ -96,6 +127,10 @@ def empty_instance(make_app, tmp_path):
 def test_a_corpus_moves_to_an_empty_instance_without_a_byte_of_difference(
         corpus, runner, tmp_path, empty_instance, app):
     exported = _corpus_export(runner, tmp_path / "a.jsonl")
+    # no secrets, nothing tied to this instance's sessions, no HTML to trust from a file
+    for held_back in (b'"password_hash"', b'"session_generation"', b'"body_html"',
+                      b'"token_hash"'):
+        assert held_back not in exported
     w3c_a = tmp_path / "a.json"
     assert runner.invoke(args=["annotations", "export", "--include-drafts", "-o",
                                str(w3c_a)]).exit_code == 0
@@ -132,6 +167,22 @@ def _counts():
         "kept": db.session.scalar(select(func.count()).select_from(Annotation).where(
             Annotation.extra.is_not(None))),
         "kinds": sorted(set(db.session.scalars(select(Annotation.kind)))),
+        "pending": sorted(db.session.scalars(select(Annotation.pending_status).where(
+            Annotation.pending_status.is_not(None)))),
+        "sent back": db.session.scalar(select(func.count()).select_from(Annotation).where(
+            Annotation.changes_requested_at.is_not(None))),
+        "replies": sorted(db.session.execute(select(Annotation.id, Annotation.reply_to_id).where(
+            Annotation.reply_to_id.is_not(None))).all()),
+        "mentions": sorted(db.session.execute(select(Mention.annotation_id, Mention.user_id))
+                           .all()),
+        "html": sorted(db.session.execute(select(Annotation.id, Annotation.body_html)).all()),
+        "merged": sorted(db.session.execute(select(Source.id, Source.merged_into_id).where(
+            Source.merged_into_id.is_not(None))).all()),
+        "source revisions": db.session.scalar(
+            select(func.count()).select_from(SourceRevision)),
+        "audit": sorted(db.session.execute(select(AuditEvent.id, AuditEvent.action)).all()),
+        "names": sorted(db.session.execute(select(User.name, User.display_name, User.role))
+                        .all()),
     }
 
 
@@ -140,7 +191,17 @@ def _check_what_moved(app_counts):
     assert counts == app_counts
     assert counts["deleted"] == 1 and counts["orphans"] >= 1 and counts["kept"] == 3
     assert counts["drafts"] >= 1
-    assert counts["kinds"] == ["context", "factcheck", "note"]
+    assert counts["kinds"] == ["context", "factcheck", "note", "reply"]
+    assert counts["pending"] == ["review"] and counts["sent back"] == 1
+    # a comment, the answer to it, and the request sent back with the fact check
+    assert len(counts["replies"]) == 3 and len(counts["mentions"]) == 1
+    assert len(counts["merged"]) == 1 and counts["source revisions"] >= 3
+    assert counts["audit"] and ("quitter", "Left the desk", "editor") in counts["names"]
+    assert any("<strong>date</strong>" in html for _, html in counts["html"])
+    checked = db.session.scalars(select(Annotation).where(
+        Annotation.pending_status.is_not(None))).one()
+    assert checked.status == "published" and checked.body == "Approved evidence."
+    assert checked.pending["body"] == "Proposed evidence."
     assert counts["revisions"] > counts["documents"]
     quitter = db.session.scalars(select(User).filter_by(name="quitter")).one()
     assert quitter.disabled and quitter.password_hash == ""
