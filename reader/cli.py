@@ -184,13 +184,18 @@ def _hypothesis_summary(report):
             click.echo(f"    {link}: {reason}")
     if report.replies:
         click.echo(f"  {len(report.replies)} repl{'y' if len(report.replies) == 1 else 'ies'} "
-                   "skipped (there are no discussion threads to put them in)")
-        for link in report.replies:
-            click.echo(f"    {link}")
+                   "skipped")
+        for link, reason in report.replies:
+            click.echo(f"    {link}: {reason}")
     written = report.written
     click.echo(f"  {written['created']} created, {written['updated']} updated, "
                f"{written['unchanged']} unchanged"
                + (f", {written['kept']} kept as they are" if written["kept"] else ""))
+    comments = report.comments
+    if any(comments.values()):
+        click.echo(f"  replies as comments under their notes: {comments['created']} created, "
+                   f"{comments['updated']} updated, {comments['unchanged']} unchanged"
+                   + (f", {comments['kept']} kept as they are" if comments["kept"] else ""))
 
 
 @annotations_cli.command("export")

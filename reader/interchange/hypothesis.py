@@ -52,7 +52,17 @@ class HypothesisNote:
     suffix: str
     hint: int | None
     public: bool
-    is_reply: bool
+    references: tuple = ()  # the ids of a reply's ancestors, the note first
+
+    @property
+    def is_reply(self):
+        """True for a reply (it answers another annotation)."""
+        return bool(self.references)
+
+    @property
+    def reply_to(self):
+        """The Hypothesis id of the annotation a reply answers (its last reference), or None."""
+        return self.references[-1] if self.references else None
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,9 @@ def read_note(index, item):
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise HypothesisError("tags must be a list of words")
     references = item.get("references") or []
+    if not isinstance(references, list) or not all(
+            isinstance(r, str) and r for r in references):
+        raise HypothesisError("references must be a list of annotation ids")
     read = (item.get("permissions") or {}).get("read") if isinstance(
         item.get("permissions"), dict) else None
     return HypothesisNote(
@@ -107,7 +120,7 @@ def read_note(index, item):
         author=_author(item), created=_time(item, "created"), updated=_time(item, "updated"),
         exact=exact, prefix=prefix, suffix=suffix, hint=hint,
         public=isinstance(read, list) and WORLD in read,
-        is_reply=isinstance(references, list) and bool(references),
+        references=tuple(references),
     )
 
 

@@ -1,4 +1,5 @@
-"""Hypothesis exports in: each annotation placed on its document's words, as an editorial note."""
+"""Hypothesis exports in: each annotation placed on its document's words, as an editorial note;
+each reply a comment under the note (or comment) it answers."""
 
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -9,9 +10,11 @@ from ..extensions import db
 from ..interchange.hypothesis import (
     HypothesisError, NormalText, export_items, place_quote, read_note,
 )
+from ..config import REPLY
 from ..models import Annotation, Document
 from . import ServiceError, ValidationError
 from .annotations import create_annotation, update_annotation
+from .discussion import add_reply, edit_reply
 
 FLUSH_EVERY = 1000
 CHUNK = 500
@@ -23,14 +26,17 @@ class HypothesisReport:
 
     ``placed`` counts notes by how they landed: ``exact`` (the same words),
     ``changed`` (near-matching words), ``page`` (no quote: on the whole document);
-    ``written`` counts created/updated/unchanged. ``not_found`` and ``problems`` list
-    ``(link, reason)``; ``replies`` the links of replies, which are skipped.
+    ``written`` counts created/updated/unchanged notes, ``comments`` the same for
+    replies. ``not_found`` and ``problems`` list ``(link, reason)``; ``replies`` the
+    ``(link, reason)`` of replies skipped because the note they answer is not here.
     """
 
     total: int = 0
     placed: dict = field(default_factory=lambda: {"exact": 0, "changed": 0, "page": 0})
     written: dict = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0,
                                                    "kept": 0})
+    comments: dict = field(default_factory=lambda: {"created": 0, "updated": 0,
+                                                    "unchanged": 0, "kept": 0})
     not_found: list = field(default_factory=list)
     problems: list = field(default_factory=list)
     replies: list = field(default_factory=list)
@@ -57,8 +63,9 @@ def import_hypothesis(data, slug=None, partial=False, only_new=False):
     document ``slug``), placed by its quote and context, and becomes an editorial note
     with its text, tags, dates, author's name and its Hypothesis link as ``via``
     (importing the same file again updates, never duplicates). Public annotations are
-    published, the others drafts. Replies are skipped (there are no threads to put
-    them in). With ``only_new`` a note imported before is left as it is (an editor may
+    published, the others drafts. A reply becomes an editors' comment under the note
+    (or comment) it answers, from this file or imported before; one whose note is not
+    here is skipped and listed. With ``only_new`` a note imported before is left as it is (an editor may
     have changed it). Unless ``partial``, any annotation not found or not valid means
     nothing is written (HypothesisImportError); the caller commits.
     """
@@ -67,17 +74,14 @@ def import_hypothesis(data, slug=None, partial=False, only_new=False):
     except HypothesisError as exc:
         raise ValidationError({"file": str(exc)}) from None
     report = HypothesisReport(total=len(items))
-    notes = []
+    notes, replies = [], []
     for index, item in enumerate(items):
         try:
             note = read_note(index, item)
         except HypothesisError as exc:
             report.problems.append((_label(index, item), str(exc)))
             continue
-        if note.is_reply:
-            report.replies.append(note.link)
-        else:
-            notes.append(note)
+        (replies if note.is_reply else notes).append(note)
     documents = _Documents(slug)
     existing = _by_via([note.link for note in notes])
     savepoint = db.session.begin_nested()
@@ -105,11 +109,52 @@ def import_hypothesis(data, slug=None, partial=False, only_new=False):
             report.placed[placed.state if placed else "page"] += 1
             report.written[outcome] += 1
             _flush_in_batches(pending)
+    db.session.flush()
+    if replies:
+        _import_replies(replies, notes, report, only_new)
     if report.refused and not partial:
         savepoint.rollback()
         raise HypothesisImportError(report)
     savepoint.commit()
     return report
+
+
+def _import_replies(replies, notes, report, only_new):
+    """Put each reply under the note or comment it answers, parents before their answers."""
+    links = {note.id: note.link for note in (*notes, *replies)}
+
+    def parent_link(reply):
+        return links.get(reply.reply_to) or f"https://hypothes.is/a/{reply.reply_to}"
+
+    replies = sorted(replies, key=lambda reply: len(reply.references))  # a thread's order
+    known = _by_via([*(reply.link for reply in replies), *map(parent_link, replies)])
+    with db.session.no_autoflush:
+        for reply in replies:
+            parent, existing = known.get(parent_link(reply)), known.get(reply.link)
+            if existing is not None and only_new:
+                report.comments["kept"] += 1
+                continue
+            try:
+                if existing is not None:
+                    if existing.kind != REPLY:
+                        raise ValidationError({"reply": f"it was imported as a note "
+                                                        f"(annotation {existing.id})"})
+                    changed = edit_reply(existing, reply.text, modified=reply.updated,
+                                         by_import=True)
+                    report.comments["updated" if changed else "unchanged"] += 1
+                    continue
+                if parent is None:
+                    report.replies.append((reply.link, "the annotation it answers "
+                                           f"({parent_link(reply)}) is not here"))
+                    continue
+                known[reply.link] = add_reply(
+                    parent, reply.text, creator_name=reply.author[:200],
+                    via=reply.link[:2000], created=reply.created,
+                    modified=reply.updated or reply.created)
+            except ValidationError as exc:
+                report.problems.append((reply.link, str(exc)))
+                continue
+            report.comments["created"] += 1
 
 
 def _label(index, item):

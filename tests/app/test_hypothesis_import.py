@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from reader.extensions import db
-from reader.models import Annotation
+from reader.models import Annotation, Mention
 from reader.services.documents import create_document
 from tests.app.test_json import validate
 
@@ -111,9 +111,11 @@ def test_partial_places_each_note_and_says_how(story, runner, tmp_path):
     for line in ("Hypothesis export: 8 annotation(s)", "3 placed exactly",
                  "1 placed on changed words", "1 on the whole document", "2 not found",
                  "https://hypothes.is/a/gone5", "https://hypothes.is/a/elsewhere6",
-                 "1 reply skipped", "https://hypothes.is/a/reply7", "5 created"):
+                 "5 created", "replies as comments under their notes: 1 created"):
         assert line in result.output, line
-    placed = {a.via.rsplit("/", 1)[1]: a for a in db.session.scalars(select(Annotation))}
+    assert "skipped" not in result.output
+    placed = {a.via.rsplit("/", 1)[1]: a for a in db.session.scalars(
+        select(Annotation).where(Annotation.kind != "reply"))}
     assert sorted(placed) == ["edited3", "exact1", "marks2", "page4", "private8"]
     exact = placed["exact1"]
     assert STORY[exact.start:exact.end] == exact.exact == "the talks in Geneva"
@@ -127,6 +129,47 @@ def test_partial_places_each_note_and_says_how(story, runner, tmp_path):
     assert placed["edited3"].anchor_state == "fuzzy"
     assert placed["page4"].start is None and placed["page4"].body.startswith("Compare")
     assert placed["private8"].status == "draft"
+
+
+def test_replies_become_the_discussion_under_their_note(story, runner, tmp_path, editor):
+    thread = [
+        _annotation("exact1", "Which officials?", [],
+                    _selectors("the talks in Geneva", "Officials said ", " had ended", 4051)),
+        # an answer to the reply comes first in the file: threads are put in order
+        _annotation("answer9", "Thanks, @eddie will check.", references=["exact1", "reply7"]),
+        _annotation("reply7", "Two **of** them.", references=["exact1"]),
+        # its note is on another site: nothing to put it under
+        _annotation("stray10", "Agreed.", references=["elsewhere6"]),
+    ]
+    result = _run(runner, tmp_path, thread)
+    assert result.exit_code == 0, result.output
+    assert "replies as comments under their notes: 2 created" in result.output
+    assert "1 reply skipped" in result.output
+    assert "https://hypothes.is/a/stray10: the annotation it answers " \
+           "(https://hypothes.is/a/elsewhere6) is not here" in result.output
+    by_via = {a.via.rsplit("/", 1)[1]: a for a in db.session.scalars(select(Annotation))}
+    note, reply, answer = by_via["exact1"], by_via["reply7"], by_via["answer9"]
+    assert "stray10" not in by_via
+    assert (reply.kind, reply.reply_to_id, reply.document_id) == ("reply", note.id,
+                                                                 note.document_id)
+    assert (answer.kind, answer.reply_to_id) == ("reply", reply.id)
+    assert reply.creator_name == "Maria Kuznetsova" and reply.creator_id is None
+    assert reply.created_at.isoformat() == "2024-03-01T09:30:05+00:00"
+    assert "<strong>of</strong>" in reply.body_html
+    assert [m.user_id for m in db.session.scalars(select(Mention))] == [editor.id]
+    # editors read the thread under the note; readers never see it
+    reader = db.session.get(Annotation, note.id).document
+    page = runner.app.test_client().get(f"/docs/{reader.slug}").get_data(as_text=True)
+    assert "Which officials?" in page and "Two" not in page
+    # importing again updates the comments, never duplicates them
+    thread[2] = dict(thread[2], text="Two of them, both Swiss.")
+    again = _run(runner, tmp_path, thread)
+    assert "replies as comments under their notes: 0 created, 1 updated, 1 unchanged" \
+        in again.output
+    db.session.refresh(reply)
+    assert reply.body == "Two of them, both Swiss." and _count() == 3
+    kept = _run(runner, tmp_path, thread, "--only-new")
+    assert "0 created, 0 updated, 0 unchanged, 2 kept as they are" in kept.output
 
 
 def test_importing_the_same_export_again_duplicates_nothing(story, runner, tmp_path):
