@@ -27,7 +27,9 @@ def neutralise(value):
 def note_row(annotation, slug, permalink, isoformat):
     """Return the cells of one note: ``annotation`` has the model's attributes (duck-typed)."""
     source = annotation.source
-    author = annotation.creator.label if annotation.creator is not None else annotation.creator_name
+    # the name readers see: an editor's sign-in name is never published
+    author = (annotation.creator.public_name if annotation.creator is not None
+              else annotation.creator_name)
     return [
         neutralise(slug),
         neutralise(annotation.exact if annotation.start is not None or annotation.orphan else ""),

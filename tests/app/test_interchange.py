@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from reader.extensions import db
 from reader.models import Annotation
 from reader.services.annotations import create_annotation, delete_annotation
+from reader.services.discussion import add_reply
 from reader.services.documents import create_document
 from reader.services.users import add_user
 from tests.app.test_json import validate
@@ -227,3 +228,36 @@ def test_cli_csv_export_with_drafts_for_one_document(runner, notes, tmp_path):
     rows = _rows(out.read_text("utf-8"))
     assert [row["status"] for row in rows] == ["published", "published", "draft"]
     assert rows[0]["permalink"] == f"{BASE}/docs/talks-in-geneva#a-{notes[0].id}"
+
+
+def test_exports_name_editors_as_readers_see_them_and_hold_comments_only_with_drafts(
+        client, runner, doc, editor, tmp_path):
+    quiet = add_user("quiet.login", PASSWORD, "editor")  # no display name: "Editor <N>"
+    words = "the talks had failed"
+    start = TEXT.index(words)
+    note = create_annotation(doc, {"kind": "note", "status": "published", "body": "Says who?",
+                                   "start": start, "end": start + len(words), "exact": words},
+                             quiet)
+    add_reply(note, "Asked the desk, @eddie.", quiet)
+    db.session.commit()
+    shown = f"Editor {quiet.id}"
+    outputs = {}
+    for name, args in {"json": [], "drafts": ["--include-drafts"], "csv": ["--format", "csv"],
+                       "csv-drafts": ["--format", "csv", "--include-drafts"]}.items():
+        out = tmp_path / name
+        assert runner.invoke(args=["annotations", "export", *args, "-o", str(out)]).exit_code == 0
+        outputs[name] = out.read_text("utf-8")
+    outputs["page csv"] = client.get("/docs/talks-in-geneva/annotations.csv").get_data(
+        as_text=True)
+    outputs["container"] = client.get("/annotations/").get_data(as_text=True)
+    for name, text in outputs.items():
+        assert shown in text, name
+        assert "quiet.login" not in text, name
+    for name in ("json", "csv", "page csv", "container"):
+        assert "Asked the desk" not in outputs[name], name
+    for name in ("drafts", "csv-drafts"):
+        assert "Asked the desk" in outputs[name], name
+    [comment] = [item for item in json.loads(outputs["drafts"])["first"]["items"]
+                 if item["motivation"] == "replying"]
+    assert comment["target"] == f"{BASE}/annotations/{note.id}"
+    assert comment["creator"] == {"type": "Person", "name": shown}
