@@ -1,6 +1,5 @@
 """The ``docs``, ``annotations`` and ``users`` command groups."""
 
-import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from . import safejson
 from .config import ROLES
 from .extensions import db
 from .models import Document, User
@@ -85,7 +85,7 @@ def docs_list():
 def annotations_import(file, only_new):
     """Import W3C annotations from FILE (all or nothing; ids are kept)."""
     try:
-        data = json.loads(file.read())
+        data = safejson.loads(file.read())
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{file.name}: not valid JSON ({exc})") from None
     try:

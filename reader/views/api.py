@@ -13,6 +13,7 @@ from ..claimreview import claim_review, claim_reviews
 from ..extensions import db
 from ..models import Annotation, Document
 from ..openapi import MAX_ID, openapi_document
+from ..safejson import MAX_DEPTH
 from ..services import StaleVersionError, ValidationError
 from ..services.annotations import create_annotation, delete_annotation, update_annotation
 from ..services.interchange import annotation_data, export_query, find_document, keep_orphan
@@ -311,12 +312,10 @@ def _parsed_body():
     """Parse the request's W3C JSON or abort with 400 / 415 / 422."""
     if request.mimetype not in ("application/ld+json", "application/json"):
         abort(415, description="send application/ld+json")
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        data = None
+    data = request.get_json(silent=True)  # None for bad JSON, or nested too deeply (safejson)
     if data is None:
-        abort(400, description="the body is not valid JSON (or nested too deeply)")
+        abort(400, description=f"the body is not valid JSON, or nests deeper than "
+                               f"{MAX_DEPTH} levels")
     if _has_nul(data):
         abort(422, description="text cannot contain a NUL character")
     try:

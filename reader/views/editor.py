@@ -14,6 +14,7 @@ from ..extensions import db
 from ..diffview import side_by_side
 from ..forms import DocumentForm, NewDocumentForm, TextForm
 from ..models import Annotation, AnnotationRevision, Document
+from ..safejson import MAX_DEPTH
 from ..sanitize import render_markdown
 from ..services import StaleVersionError, ValidationError
 from ..services.annotations import (
@@ -62,9 +63,9 @@ for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422, 503):
 
 
 def _payload():
-    data = request.get_json(silent=True)
+    data = request.get_json(silent=True)  # None for bad JSON, or nested too deeply (safejson)
     if not isinstance(data, dict):
-        abort(400, description="send a JSON object")
+        abort(400, description=f"send a JSON object, nested at most {MAX_DEPTH} levels deep")
     return data
 
 

@@ -1,0 +1,100 @@
+"""Hostile requests get a clear answer, and the work they cause stays bounded (counts and sizes)."""
+
+import pytest
+from sqlalchemy import select
+
+from reader.extensions import db
+from reader.models import Annotation
+from reader.services.documents import create_document
+from reader.text import MAX_QUOTE_CONTEXT, QUOTE_CONTEXT
+from tests.conftest import csrf_token
+
+TEXT = ("A title\n\n" + "The claims were absurd, the spokesman said. " * 40
+        + "\n\nAt the end the spokesman said the claims were absurd.\n")
+DOC = "http://localhost/docs/a-title"
+
+
+@pytest.fixture
+def doc(app):
+    document = create_document(TEXT, {"title": "A title"})
+    db.session.commit()
+    return document
+
+
+def _auth(token):
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/ld+json"}
+
+
+def _quote_only(exact, prefix="", suffix=""):
+    return {"type": "Annotation", "bodyValue": "Which claims?", "target": {
+        "source": DOC, "selector": {"type": "TextQuoteSelector", "exact": exact,
+                                    "prefix": prefix, "suffix": suffix}}}
+
+
+def _nested(depth):
+    return "[" * depth + "]" * depth
+
+
+# --- a megabyte of context -----------------------------------------------------------------
+
+def test_a_megabyte_prefix_is_trimmed_to_the_context_nearest_the_quote(client, doc, token):
+    last = TEXT.rindex("the claims were absurd")
+    prefix = "x" * 1_000_000 + TEXT[last - 40:last]
+    response = client.post("/annotations/", json=_quote_only("the claims were absurd", prefix,
+                                                              "s" * 1_000_000),
+                           headers=_auth(token))
+    assert response.status_code == 201, response.get_json()
+    annotation = db.session.scalars(select(Annotation)).one()
+    assert annotation.start == last  # the occurrence the nearest context names
+    assert len(annotation.prefix) == QUOTE_CONTEXT  # stored as the server words it
+
+
+def test_an_orphan_keeps_at_most_256_characters_of_context(client, doc, token):
+    data = _quote_only("words no longer there", "p" * 500_000, "s" * 500_000)
+    data["ar:orphan"] = True
+    response = client.post("/annotations/", json=data, headers=_auth(token))
+    assert response.status_code == 201, response.get_json()
+    annotation = db.session.scalars(select(Annotation)).one()
+    assert annotation.orphan
+    assert len(annotation.prefix) == len(annotation.suffix) == MAX_QUOTE_CONTEXT
+
+
+def test_a_quote_longer_than_the_document_gets_422(client, doc, token):
+    response = client.post("/annotations/", json=_quote_only(TEXT + "more"), headers=_auth(token))
+    assert response.status_code == 422
+    assert "longer than the document" in response.get_json()["detail"]
+
+
+def test_a_quote_too_common_to_place_gets_422_saying_what_to_send(app, client, token):
+    create_document("A title\n\n" + "yes " * 12_000 + "\n", {"title": "A title"})
+    db.session.commit()
+    response = client.post("/annotations/", json=_quote_only("yes"), headers=_auth(token))
+    assert response.status_code == 422
+    assert "TextPositionSelector" in response.get_json()["detail"]
+    assert db.session.scalars(select(Annotation)).first() is None
+
+
+# --- JSON nested deeply --------------------------------------------------------------------
+
+@pytest.mark.parametrize("depth", [400, 900, 50_000])
+def test_deeply_nested_json_gets_a_json_400_from_the_api(client, doc, token, depth):
+    for method, url in (("post", "/annotations/"), ("put", "/annotations/1")):
+        body = '{"type": "Annotation", "target": "%s", "x": %s}' % (DOC, _nested(depth))
+        headers = {**_auth(token), "If-Match": '"1-1"'}
+        if method == "put":
+            client.post("/annotations/", json=_quote_only("At the end"), headers=_auth(token))
+        response = getattr(client, method)(url, data=body, headers=headers)
+        assert response.status_code == 400, (method, response.get_data(as_text=True)[:200])
+        assert response.is_json and "64 levels" in response.get_json()["detail"]
+
+
+@pytest.mark.parametrize("depth", [400, 900, 50_000])
+def test_deeply_nested_json_gets_a_json_400_from_the_editor(editor_client, doc, depth):
+    token = csrf_token(editor_client, "/docs/a-title")
+    body = '{"kind": "note", "body": "x", "tags": %s}' % _nested(depth)
+    for url in ("/editor/api/docs/a-title/annotations", "/editor/api/preview"):
+        response = editor_client.post(url, data=body, content_type="application/json",
+                                      headers={"X-CSRFToken": token})
+        assert response.status_code == 400, (url, response.get_data(as_text=True)[:200])
+        assert response.is_json and "64 levels" in response.get_json()["detail"]
+    assert db.session.scalars(select(Annotation)).first() is None

@@ -1,0 +1,140 @@
+"""Hostile input to the pure modules: the work it causes stays bounded (counted, never timed)."""
+
+import json
+
+import pytest
+
+from reader import safejson, text
+from reader.text import (
+    FIND_BUDGET, MAX_META_LINE, MAX_OCCURRENCES, MAX_QUOTE_CONTEXT, detect_metadata, locate_quote,
+)
+from reader.w3c import parse_annotation
+
+BASE = "http://localhost"
+
+
+class CountingText(str):
+    """A text that counts the code points read out of it and the searches made in it."""
+
+    def __new__(cls, value):
+        made = super().__new__(cls, value)
+        made.read = 0
+        made.finds = 0
+        return made
+
+    def __getitem__(self, key):
+        piece = str.__getitem__(self, key)
+        self.read += len(piece)
+        return piece
+
+    def find(self, *args):
+        self.finds += 1
+        return str.find(self, *args)
+
+
+class RecordingPattern:
+    """Stands in for a compiled pattern and records the length of every string it is given."""
+
+    def __init__(self, pattern):
+        self.pattern = pattern
+        self.lengths = []
+
+    def match(self, string, *args):
+        self.lengths.append(len(string))
+        return self.pattern.match(string, *args)
+
+
+# --- placing a quote ------------------------------------------------------------------------
+
+def test_a_megabyte_prefix_reads_only_the_context_nearest_each_occurrence():
+    document = CountingText("Intro. " + " ".join(f"claim {i} was made." for i in range(300)))
+    prefix = "x" * 1_000_000 + "Intro. "
+    found = locate_quote(document, "claim", prefix=prefix, suffix="y" * 1_000_000)
+    assert found == (7, 12)
+    occurrences = 300
+    assert document.finds == occurrences + 1
+    # per occurrence, at most 256 code points on either side are read
+    assert document.read <= occurrences * 2 * MAX_QUOTE_CONTEXT
+
+
+def test_only_the_256_characters_nearest_the_quote_decide_between_occurrences():
+    near = "n" * MAX_QUOTE_CONTEXT
+    document = "a" * 300 + "QUOTE" + " " + near + "QUOTE" + " tail"
+    # far away the prefix agrees with the first occurrence, near the quote with the second
+    prefix = "a" * 300 + near
+    start = locate_quote(document, "QUOTE", prefix=prefix)[0]
+    assert document[start - 3:start] == "nnn"
+
+
+def test_a_quote_too_common_to_place_is_not_placed_and_the_search_stops():
+    document = CountingText("a " * (MAX_OCCURRENCES + 5_000))
+    assert locate_quote(document, "a", prefix="b ") is None
+    assert document.finds == MAX_OCCURRENCES + 1
+
+
+def test_a_long_repetitive_quote_compares_within_the_budget():
+    exact = "ab" * 50_000
+    document = CountingText("ab" * 200_000)
+    assert locate_quote(document, exact) is None  # 150,001 places: too many to weigh
+    assert document.finds * len(exact) <= FIND_BUDGET + 2 * len(exact)
+
+
+def test_a_quote_longer_than_the_document_is_not_searched():
+    document = CountingText("short text")
+    assert locate_quote(document, "short text and more") is None
+    assert document.finds == 0
+
+
+def test_w3c_parsing_keeps_the_256_context_characters_nearest_the_quote():
+    item = {"type": "Annotation", "target": {
+        "source": f"{BASE}/docs/d", "selector": {
+            "type": "TextQuoteSelector", "exact": "words",
+            "prefix": "p" * 1_000_000 + "BEFORE", "suffix": "AFTER" + "s" * 1_000_000}}}
+    parsed = parse_annotation(item, BASE)
+    assert len(parsed["prefix"]) == len(parsed["suffix"]) == MAX_QUOTE_CONTEXT
+    assert parsed["prefix"].endswith("BEFORE") and parsed["suffix"].startswith("AFTER")
+
+
+# --- metadata ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line", [
+    "Published by X" + " " * 120_000 + "Y",
+    "Published by" + " " * 120_000 + "X" + " " * 120_000 + "Y",
+    "Source: " + "a " * 100_000,
+    "By " + "Aa" * 50_000 + " Bb" * 50_000,
+])
+def test_metadata_regexes_never_see_a_long_line(monkeypatch, line):
+    patterns = {name: RecordingPattern(getattr(text, name))
+                for name in ("_PUBLISHED_BY", "_BYLINE")}
+    for name, pattern in patterns.items():
+        monkeypatch.setattr(text, name, pattern)
+    meta = detect_metadata("A title\n" + line + "\nBody text.\n")
+    assert meta["outlet"] == "" and meta["author"] == ""
+    seen = [n for pattern in patterns.values() for n in pattern.lengths]
+    assert seen and max(seen) <= MAX_META_LINE
+
+
+def test_a_published_by_line_still_names_the_outlet():
+    meta = detect_metadata("A title\nPublished by   The Daily Planet.  \nBody.\n")
+    assert meta["outlet"] == "The Daily Planet"
+    assert detect_metadata("A title\nSource:\tTASS\n")["outlet"] == "TASS"
+    assert detect_metadata("A title\nPublished by\n")["outlet"] == ""
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("depth", [65, 400, 900, 5_000, 200_000])
+@pytest.mark.parametrize("nest", [
+    lambda n: "[" * n + "]" * n,
+    lambda n: '{"a":' * n + "1" + "}" * n,
+], ids=["lists", "objects"])
+def test_json_nested_too_deeply_is_a_value_error(depth, nest):
+    with pytest.raises(ValueError, match="nested too deeply"):
+        safejson.loads(nest(depth))
+
+
+def test_json_within_the_limit_parses_as_usual():
+    value = json.loads("[" * safejson.MAX_DEPTH + "]" * safejson.MAX_DEPTH)
+    assert safejson.loads(json.dumps(value)) == value
+    assert safejson.depth({"a": [1, {"b": []}], "c": 2}) == 4
+    assert safejson.depth("text") == 0
