@@ -116,6 +116,15 @@ def detect_structure(text):
     return blocks
 
 
+_BLOCK_START = re.compile(r"^[^\S\n]*\S", re.MULTILINE)  # a line with a visible character
+
+
+def block_index(text, pos):
+    """Return the index in ``detect_structure(text)`` of the block holding ``pos`` (a
+    visible character), without building the blocks: it reads ``text`` up to ``pos`` only."""
+    return max(len(_BLOCK_START.findall(text, 0, pos + 1)) - 1, 0)
+
+
 def detect_metadata(text):
     """Return ``{"title", "outlet", "author"}`` as far as the text states them ("" if not)."""
     lines = [text[s:e].strip() for s, e in _lines(text)]

@@ -314,8 +314,8 @@ def _parsed_body():
         abort(415, description="send application/ld+json")
     data = request.get_json(silent=True)  # None for bad JSON, or nested too deeply (safejson)
     if data is None:
-        abort(400, description=f"the body is not valid JSON, or nests deeper than "
-                               f"{MAX_DEPTH} levels")
+        abort(400, description=f"the body is not valid JSON, or is nested too deeply "
+                               f"(at most {MAX_DEPTH} levels)")
     if _has_nul(data):
         abort(422, description="text cannot contain a NUL character")
     try:

@@ -65,7 +65,8 @@ for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422, 503):
 def _payload():
     data = request.get_json(silent=True)  # None for bad JSON, or nested too deeply (safejson)
     if not isinstance(data, dict):
-        abort(400, description=f"send a JSON object, nested at most {MAX_DEPTH} levels deep")
+        abort(400, description=f"send a JSON object, not nested too deeply "
+                               f"(at most {MAX_DEPTH} levels)")
     return data
 
 

@@ -98,3 +98,26 @@ def test_deeply_nested_json_gets_a_json_400_from_the_editor(editor_client, doc, 
         assert response.status_code == 400, (url, response.get_data(as_text=True)[:200])
         assert response.is_json and "64 levels" in response.get_json()["detail"]
     assert db.session.scalars(select(Annotation)).first() is None
+
+
+# --- search ----------------------------------------------------------------------------------
+
+def test_searching_a_text_of_one_repeated_word_answers_a_small_page(app, client):
+    normal = client.get("/search?q=word")
+    create_document("Word upon word\n\n" + "word " * 200_000 + "\n")
+    create_document("Words\n\nA short text with a word in it.\n")
+    db.session.commit()
+    response = client.get("/search?q=word")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "word-upon-word" in html and "/docs/words" in html
+    # three small snippets for the long text, one for the short: not a megabyte of marks
+    assert len(html) - len(normal.get_data(as_text=True)) < 12_000
+    assert html.count("<mark>") < 250
+
+
+def test_a_text_too_rich_in_words_for_one_postgresql_vector_is_stored_and_found(app, client):
+    words = " ".join(f"w{n:x}q{n * 7919:x}z" for n in range(120_000))  # 2 MB of distinct words
+    document = create_document("Rich\n\n" + words + " final\n")
+    db.session.commit()
+    assert client.get("/search?q=w0q0z").status_code == 200
+    assert document.slug in client.get("/search?q=w0q0z").get_data(as_text=True)

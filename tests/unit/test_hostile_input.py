@@ -5,8 +5,10 @@ import json
 import pytest
 
 from reader import safejson, text
+from reader.terms import find_spans, iter_spans, parse_query, snippets
 from reader.text import (
-    FIND_BUDGET, MAX_META_LINE, MAX_OCCURRENCES, MAX_QUOTE_CONTEXT, detect_metadata, locate_quote,
+    FIND_BUDGET, MAX_META_LINE, MAX_OCCURRENCES, MAX_QUOTE_CONTEXT, block_index, detect_metadata,
+    detect_structure, locate_quote,
 )
 from reader.w3c import parse_annotation
 
@@ -138,3 +140,68 @@ def test_json_within_the_limit_parses_as_usual():
     assert safejson.loads(json.dumps(value)) == value
     assert safejson.depth({"a": [1, {"b": []}], "c": 2}) == 4
     assert safejson.depth("text") == 0
+
+
+# --- search snippets ---------------------------------------------------------------------------
+
+class CountingSpans:
+    """An iterator over spans that counts how many were taken."""
+
+    def __init__(self, spans):
+        self.spans = iter(spans)
+        self.taken = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        span = next(self.spans)
+        self.taken += 1
+        return span
+
+
+@pytest.mark.parametrize("text", [
+    "word " * 800_000,  # 4 MB of one word
+    "word" + "." * 1_000_000 + "word",  # a phrase's gap
+    "wordy-word_word/" * 200_000,
+])
+def test_snippets_of_a_text_full_of_matches_stay_small(text):
+    width = 90
+    spans = CountingSpans(iter_spans(text, parse_query("word")))
+    found = snippets(text, spans, width=width)
+    assert 1 <= len(found) <= 3
+    assert all(s.end - s.start <= 4 * width for s in found)
+    assert sum(len(s.html) for s in found) <= 3 * 4 * width * len("<mark></mark>")
+    # the spans are read only as far as three windows reach
+    assert spans.taken <= 3 * 4 * width // len("word") + 2
+
+
+def test_a_phrase_does_not_reach_across_a_long_gap():
+    text = "foreign" + " " * 10_000 + "policy and foreign policy"
+    assert find_spans(text, parse_query('"foreign policy"')) == [(10_018, 10_032)]
+
+
+@pytest.mark.parametrize("text", [
+    "Title\n\nOne.\n  \nTwo words\n\t\nthree\n",
+    " \n\u2028x\n\n\u00a0y z\n" * 3,
+    "A\n" * 50,
+])
+def test_block_index_agrees_with_the_blocks(text):
+    blocks = detect_structure(text)
+    for number, block in enumerate(blocks):
+        for pos in range(block.start, block.end):
+            if not text[pos].isspace():
+                assert block_index(text, pos) == number
+
+
+@pytest.mark.parametrize("query, text, marked", [
+    ("sanction", "New sanctions, sanctioned and sanctioning", ["sanctions", "sanctioned",
+                                                           "sanctioning"]),
+    ("translation", "Translated, a translation; the translations", ["Translated", "translation",
+                                                                   "translations"]),
+    ("war", "The war, wars and Warsaw", ["war", "wars"]),
+    ('"red lines"', "red lines, red-lines, red and lines", ["red lines", "red-lines"]),
+    ("nato*", "NATO-led natoish", ["NATO", "natoish"]),
+])
+def test_words_marked_are_those_the_databases_would_match(query, text, marked):
+    assert [text[s:e] for s, e in find_spans(text, parse_query(query))] == marked
