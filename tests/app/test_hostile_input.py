@@ -1,13 +1,19 @@
 """Hostile requests get a clear answer, and the work they cause stays bounded (counts and sizes)."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
+from reader.anchoring import FUZZY_BUDGET
+from reader.diffs import DIFF_BUDGET
 from reader.extensions import db
 from reader.models import Annotation
+from reader.services.annotations import create_annotation
 from reader.services.documents import create_document
 from reader.text import MAX_QUOTE_CONTEXT, QUOTE_CONTEXT
 from tests.conftest import csrf_token
+from tests.hostile import count_weighing, long_lines
 
 TEXT = ("A title\n\n" + "The claims were absurd, the spokesman said. " * 40
         + "\n\nAt the end the spokesman said the claims were absurd.\n")
@@ -121,3 +127,31 @@ def test_a_text_too_rich_in_words_for_one_postgresql_vector_is_stored_and_found(
     db.session.commit()
     assert client.get("/search?q=w0q0z").status_code == 200
     assert document.slug in client.get("/search?q=w0q0z").get_data(as_text=True)
+
+
+# --- revising long lines -----------------------------------------------------------------------
+
+def test_revising_long_lines_and_comparing_them_weigh_within_the_budgets(
+        app, editor_client, monkeypatch):
+    old, new, rng = long_lines(5, size=23_000, edits=40)
+    document = create_document(old, {"title": "A title"})
+    for k in range(40):
+        start = rng.randrange(10, len(old) - 80)
+        words = old[start:start + rng.randint(5, 60)]
+        create_annotation(document, {"kind": "note", "body": f"note {k}", "status": "published",
+                                     "start": start, "end": start + len(words), "exact": words})
+    db.session.commit()
+    weighed = count_weighing(monkeypatch)
+    page = "/editor/docs/a-title/text"
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      editor_client.get(page).get_data(as_text=True)).group(1)
+    response = editor_client.post(page, data={"csrf_token": token, "text": new})
+    assert response.status_code == 302
+    assert weighed["pairs"] <= DIFF_BUDGET + FUZZY_BUDGET
+    db.session.expire_all()
+    placed = db.session.scalars(select(Annotation).where(Annotation.orphan.is_(False))).all()
+    assert len(placed) >= 36
+    weighed["pairs"] = 0
+    view = editor_client.get("/editor/docs/a-title/revisions?from=1&to=2")
+    assert view.status_code == 200 and "<ins>" in view.get_data(as_text=True)
+    assert weighed["pairs"] <= DIFF_BUDGET

@@ -1,16 +1,22 @@
 """Hostile input to the pure modules: the work it causes stays bounded (counted, never timed)."""
 
 import json
+import re
+from html import unescape
 
 import pytest
 
 from reader import safejson, text
+from reader.anchoring import FUZZY_BUDGET, Span, reanchor_all
+from reader.diffs import DIFF_BUDGET, pairs
+from reader.diffview import side_by_side
 from reader.terms import find_spans, iter_spans, parse_query, snippets
 from reader.text import (
     FIND_BUDGET, MAX_META_LINE, MAX_OCCURRENCES, MAX_QUOTE_CONTEXT, block_index, detect_metadata,
-    detect_structure, locate_quote,
+    detect_structure, locate_quote, quote_selector,
 )
 from reader.w3c import parse_annotation
+from tests.hostile import count_weighing, long_lines
 
 BASE = "http://localhost"
 
@@ -205,3 +211,45 @@ def test_block_index_agrees_with_the_blocks(text):
 ])
 def test_words_marked_are_those_the_databases_would_match(query, text, marked):
     assert [text[s:e] for s, e in find_spans(text, parse_query(query))] == marked
+
+
+# --- diffs ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def weighed(monkeypatch):
+    return count_weighing(monkeypatch)
+
+
+def test_side_by_side_of_long_lines_weighs_within_the_budget(weighed):
+    old, new, _ = long_lines(1)
+    assert pairs(old, new) > 50 * DIFF_BUDGET  # what a diff by character would weigh
+    rows = side_by_side(old, new)
+    assert weighed["pairs"] <= DIFF_BUDGET
+    # every character is still shown, and the changes are marked
+    left = "\n".join(unescape(re.sub("<[^>]+>", "", str(r[1]))) for r in rows if r[1] is not None)
+    right = "\n".join(unescape(re.sub("<[^>]+>", "", str(r[2]))) for r in rows if r[2] is not None)
+    assert (left, right) == (old, new)
+    assert any("<ins>" in str(r[2]) for r in rows if r[2] is not None)
+
+
+def test_reanchoring_over_long_lines_weighs_within_the_budgets(weighed):
+    old, new, rng = long_lines(2)
+    spans = []
+    for k in range(300):
+        start = rng.randrange(10, len(old) - 80)
+        end = start + rng.randint(5, 60)
+        spans.append(Span(k, start, end, *quote_selector(old, start, end)))
+    landings = reanchor_all(old, new, spans)
+    assert weighed["pairs"] <= DIFF_BUDGET + FUZZY_BUDGET
+    assert all(new[l.start:l.end] == s.exact for l, s in zip(landings, spans)
+               if l.state in ("unchanged", "moved"))
+    assert sum(l.state != "orphaned" for l in landings) >= 0.9 * len(spans)
+
+
+def test_a_quote_too_long_to_weigh_is_placed_by_its_ends(weighed):
+    old, new, _ = long_lines(3, size=30_000, edits=3)
+    start, end = 9, len(old) - 1  # both paragraphs: its words changed in three places
+    [landing] = reanchor_all(old, new, [Span(1, start, end, *quote_selector(old, start, end))])
+    assert weighed["pairs"] <= DIFF_BUDGET + FUZZY_BUDGET
+    assert landing.state == "fuzzy" and (landing.start, landing.end) == (start, end)
+    assert landing.score > 0.99
