@@ -5,7 +5,7 @@ import math
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_login import current_user
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +15,9 @@ from ..models import Annotation, Document
 from ..openapi import MAX_ID, openapi_document
 from ..safejson import MAX_DEPTH
 from ..services import StaleVersionError, ValidationError
-from ..services.annotations import create_annotation, delete_annotation, update_annotation
+from ..services.annotations import (
+    MAX_TAG_LENGTH, create_annotation, delete_annotation, update_annotation,
+)
 from ..services.interchange import annotation_data, export_query, find_document, keep_orphan
 from ..w3c import (
     MEDIA_TYPE, W3CError, annotation_collection, annotation_iri, annotation_page,
@@ -66,12 +68,21 @@ def _page_number():
     raw = request.args.get("page", "0")
     if not _is_number(raw):
         abort(400, description="page must be a non-negative integer")
-    return int(raw)
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > 9:  # past any page there can be; int() refuses 4,300 digits
+        abort(404)
+    return int(digits)
 
 
 def _is_number(raw):
     """True for ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses."""
     return raw.isascii() and raw.isdigit()
+
+
+def _is_id(raw):
+    """True for the digits of a number that can be a row id."""
+    digits = raw.lstrip("0") or "0"
+    return _is_number(raw) and len(digits) <= len(str(MAX_ID)) and int(digits) <= MAX_ID
 
 
 def _collection(query, collection_url, label, prefer=None):
@@ -165,7 +176,9 @@ def _filtered(query):
         query = query.join(Document).where(Document.slug == args["doc"])
     if args.get("kind"):
         query = query.where(Annotation.kind == args["kind"])
-    if args.get("tag"):
+    if args.get("tag") and len(args["tag"]) > MAX_TAG_LENGTH:
+        query = query.where(false())  # no tag is that long: no need to look
+    elif args.get("tag"):
         # tags are a JSON list: match the tag as a whole JSON string inside it
         quoted = json.dumps(args["tag"])
         for char in ("\\", "%", "_"):
@@ -173,9 +186,9 @@ def _filtered(query):
         pattern = f"%{quoted}%"
         query = query.where(cast(Annotation.tags, String).like(pattern, escape="\\"))
     if args.get("source"):
-        if not _is_number(args["source"]) or int(args["source"]) > MAX_ID:
+        if not _is_id(args["source"]):
             abort(400, description="source must be a source id")
-        query = query.where(Annotation.source_id == int(args["source"]))
+        query = query.where(Annotation.source_id == int(args["source"].lstrip("0") or "0"))
     return query
 
 

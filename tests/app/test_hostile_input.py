@@ -155,3 +155,31 @@ def test_revising_long_lines_and_comparing_them_weigh_within_the_budgets(
     view = editor_client.get("/editor/docs/a-title/revisions?from=1&to=2")
     assert view.status_code == 200 and "<ins>" in view.get_data(as_text=True)
     assert weighed["pairs"] <= DIFF_BUDGET
+
+
+# --- numbers and filters in URLs ----------------------------------------------------------------
+
+@pytest.mark.parametrize("url, status", [
+    ("/annotations/?page=" + "9" * 5_000, 404),  # int() refuses over 4,300 digits: was a 500
+    ("/docs/a-title/annotations.json?page=" + "9" * 5_000, 404),
+    ("/annotations/?page=" + "0" * 5_000, 200),
+    ("/annotations/?source=" + "9" * 5_000, 400),
+    ("/annotations/?tag=" + "a%_" * 3_000, 200),
+])
+def test_huge_numbers_and_filters_in_urls_get_a_clear_answer(client, doc, url, status):
+    response = client.get(url)
+    assert response.status_code == status and response.is_json
+
+
+def test_a_tag_longer_than_any_tag_finds_nothing_without_a_search(client, doc, token):
+    client.post("/annotations/", json=_quote_only("At the end"), headers=_auth(token))
+    response = client.get("/annotations/?tag=" + "x" * 41)
+    assert response.get_json()["total"] == 0
+
+
+def test_a_flood_of_tags_is_refused_before_it_is_read(editor_client, doc):
+    token = csrf_token(editor_client, "/docs/a-title")
+    response = editor_client.post("/editor/api/docs/a-title/annotations", headers={
+        "X-CSRFToken": token}, json={"kind": "note", "body": "x", "tags": "a," * 1_000_000})
+    assert response.status_code == 422
+    assert "at most 20 tags" in response.get_json()["fields"]["tags"]

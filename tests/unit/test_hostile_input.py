@@ -1,15 +1,17 @@
 """Hostile input to the pure modules: the work it causes stays bounded (counted, never timed)."""
 
 import json
+import random
 import re
 from html import unescape
 
 import pytest
 
-from reader import safejson, text
+from reader import matching, safejson, text
 from reader.anchoring import FUZZY_BUDGET, Span, reanchor_all
 from reader.diffs import DIFF_BUDGET, pairs
 from reader.diffview import side_by_side
+from reader.matching import MAX_CANDIDATES, MAX_STEMS
 from reader.terms import find_spans, iter_spans, parse_query, snippets
 from reader.text import (
     FIND_BUDGET, MAX_META_LINE, MAX_OCCURRENCES, MAX_QUOTE_CONTEXT, block_index, detect_metadata,
@@ -253,3 +255,32 @@ def test_a_quote_too_long_to_weigh_is_placed_by_its_ends(weighed):
     assert weighed["pairs"] <= DIFF_BUDGET + FUZZY_BUDGET
     assert landing.state == "fuzzy" and (landing.start, landing.end) == (start, end)
     assert landing.score > 0.99
+
+
+# --- matching passages between documents ------------------------------------------------------
+
+class CountingStems(frozenset):
+    """A sentence's stems that count the intersections taken with them, and their work."""
+
+    taken = []
+
+    def __and__(self, other):
+        CountingStems.taken.append(min(len(self), len(other)))
+        return frozenset.__and__(self, other)
+
+
+def test_matching_compares_each_sentence_with_a_bounded_number_of_others(monkeypatch):
+    monkeypatch.setattr(matching, "frozenset", CountingStems, raising=False)
+    CountingStems.taken = []
+    rng = random.Random(7)
+    vocabulary = [f"w{chr(97 + i % 26)}{chr(97 + i // 26)}q" for i in range(240)]
+
+    def document():  # every stem in about 100 sentences: every probe's posting is full
+        return " ".join(" ".join(rng.sample(vocabulary, 40)) + "." for _ in range(600))
+    texts = [(1, document()), (2, document()), (3, "Run on " + " ".join(
+        f"x{n}y" for n in range(5_000)) + ".")]
+    found = matching.find_matches(texts)
+    n_sentences = sum(1 for doc, t in texts for _ in matching.sentences(doc, t))
+    assert len(CountingStems.taken) <= n_sentences * MAX_CANDIDATES
+    assert max(CountingStems.taken) <= MAX_STEMS
+    assert all(len(m.a.stems) <= MAX_STEMS for m in found)
