@@ -13,12 +13,11 @@ How the index stays current:
   ``db.create_all`` gets them from an ``after_create`` listener below.
 - PostgreSQL: notes are matched by ``to_tsvector`` expressions over the rows themselves,
   served by a GIN expression index; documents by a ``tsvector`` kept in ``document_fts``
-  by a trigger (migrations 0002 and 0004_search_vectors, and the listener below).
+  by a trigger (migrations 0002 and 0011, and the listener below).
 Both stem English words (FTS5 ``porter``, PostgreSQL ``english``); other scripts,
 Cyrillic included, are matched as whole words.
 """
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from markupsafe import Markup

@@ -1,7 +1,7 @@
 """search vectors: PostgreSQL keeps each document's tsvector in document_fts
 
-Revision ID: 0004_search_vectors
-Revises: 0003
+Revision ID: 0011
+Revises: 0005
 Create Date: 2026-11-24 09:00:00
 
 A search matched and ranked documents by ``to_tsvector`` over their whole text, so
@@ -15,8 +15,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_search_vectors'
-down_revision = '0003'
+revision = '0011'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
