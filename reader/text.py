@@ -20,6 +20,7 @@ KNOWN_OUTLETS = (
 _SENTENCE_END = tuple(".,;:!?…\"”")
 _BYLINE = re.compile(r"^By ((?:[A-Z][\w'’.-]+ ){1,2}[A-Z][\w'’-]+)(?= [A-Z][a-z]+ | *$)")
 _BOILERPLATE = re.compile(r"^(?:(?:Re)?[Pp]ublished by|Source:|Leave a Reply$|Discuss$|Share$)")
+_MD_HEADING = re.compile(r"^#{1,6}\s+|\s+#+$")
 _PUBLISHED_BY = re.compile(r"^(?:Published by|Source:)\s+(.+?)\s*$", re.IGNORECASE)
 
 
@@ -115,7 +116,7 @@ def detect_metadata(text):
     """Return ``{"title", "outlet", "author"}`` as far as the text states them ("" if not)."""
     lines = [text[s:e].strip() for s, e in _lines(text)]
     nonblank = [line for line in lines if line]
-    title = nonblank[0] if nonblank else ""
+    title = _MD_HEADING.sub("", nonblank[0]) if nonblank else ""  # "# Title" is titled "Title"
     outlet = author = ""
     for line in nonblank:
         match = _PUBLISHED_BY.match(line)
