@@ -12,6 +12,7 @@ BOM = "\ufeff"
 QUOTE_CONTEXT = 32  # code points of prefix/suffix kept with a quote
 HEADING_MAX_CHARS = 90
 HEADING_MAX_WORDS = 12
+TITLE_LINES = 3  # the title, when the document's title is known, is one of the first lines
 KNOWN_OUTLETS = (
     "Sputnik", "RT", "Rt.com", "TASS", "RIA Novosti", "Reuters", "AP",
     "AFP", "BBC", "Al Mayadeen", "Interfax", "Xinhua",
@@ -95,21 +96,50 @@ def _ends_sentence(stripped):
     return stripped.endswith(_SENTENCE_END)
 
 
-def detect_structure(text):
+def detect_structure(text, title=None):
     """Return the Blocks of ``text`` in order: its title, headings, meta lines and paragraphs.
 
     Every non-blank line is one block (the seeds break paragraphs by blank lines and by
     single newlines alike); blank and whitespace-only lines are gaps between blocks.
-    The first non-blank line is the title.
+    The first non-blank line is the title; given the document's ``title``, the title is
+    the line among the first TITLE_LINES that reads as it does (lines before it are
+    classified like any other: "Foreign Policy Blogs" above "Russia and the Changing
+    World" is a meta line), and no line is if none does.
     """
+    wanted = None if title is None else _title_key(title)
     blocks = []
+    titled = False
     for start, end in _lines(text):
         line = text[start:end]
         if not line.strip():
             continue
-        kind = "title" if not blocks else _classify(line)
+        if wanted is None:
+            kind = "title" if not blocks else _classify(line)
+        elif not titled and len(blocks) < TITLE_LINES and _title_key(line) == wanted:
+            kind, titled = "title", True
+        else:
+            kind = _classify(line)
         blocks.append(Block(kind, start, end))
     return blocks
+
+
+def has_title_line(text, title):
+    """True if one of the first TITLE_LINES non-blank lines of ``text`` reads as ``title``."""
+    wanted = _title_key(title)
+    seen = 0
+    for start, end in _lines(text):
+        if text[start:end].strip():
+            if _title_key(text[start:end]) == wanted:
+                return True
+            seen += 1
+            if seen == TITLE_LINES:
+                break
+    return False
+
+
+def _title_key(line):
+    """A title as lines are compared with it: Markdown's # marks, spacing and case aside."""
+    return " ".join(_MD_HEADING.sub("", line.strip()).split()).casefold()
 
 
 def detect_metadata(text):

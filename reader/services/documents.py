@@ -17,6 +17,7 @@ from .sources import check_date, check_url
 
 IMPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 SLUG_MAX = 80
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,3}")
 METADATA_FIELDS = ("title", "outlet", "original_outlet", "author", "published_on", "source_url",
                    "language")
 
@@ -195,13 +196,21 @@ def _clean_metadata(data):
         "outlet": (data.get("outlet") or "").strip()[:200],
         "author": (data.get("author") or "").strip()[:200],
         "original_outlet": (data.get("original_outlet") or "").strip()[:200],
-        "language": (data.get("language") or "").strip()[:35],
+        "language": _check_language(data.get("language"), errors),
         "source_url": check_url(data.get("source_url"), "source_url", errors),
         "published_on": check_date(data.get("published_on"), "published_on", errors),
     }
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+def _check_language(value, errors):
+    """Return a language tag (``en``, ``ru``, ``pt-BR``…) or "", else record an error."""
+    value = (value or "").strip().replace("_", "-")
+    if value and not LANGUAGE_TAG.fullmatch(value):
+        errors["language"] = "a language tag such as en, ru or pt-BR"
+    return value[:35]
 
 
 def update_metadata(document, data):

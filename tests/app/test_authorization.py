@@ -9,10 +9,14 @@ from sqlalchemy import select
 
 from reader.extensions import db
 from reader.models import Annotation, ApiToken, Document, Source
+from reader.services.intake import receive
 from reader.services.users import issue_token
 from tests.conftest import login
 
 READ, PAGE, EDITOR_JSON, WRITE = "read", "page", "editor-json", "write"
+PAGE_HTML = (b"<html><head><title>A page</title></head><body><article>"
+             + b"<p>A paragraph about diplomacy that is long enough to be an article.</p>" * 8
+             + b"</article></body></html>")
 SIGN_IN_PAGE, LOGIN, LOGOUT = "sign-in page", "login", "logout"
 RULES = {
     ("public.index", "GET"): READ, ("public.document", "GET"): READ,
@@ -27,6 +31,8 @@ RULES = {
     ("editor.history", "GET"): PAGE, ("editor.deleted", "GET"): PAGE,
     ("editor.document_edit", "GET"): PAGE, ("editor.document_edit", "POST"): WRITE,
     ("editor.document_new", "GET"): PAGE, ("editor.document_new", "POST"): WRITE,
+    ("editor.intake_confirm", "GET"): PAGE, ("editor.intake_confirm", "POST"): WRITE,
+    ("editor.original", "GET"): PAGE,
     ("editor.document_text", "GET"): PAGE, ("editor.document_text", "POST"): WRITE,
     ("editor.revisions", "GET"): PAGE, ("editor.link", "POST"): WRITE,
     ("editor.restore", "POST"): WRITE,
@@ -64,9 +70,12 @@ def _values(rule, editor):
     annotation = db.session.scalars(select(Annotation).filter_by(status="published")
                                     .order_by(Annotation.id)).first()
     token = db.session.scalars(select(ApiToken).filter_by(user_id=editor.id)).first()
+    intake = receive("page.html", PAGE_HTML, editor, max_bytes=len(PAGE_HTML))
+    db.session.commit()
     values = {"slug": document.slug, "annotation_id": annotation.id, "action": "publish",
               "source_id": db.session.scalars(select(Source.id)).first(),
-              "token_id": token.id, "filename": "reader.css"}
+              "token_id": token.id, "filename": "reader.css", "token": intake.token,
+              "intake_id": intake.id}
     return {name: values[name] for name in rule.arguments}
 
 
