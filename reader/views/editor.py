@@ -306,8 +306,8 @@ def too_large(error):
     if request.endpoint != "editor.document_new":
         return _api_http_error(error)
     form = NewDocumentForm(formdata=None)
-    form.file.errors.append(f"The file is larger than the limit of "
-                            f"{size_words(current_app.config['INTAKE_MAX_BYTES'])}.")
+    form.file.errors = [f"The file is larger than the limit of "
+                        f"{size_words(current_app.config['INTAKE_MAX_BYTES'])}."]
     return render_template("editor/document_new.html", form=form, **_limits()), 413
 
 
