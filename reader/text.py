@@ -102,23 +102,23 @@ def detect_structure(text, title=None):
     Every non-blank line is one block (the seeds break paragraphs by blank lines and by
     single newlines alike); blank and whitespace-only lines are gaps between blocks.
     The first non-blank line is the title; given the document's ``title``, the title is
-    the line among the first TITLE_LINES that reads as it does (lines before it are
-    classified like any other: "Foreign Policy Blogs" above "Russia and the Changing
-    World" is a meta line), and no line is if none does.
+    the line among the first TITLE_LINES that reads as it does, the lines above it are
+    meta lines (a section, a kicker, the outlet's name: "Foreign Policy Blogs" above
+    "Russia and the Changing World"), and no line is the title if none reads as it.
     """
-    wanted = None if title is None else _title_key(title)
+    lines = [(start, end) for start, end in _lines(text) if text[start:end].strip()]
+    if title is None:
+        title_at = 0
+    else:
+        wanted = _title_key(title)
+        title_at = next((n for n, (start, end) in enumerate(lines[:TITLE_LINES])
+                         if _title_key(text[start:end]) == wanted), None)
     blocks = []
-    titled = False
-    for start, end in _lines(text):
-        line = text[start:end]
-        if not line.strip():
-            continue
-        if wanted is None:
-            kind = "title" if not blocks else _classify(line)
-        elif not titled and len(blocks) < TITLE_LINES and _title_key(line) == wanted:
-            kind, titled = "title", True
+    for n, (start, end) in enumerate(lines):
+        if title_at is not None and n <= title_at:
+            kind = "title" if n == title_at else "meta"
         else:
-            kind = _classify(line)
+            kind = _classify(text[start:end])
         blocks.append(Block(kind, start, end))
     return blocks
 
