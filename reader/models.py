@@ -1,14 +1,17 @@
-"""Document, Annotation, Source, User and their revision tables."""
+"""Document, Annotation, Source, User and their revision tables; the accounts' audit log."""
 
+import secrets
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
+from markupsafe import Markup
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy import text as sql
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, deferred, mapped_column, relationship, validates
 
 from .extensions import db
 from .intake.identity import text_fingerprint, url_key
+from .sanitize import render_markdown
 
 
 def utcnow():
@@ -43,6 +46,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="editor")
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # bumped by sign-out, a password change, disabling and "sign out everywhere": every
+    # session and remember-me cookie names the generation it was issued under
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
 
@@ -56,7 +62,21 @@ class User(UserMixin, db.Model):
 
     @property
     def label(self):
+        """The name editors know this account by (the login name when there is no display name)."""
         return self.display_name or self.name
+
+    @property
+    def public_name(self):
+        """The name readers see on notes and in exports: never the login name."""
+        return self.display_name or f"Editor {self.id}"
+
+    def get_id(self):
+        """Flask-Login's session id: ``"<id>:<session generation>:<random>"``.
+
+        The random part makes every sign-in's session and remember-me cookie different;
+        the generation lets one bump end them all (``auth.load_user`` compares it).
+        """
+        return f"{self.id}:{self.session_generation}:{secrets.token_urlsafe(9)}"
 
 
 class ApiToken(db.Model):
@@ -87,8 +107,8 @@ class Document(db.Model):
     published_on: Mapped[date | None]
     source_url: Mapped[str] = mapped_column(String(2000), default="")
     # the outlet that published it first, when ``outlet`` republished it
-    original_outlet: Mapped[str] = mapped_column(String(200), default="", server_default=sql("''"))
-    language: Mapped[str] = mapped_column(String(35), default="", server_default=sql("''"))
+    original_outlet: Mapped[str] = mapped_column(String(200), default="", server_default=sql_text("''"))
+    language: Mapped[str] = mapped_column(String(35), default="", server_default=sql_text("''"))
     text: Mapped[str] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(default=1)
     # file name it was imported from; a re-import of that name revises this document
@@ -98,6 +118,9 @@ class Document(db.Model):
     url_key: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # when a published note of it last left readers' view (unpublished, deleted): the
+    # readers' Last-Modified must move then too, though no published note changed
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     revisions: Mapped[list["DocumentRevision"]] = relationship(
         back_populates="document", order_by="DocumentRevision.number",
@@ -180,8 +203,40 @@ class Source(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # counts saves, for stale-edit checks (the server default fills rows older than it)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # set when merged into another source: its citations moved there, its page redirects
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
 
     annotations: WriteOnlyMapped["Annotation"] = relationship(back_populates="source")
+    revisions: Mapped[list["SourceRevision"]] = relationship(
+        back_populates="source", order_by="SourceRevision.version",
+        cascade="all, delete-orphan",
+    )
+    merged_into: Mapped["Source | None"] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SourceRevision(db.Model):
+    """A snapshot of a source after one change: who, when, what changed."""
+
+    __tablename__ = "source_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"),
+                                           index=True)
+    version: Mapped[int]
+    action: Mapped[str] = mapped_column(String(20))  # created, edited, merged, deleted…
+    changed: Mapped[list] = mapped_column(JSON, default=list)  # names of changed fields
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(300), default="")  # e.g. which source merged in
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Source] = relationship(back_populates="revisions")
+    user: Mapped[User | None] = relationship()
 
 
 class Annotation(db.Model):
@@ -207,6 +262,9 @@ class Annotation(db.Model):
     anchor_score: Mapped[float | None]
     kind: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown source
+    # the body as sanitize.py renders it, set whenever the body is: pages show this and
+    # never render on a reader's request
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default=sql_text("''"))
     tags: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
@@ -219,16 +277,38 @@ class Annotation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # an editors' comment (kind "reply") answers this note or comment; readers never see it
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("annotations.id"), index=True)
+    # review (services/review.py): an unapproved change to a published note, as the fields
+    # that differ from the published ones; readers keep seeing the columns above meanwhile
+    pending: Mapped[dict | None] = mapped_column(JSON)
+    pending_status: Mapped[str | None] = mapped_column(String(20))  # draft or review
+    # ids of the editors who changed the words since the last approval: none may approve
+    change_authors: Mapped[list | None] = mapped_column(JSON)
+    changes_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     document: Mapped[Document] = relationship(back_populates="annotations")
     source: Mapped[Source | None] = relationship(back_populates="annotations")
     creator: Mapped[User | None] = relationship()
+    reply_to: Mapped["Annotation | None"] = relationship(remote_side=[id])
     revisions: Mapped[list["AnnotationRevision"]] = relationship(
         back_populates="annotation", order_by="AnnotationRevision.version",
         cascade="all, delete-orphan",
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("body")
+    def _render_body(self, key, body):
+        """Render a new body once, as it is set, into ``body_html``; return the body."""
+        if body != self.body or self.body_html is None:
+            self.body_html = render_markdown(body)
+        return body
+
+    @property
+    def html(self):
+        """The body as safe HTML (sanitize.py's output, stored when the body was saved)."""
+        return Markup(self.body_html or "")
 
     @property
     def is_whole_document(self):
@@ -237,6 +317,10 @@ class Annotation(db.Model):
     @property
     def visible(self):
         return self.status == "published" and self.deleted_at is None
+
+    @property
+    def is_reply(self):
+        return self.reply_to_id is not None
 
 
 class AnnotationRevision(db.Model):
@@ -252,11 +336,42 @@ class AnnotationRevision(db.Model):
     action: Mapped[str] = mapped_column(String(20))  # created, edited, published, deleted…
     changed: Mapped[list] = mapped_column(JSON, default=list)  # names of changed fields
     snapshot: Mapped[dict] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)  # a reviewer's request, an override's reason
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     annotation: Mapped[Annotation] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    """One thing done to an account: who did it, what, to whom, when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: command line
+    action: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    target: Mapped[User | None] = relationship(foreign_keys=[target_id])
+class Mention(db.Model):
+    """An ``@name`` of an editor in a comment, kept so the editor can find it."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (UniqueConstraint("annotation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    annotation: Mapped[Annotation] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class ContentVersion(db.Model):

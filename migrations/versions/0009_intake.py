@@ -1,7 +1,7 @@
 """intake: archived originals (intakes), documents' language, first outlet and identity keys
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01 12:00:00
 
 Columns are added with plain ALTER TABLE (no batch copy), so the triggers on
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Annotation, Document, DocumentRevision, utcnow
 from ..anchoring import Span, reanchor_all
+from ..fields import strip_invisible
 from ..intake import size_words
 from ..text import TextError, detect_metadata, quote_selector
 from . import ValidationError
@@ -186,16 +187,20 @@ def _apply_landing(annotation, landing, text):
 
 
 def _clean_metadata(data):
-    """Return checked document metadata or raise ValidationError."""
+    """Return checked document metadata or raise ValidationError.
+
+    Invisible and direction-changing characters are removed from the title, outlets,
+    author, URL and language (never from the text itself).
+    """
     errors = {}
-    title = " ".join((data.get("title") or "").split())
+    title = " ".join(strip_invisible(data.get("title") or "").split())
     if not title:
         errors["title"] = "a document needs a title"
     clean = {
         "title": title[:300],
-        "outlet": (data.get("outlet") or "").strip()[:200],
-        "author": (data.get("author") or "").strip()[:200],
-        "original_outlet": (data.get("original_outlet") or "").strip()[:200],
+        "outlet": strip_invisible(data.get("outlet") or "").strip()[:200],
+        "author": strip_invisible(data.get("author") or "").strip()[:200],
+        "original_outlet": strip_invisible(data.get("original_outlet") or "").strip()[:200],
         "language": _check_language(data.get("language"), errors),
         "source_url": check_url(data.get("source_url"), "source_url", errors),
         "published_on": check_date(data.get("published_on"), "published_on", errors),
@@ -207,7 +212,7 @@ def _clean_metadata(data):
 
 def _check_language(value, errors):
     """Return a language tag (``en``, ``ru``, ``pt-BR``…) or "", else record an error."""
-    value = (value or "").strip().replace("_", "-")
+    value = strip_invisible(value or "").strip().replace("_", "-")
     if value and not LANGUAGE_TAG.fullmatch(value):
         errors["language"] = "a language tag such as en, ru or pt-BR"
     return value[:35]
