@@ -78,6 +78,17 @@ def test_a_saved_page_shows_its_details_to_confirm_then_becomes_a_clean_document
         document.id, 1, NEWS, None)
 
 
+def test_invisible_characters_leave_the_confirmed_details_but_never_the_text(editor_client):
+    sent = _send(editor_client, file=(NEWS, "diplomats.html"))
+    saved = _confirm(editor_client, sent.headers["Location"], outlet="The \u200bDaily Ledger",
+                     original_outlet="\u202eSSAT", author="Helen\u2060 Marsh",
+                     language="\u2066en-GB\u2069")
+    assert saved.status_code == 302
+    (document,) = _documents()
+    assert (document.outlet, document.original_outlet, document.author, document.language) == (
+        "The Daily Ledger", "SSAT", "Helen Marsh", "en-GB")
+
+
 def test_the_document_page_header_names_the_article_outside_its_text(editor_client, client):
     sent = _send(editor_client, file=((PAGES / "wire_story.html").read_bytes(), "wire.html"))
     slug_url = _confirm(editor_client, sent.headers["Location"]).headers["Location"]
