@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test
 
 seed: install
 	$(FLASK) db upgrade
-	$(FLASK) docs import seeds/
+	$(FLASK) docs import --metadata seeds/metadata.json seeds/
 	$(FLASK) annotations import --only-new seeds/annotations.jsonld
 
 serve: install
