@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test
 
 seed: install
 	$(FLASK) db upgrade
-	$(FLASK) docs import seeds/
+	$(FLASK) docs import --metadata seeds/metadata.json seeds/
 	$(FLASK) annotations import --only-new seeds/annotations.jsonld
 
 serve: install
@@ -45,6 +45,7 @@ bench: install-test
 	$(PY) bench/corpus.py 10000
 	$(PY) bench/reanchor.py
 	$(PY) bench/matching.py
+	$(PY) bench/hostile.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -5,13 +5,14 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
-from . import config, database, pagecache, serving
+from . import config, database, pagecache, safejson, serving
 from .extensions import csrf, db, limiter, login, migrate
 
 
 def create_app(test_config=None):
     """Create the app: settings, extensions, blueprints, commands."""
     app = Flask(__name__, instance_relative_config=True)
+    safejson.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(config.Defaults)
     app.config.from_pyfile("config.py", silent=True)

@@ -1,6 +1,5 @@
 """The ``docs``, ``annotations``, ``corpus`` and ``users`` command groups."""
 
-import json
 import os
 import sqlite3
 import sys
@@ -11,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from . import safejson
 from .config import ROLES
 from .database import FILE_MODE
 from .extensions import db
@@ -87,9 +87,16 @@ def backup(file):
 
 @docs_cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-def docs_import(paths):
-    """Import text files or folders of .txt/.md files (idempotent)."""
-    results = import_paths(paths)
+@click.option("--metadata", "metadata_file", type=click.File("rb"),
+              help="JSON: file name -> title, outlet, original_outlet, author, published_on, "
+                   "source_url, language, slug.")
+@click.option("--revise", is_flag=True,
+              help="A page already in the corpus (same canonical URL) becomes its new revision.")
+def docs_import(paths, metadata_file, revise):
+    """Import .txt/.md files, saved pages (.html/.htm) and PDFs, or folders of them (idempotent)."""
+    metadata = _read_metadata(metadata_file) if metadata_file else None
+    results = import_paths(paths, metadata=metadata, revise=revise,
+                           max_bytes=current_app.config["INTAKE_MAX_BYTES"])
     db.session.commit()
     failed = 0
     for result in results:
@@ -97,9 +104,22 @@ def docs_import(paths):
             failed += 1
             click.echo(f"error: {result.name}: {result.error}", err=True)
         else:
-            click.echo(f"{result.action:9} {result.document.slug}  ({result.name})")
+            detail = f": {result.detail}" if result.detail else ""
+            click.echo(f"{result.action:9} {result.document.slug}  ({result.name}){detail}")
     if failed:
         raise click.ClickException(f"{failed} of {len(results)} file(s) could not be imported")
+
+
+def _read_metadata(file):
+    """Return the metadata file's ``{file name: {field: value}}``, or fail with a reason."""
+    try:
+        data = safejson.loads(file.read())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{file.name}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise click.ClickException(f"{file.name}: expected {{file name: {{field: value}}}}")
+    return {name: {k: v for k, v in fields.items() if isinstance(v, str)}
+            for name, fields in data.items()}
 
 
 @docs_cli.command("list")
@@ -120,7 +140,7 @@ def docs_list():
 def annotations_import(file, only_new, slug, partial):
     """Import W3C annotations, or a Hypothesis JSON export, from FILE."""
     try:
-        data = json.loads(file.read())
+        data = safejson.loads(file.read())
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{file.name}: not valid JSON ({exc})") from None
     if is_hypothesis_export(data):

@@ -54,6 +54,10 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT = 5.0  # seconds a SQLite writer waits for the lock, per attempt
     PAGE_CACHE = True  # keep anonymous readers' pages in memory (pagecache.py)
     DB_ATTEMPTS = 3  # a request whose database stays busy or conflicts is run this often
+    INTAKE_MAX_BYTES = 16 * 1024 * 1024  # an uploaded or fetched page or PDF
+    FETCH_TIMEOUT = 10.0  # seconds a fetch by URL may take, redirects included
+    FETCH_MAX_REDIRECTS = 3
+    FETCH_ALLOWED_HOSTS = []  # hosts fetched although private (a test server): never in production
     REVIEW_KINDS = ["factcheck"]  # kinds readers see only once another editor approved them
 
 

@@ -7,7 +7,6 @@ import uuid
 from urllib.parse import quote
 
 from flask import Request, current_app, jsonify, request
-from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -46,20 +45,9 @@ def init_app(app):
         app.config.update(PREFERRED_URL_SCHEME="https", SESSION_COOKIE_SECURE=True,
                           REMEMBER_COOKIE_SECURE=True)
         app.extensions["reader.hsts"] = f"max-age={int(app.config['HSTS_MAX_AGE'])}"
-    app.json = JSONProvider(app)
     app.before_request(_start_request)
     app.after_request(_finish_response)
     app.add_url_rule("/healthz", "healthz", healthz)
-
-
-class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, where a body nested too deeply to parse is invalid JSON (a 400), not a crash."""
-
-    def loads(self, s, **kwargs):
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("the JSON is nested too deeply") from None
 
 
 def init_proxy(app):

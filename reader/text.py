@@ -10,8 +10,13 @@ from dataclasses import dataclass
 
 BOM = "\ufeff"
 QUOTE_CONTEXT = 32  # code points of prefix/suffix kept with a quote
+MAX_QUOTE_CONTEXT = 256  # code points of a given prefix/suffix that count, those nearest the quote
+MAX_OCCURRENCES = 10_000  # occurrences of a quote weighed before it is too common to place
+FIND_BUDGET = 20_000_000  # code points of quote the search for its occurrences may compare
+MAX_META_LINE = 300  # longer lines are prose, never "Published by" or a byline
 HEADING_MAX_CHARS = 90
 HEADING_MAX_WORDS = 12
+TITLE_LINES = 3  # the title, when the document's title is known, is one of the first lines
 KNOWN_OUTLETS = (
     "Sputnik", "RT", "Rt.com", "TASS", "RIA Novosti", "Reuters", "AP",
     "AFP", "BBC", "Al Mayadeen", "Interfax", "Xinhua",
@@ -20,7 +25,9 @@ KNOWN_OUTLETS = (
 _SENTENCE_END = tuple(".,;:!?…\"”")
 _BYLINE = re.compile(r"^By ((?:[A-Z][\w'’.-]+ ){1,2}[A-Z][\w'’-]+)(?= [A-Z][a-z]+ | *$)")
 _BOILERPLATE = re.compile(r"^(?:(?:Re)?[Pp]ublished by|Source:|Leave a Reply$|Discuss$|Share$)")
-_PUBLISHED_BY = re.compile(r"^(?:Published by|Source:)\s+(.+?)\s*$", re.IGNORECASE)
+_MD_HEADING_OPEN = re.compile(r"#{1,6}\s+")  # matched at a line's start only: linear
+# no quantifier next to another over the same characters: linear on any line
+_PUBLISHED_BY = re.compile(r"(?:Published by|Source:)(?=\s)", re.IGNORECASE)
 
 
 class TextError(ValueError):
@@ -94,33 +101,86 @@ def _ends_sentence(stripped):
     return stripped.endswith(_SENTENCE_END)
 
 
-def detect_structure(text):
+def detect_structure(text, title=None):
     """Return the Blocks of ``text`` in order: its title, headings, meta lines and paragraphs.
 
     Every non-blank line is one block (the seeds break paragraphs by blank lines and by
     single newlines alike); blank and whitespace-only lines are gaps between blocks.
-    The first non-blank line is the title.
+    The first non-blank line is the title; given the document's ``title``, the title is
+    the line among the first TITLE_LINES that reads as it does, the lines above it are
+    meta lines (a section, a kicker, the outlet's name: "Foreign Policy Blogs" above
+    "Russia and the Changing World"), and no line is the title if none reads as it.
     """
+    lines = [(start, end) for start, end in _lines(text) if text[start:end].strip()]
+    if title is None:
+        title_at = 0
+    else:
+        wanted = _title_key(title)
+        title_at = next((n for n, (start, end) in enumerate(lines[:TITLE_LINES])
+                         if _title_key(text[start:end]) == wanted), None)
     blocks = []
-    for start, end in _lines(text):
-        line = text[start:end]
-        if not line.strip():
-            continue
-        kind = "title" if not blocks else _classify(line)
+    for n, (start, end) in enumerate(lines):
+        if title_at is not None and n <= title_at:
+            kind = "title" if n == title_at else "meta"
+        else:
+            kind = _classify(text[start:end])
         blocks.append(Block(kind, start, end))
     return blocks
+
+
+_BLOCK_START = re.compile(r"^[^\S\n]*\S", re.MULTILINE)  # a line with a visible character
+
+
+def block_index(text, pos):
+    """Return the index in ``detect_structure(text)`` of the block holding ``pos`` (a
+    visible character), without building the blocks: it reads ``text`` up to ``pos`` only."""
+    return max(len(_BLOCK_START.findall(text, 0, pos + 1)) - 1, 0)
+def has_title_line(text, title):
+    """True if one of the first TITLE_LINES non-blank lines of ``text`` reads as ``title``."""
+    wanted = _title_key(title)
+    seen = 0
+    for start, end in _lines(text):
+        if text[start:end].strip():
+            if _title_key(text[start:end]) == wanted:
+                return True
+            seen += 1
+            if seen == TITLE_LINES:
+                break
+    return False
+
+
+def _title_key(line):
+    """A title as lines are compared with it: Markdown's # marks, spacing and case aside."""
+    return " ".join(_unmark_heading(line.strip()).split()).casefold()
+
+
+def _unmark_heading(line):
+    """Return ``line`` without Markdown's opening ``#`` marks and closing ``#`` run.
+
+    Done without a regex on the closing run: ``\\s+#+$`` backtracks over every run of
+    spaces, quadratic on a long line of them.
+    """
+    opening = _MD_HEADING_OPEN.match(line)
+    if opening:
+        line = line[opening.end():]
+    closed = line.rstrip("#")
+    if closed != line and (not closed or closed[-1].isspace()):
+        line = closed.rstrip()
+    return line
 
 
 def detect_metadata(text):
     """Return ``{"title", "outlet", "author"}`` as far as the text states them ("" if not)."""
     lines = [text[s:e].strip() for s, e in _lines(text)]
     nonblank = [line for line in lines if line]
-    title = nonblank[0] if nonblank else ""
+    title = _unmark_heading(nonblank[0]) if nonblank else ""  # "# Title" is titled "Title"
     outlet = author = ""
     for line in nonblank:
+        if len(line) > MAX_META_LINE:
+            continue
         match = _PUBLISHED_BY.match(line)
         if match and not outlet:
-            outlet = match.group(1).rstrip(".")
+            outlet = line[match.end():].strip().rstrip(".")
         match = _BYLINE.match(line)
         if match and not author:
             author = match.group(1)
@@ -150,23 +210,36 @@ def check_span(text, start, end, exact=None):
 
 
 def _common_suffix_len(a, b):
-    """Length of the longest common suffix of ``a`` and ``b``."""
-    n = 0
-    for x, y in zip(reversed(a), reversed(b)):
-        if x != y:
-            break
-        n += 1
-    return n
+    """Length of the longest common suffix of ``a`` and ``b``.
+
+    A binary search over slice comparisons: O(k log k) character comparisons in C
+    rather than a Python step per character.
+    """
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _common_prefix_len(a, b):
-    """Length of the longest common prefix of ``a`` and ``b``."""
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
+    """Length of the longest common prefix of ``a`` and ``b`` (a binary search, as above)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def trim_context(prefix, suffix, limit=MAX_QUOTE_CONTEXT):
+    """Return ``(prefix, suffix)`` cut to the ``limit`` code points nearest the quote."""
+    return prefix[max(len(prefix) - limit, 0):], suffix[:limit]
 
 
 def _quote_score(text, pos, end, prefix, suffix):
@@ -179,13 +252,21 @@ def locate_quote(text, exact, prefix="", suffix="", hint=None):
     """Return ``(start, end)`` of the best exact occurrence of ``exact`` in ``text``, or None.
 
     Among several occurrences the one whose surroundings best match ``prefix`` and
-    ``suffix`` wins; ties go to the one nearest ``hint`` (an expected start).
+    ``suffix`` wins; ties go to the one nearest ``hint`` (an expected start). Only the
+    MAX_QUOTE_CONTEXT code points of prefix and suffix nearest the quote count. A
+    quote found more than MAX_OCCURRENCES times (fewer for a long quote: each search
+    for the next occurrence compares up to the quote's length) is too common to place
+    by its words: None, as for one not found at all.
     """
-    if not exact:
+    if not exact or len(exact) > len(text):
         return None
+    prefix, suffix = trim_context(prefix, suffix)
+    limit = min(MAX_OCCURRENCES, FIND_BUDGET // len(exact) + 1)
     best = None
     pos = text.find(exact)
-    while pos != -1:
+    for _ in range(limit):
+        if pos == -1:
+            return (best[1], best[2]) if best else None
         end = pos + len(exact)
         score = _quote_score(text, pos, end, prefix, suffix)
         distance = abs(pos - hint) if hint is not None else 0
@@ -193,7 +274,7 @@ def locate_quote(text, exact, prefix="", suffix="", hint=None):
         if best is None or key < best[0]:
             best = (key, pos, end)
         pos = text.find(exact, pos + 1)
-    return (best[1], best[2]) if best else None
+    return None if pos != -1 else (best[1], best[2])
 
 
 def quote_ambiguity(text, exact, prefix="", suffix=""):

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from .config import MAX_ID
 from .interchange import foreign
+from .text import MAX_QUOTE_CONTEXT, trim_context
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
@@ -393,8 +394,10 @@ def _parse_target(target, hosts=None):
             if not isinstance(exact, str) or not exact:
                 raise W3CError("TextQuoteSelector needs a non-empty string exact")
             span["exact"] = exact
-            span["prefix"] = _string(selector.get("prefix", ""), "prefix")
-            span["suffix"] = _string(selector.get("suffix", ""), "suffix")
+            # only the context nearest the quote helps place it: a longer one is trimmed
+            span["prefix"], span["suffix"] = trim_context(
+                _string(selector.get("prefix", ""), "prefix"),
+                _string(selector.get("suffix", ""), "suffix"), MAX_QUOTE_CONTEXT)
             found = True
         elif kind == "TextPositionSelector":
             start, end = selector.get("start"), selector.get("end")

@@ -38,6 +38,9 @@ def clean_tags(value, errors):
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
         errors["tags"] = "tags must be a list of words"
         return []
+    if len(value) > 5 * MAX_TAGS:  # blanks and repeats aside, far too many: read none
+        errors["tags"] = f"at most {MAX_TAGS} tags"
+        return []
     tags, seen = [], set()
     for raw in value:
         tag = " ".join(strip_invisible(raw).split())

@@ -263,9 +263,15 @@ def _place(text, parsed, strict=False):
         return {"start": start, "end": end, "exact": text[start:end]}
     if exact is None:
         raise W3CError(f"the position [{start}, {end}) is outside the text and there is no quote")
+    if len(exact) > len(text):
+        raise W3CError(f"the quote ({len(exact):,} characters) is longer than the document "
+                       f"({len(text):,})")
     if strict:
         _refuse_doubt(text, parsed, fits)
     found = locate_quote(text, exact, parsed["prefix"], parsed["suffix"], hint=start)
+    if found is None and exact in text:
+        raise W3CError(f"the quote {exact[:60]!r} occurs too often to be placed by its words "
+                       "alone: give its TextPositionSelector")
     if found is None:
         raise W3CError(f"the quote {exact[:60]!r} is not in the document")
     return {"start": found[0], "end": found[1], "exact": exact}

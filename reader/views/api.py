@@ -5,7 +5,7 @@ import math
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -13,11 +13,12 @@ from ..claimreview import claim_review, claim_reviews
 from ..extensions import db
 from ..models import Annotation, Document
 from ..openapi import MAX_ID, openapi_document
+from ..safejson import MAX_DEPTH
 from ..services import (
     NotAllowedError, NotAwaitingReviewError, OwnChangeError, ReviewRequiredError,
     StaleVersionError, ValidationError,
 )
-from ..services.annotations import check_may_change, delete_annotation
+from ..services.annotations import MAX_TAG_LENGTH, check_may_change, delete_annotation
 from ..services.discussion import add_reply, edit_reply
 from ..services.review import (
     approve, create_note, edit_note, needs_review, override, pending_view, request_changes,
@@ -114,12 +115,21 @@ def _page_number():
     raw = request.args.get("page", "0")
     if not _is_number(raw):
         abort(400, description="page must be a non-negative integer")
-    return int(raw)
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > 9:  # past any page there can be; int() refuses 4,300 digits
+        abort(404)
+    return int(digits)
 
 
 def _is_number(raw):
     """True for ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses."""
     return raw.isascii() and raw.isdigit()
+
+
+def _is_id(raw):
+    """True for the digits of a number that can be a row id."""
+    digits = raw.lstrip("0") or "0"
+    return _is_number(raw) and len(digits) <= len(str(MAX_ID)) and int(digits) <= MAX_ID
 
 
 def _collection(query, collection_url, label, iris=False, minimal=False, container=False):
@@ -240,7 +250,9 @@ def _filtered(query):
         query = query.join(Document).where(Document.slug == args["doc"])
     if args.get("kind"):
         query = query.where(Annotation.kind == args["kind"])
-    if args.get("tag"):
+    if args.get("tag") and len(args["tag"]) > MAX_TAG_LENGTH:
+        query = query.where(false())  # no tag is that long: no need to look
+    elif args.get("tag"):
         # tags are a JSON list: match the tag as a whole JSON string inside it
         quoted = json.dumps(args["tag"])
         for char in ("\\", "%", "_"):
@@ -248,9 +260,9 @@ def _filtered(query):
         pattern = f"%{quoted}%"
         query = query.where(cast(Annotation.tags, String).like(pattern, escape="\\"))
     if args.get("source"):
-        if not _is_number(args["source"]) or int(args["source"]) > MAX_ID:
+        if not _is_id(args["source"]):
             abort(400, description="source must be a source id")
-        query = query.where(Annotation.source_id == int(args["source"]))
+        query = query.where(Annotation.source_id == int(args["source"].lstrip("0") or "0"))
     return query
 
 
@@ -523,12 +535,10 @@ def _parsed_body():
     """Parse the request's W3C JSON or abort with 400 / 415 / 422."""
     if request.mimetype not in ("application/ld+json", "application/json"):
         abort(415, description="send application/ld+json")
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        data = None
+    data = request.get_json(silent=True)  # None for bad JSON, or nested too deeply (safejson)
     if data is None:
-        abort(400, description="the body is not valid JSON (or nested too deeply)")
+        abort(400, description=f"the body is not valid JSON, or is nested too deeply "
+                               f"(at most {MAX_DEPTH} levels)")
     if _has_nul(data):
         abort(422, description="text cannot contain a NUL character")
     try:

@@ -132,6 +132,17 @@ def test_the_editor_page_shows_the_thread_and_posts_comments_with_csrf(
     assert "And more." not in reader and "Discussion" not in reader
 
 
+def test_a_comment_with_a_nul_character_is_refused_and_nothing_is_saved(client, doc, note):
+    note_id = int(note.rsplit("/", 1)[1])
+    login(client)
+    csrf = {"X-CSRFToken": csrf_token(client, "/docs/a-title")}
+    response = client.post(f"/editor/api/annotations/{note_id}/comments",
+                           json={"body": "a\x00b"}, headers=csrf)
+    assert response.status_code == 422
+    assert "NUL" in response.get_json()["fields"]["body"]
+    assert db.session.scalars(select(Annotation).filter_by(kind="reply")).all() == []
+
+
 def test_replies_are_exported_only_with_drafts_and_import_again(
         client, runner, note, token, tmp_path):
     first = _reply(client, token, note, "First, @eddie.").headers["Location"]

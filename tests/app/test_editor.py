@@ -177,14 +177,19 @@ def test_add_a_document_by_upload_or_paste(editor_client):
     upload = editor_client.post("/editor/docs/new", data={
         "csrf_token": token, "file": (io.BytesIO("\ufeffUploaded\r\n\r\nBody.\r\n".encode()), "u.txt")},
         content_type="multipart/form-data")
-    assert upload.status_code == 302
+    assert upload.status_code == 302 and "/editor/intake/" in upload.headers["Location"]
+    confirm = editor_client.get(upload.headers["Location"]).get_data(as_text=True)
+    assert 'value="Uploaded"' in confirm
+    saved = editor_client.post(upload.headers["Location"], data={"csrf_token": token,
+                                                                "title": "Uploaded"})
+    assert saved.status_code == 302
     assert db.session.scalars(select(Document)).one().text == "Uploaded\n\nBody.\n"
     bad = editor_client.post("/editor/docs/new", data={
         "csrf_token": token, "file": (io.BytesIO(b"\xff\xfe\x00bad"), "bad.txt")},
         content_type="multipart/form-data")
     assert bad.status_code == 200 and "bad.txt: not UTF-8" in bad.get_data(as_text=True)
     empty = editor_client.post("/editor/docs/new", data={"csrf_token": token, "text": "  "})
-    assert "paste the text or choose a file" in empty.get_data(as_text=True)
+    assert "Paste the text, choose a file or give an address." in empty.get_data(as_text=True)
 
 
 def test_login_has_one_message_for_wrong_name_or_password(client, editor):
