@@ -49,11 +49,12 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    from .views import IdConverter, api, auth, editor, public
+    from .views import IdConverter, api, auth, desk, editor, public
     app.url_map.converters["id"] = IdConverter
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(desk.bp)
     app.register_blueprint(api.bp)
     app.before_request(auth.protect_writes)
 

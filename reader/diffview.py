@@ -60,3 +60,29 @@ def _inline(a, b):
         if new:
             right.append(f"<ins>{escape(new)}</ins>")
     return Markup("".join(left)), Markup("".join(right))
+
+
+def marked_changes(old, new, context=40):
+    """Return one line of HTML showing how ``old`` became ``new``: removed words in ``<del>``,
+    added ones in ``<ins>``; an unchanged stretch longer than twice ``context`` characters
+    keeps only its ends, joined by "…". Every piece of text is escaped."""
+    old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
+    opcodes = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False).get_opcodes()
+    parts = []
+    for n, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        removed, added = "".join(old_tokens[i1:i2]), "".join(new_tokens[j1:j2])
+        if tag != "equal":
+            parts.append((f"<del>{escape(removed)}</del>" if removed else "") +
+                         (f"<ins>{escape(added)}</ins>" if added else ""))
+            continue
+        first, last = n == 0, n == len(opcodes) - 1
+        if first and last:
+            pass  # nothing changed
+        elif first and len(added) > context:
+            added = "… " + added[-context:].lstrip()
+        elif last and len(added) > context:
+            added = added[:context].rstrip() + " …"
+        elif not (first or last) and len(added) > 2 * context + 3:
+            added = added[:context].rstrip() + " … " + added[-context:].lstrip()
+        parts.append(escape(added))
+    return Markup("".join(parts))

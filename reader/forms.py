@@ -2,7 +2,10 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField,
+    URLField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -57,3 +60,22 @@ class TextForm(FlaskForm):
     text = TextAreaField("Text", validators=[DataRequired(), Length(max=2_000_000)])
     note = StringField("What changed?", validators=[Optional(), Length(max=300)],
                        render_kw={"placeholder": "e.g. corrected a typo in the second paragraph"})
+
+
+class AssignForm(FlaskForm):
+    """Give a document or a note to an editor with a message; also reassigns one.
+
+    Which editors may take it is the service's rule (unknown and disabled ones are
+    refused there, with a message), so any name passes the field.
+    """
+
+    assignee = SelectField("Assign to", validate_choice=False)
+    message = TextAreaField("Message", validators=[Optional(), Length(max=2_000)],
+                            render_kw={"rows": 2, "placeholder": "What should they do?"})
+    next = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (mark done, unassign, confirm), with where to go next."""
+
+    next = HiddenField()

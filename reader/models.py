@@ -220,7 +220,7 @@ class Assignment(db.Model):
 
     Exactly one of ``document_id`` and ``annotation_id`` is set. It is open until it is
     marked done (``done_at``) or cancelled (``cancelled_at``, an unassignment or a
-    reassignment, which opens a new one).
+    reassignment, which opens a new one that ``replaces`` it).
     """
 
     __tablename__ = "assignments"
@@ -241,6 +241,8 @@ class Assignment(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # done or cancelled it
+    # a reassignment: the assignment this one took over from
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
 
     document: Mapped[Document | None] = relationship()
     annotation: Mapped[Annotation | None] = relationship()

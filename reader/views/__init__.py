@@ -1,4 +1,5 @@
-"""Blueprints: public (readers), auth (sign-in), editor (annotating), api (W3C JSON)."""
+"""Blueprints: public (readers), auth (sign-in), editor (annotating), desk (what waits for an
+editor, assignments), api (W3C JSON)."""
 
 from functools import wraps
 
@@ -35,7 +36,7 @@ def editor_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            if request.method == "GET" and request.blueprint in ("editor", "auth") and not \
+            if request.method == "GET" and request.blueprint in ("editor", "desk", "auth") and not \
                     request.path.startswith("/editor/api/"):
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             abort(401)

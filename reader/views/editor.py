@@ -17,7 +17,7 @@ from ..models import Annotation, AnnotationRevision, Document
 from ..sanitize import render_markdown
 from ..services import StaleVersionError, ValidationError
 from ..services.annotations import (
-    EDITABLE, create_annotation, delete_annotation, restore_annotation, set_status,
+    EDITABLE, confirm_anchor, create_annotation, delete_annotation, restore_annotation, set_status,
     update_annotation,
 )
 from ..services.documents import create_document, revise_text, update_metadata
@@ -191,10 +191,11 @@ def _version(data):
     return version
 
 
-@bp.post("/api/annotations/<id:annotation_id>/<any(publish, unpublish, delete, restore):action>")
+@bp.post("/api/annotations/<id:annotation_id>/"
+         "<any(publish, unpublish, delete, restore, confirm):action>")
 @editor_required
 def annotation_action(annotation_id, action):
-    """Publish, unpublish, delete (soft) or restore an annotation."""
+    """Publish, unpublish, delete (soft) or restore an annotation, or confirm its new words."""
     annotation = _annotation(annotation_id)
     based_on = _version(_payload())
 
@@ -204,6 +205,8 @@ def annotation_action(annotation_id, action):
             set_status(annotation, status, current_user, based_on=based_on)
         elif action == "delete":
             delete_annotation(annotation, current_user, based_on=based_on)
+        elif action == "confirm":
+            confirm_anchor(annotation, current_user, based_on=based_on)
         else:
             restore_annotation(annotation, current_user)
         return _saved(annotation)

@@ -12,6 +12,7 @@ from ..filters import facet_options, matches
 from ..highlight import render_text, segment
 from ..sanitize import render_markdown
 from ..services.annotations import visible_annotations
+from ..services.assignments import open_assignees_by_note
 from ..text import detect_structure
 
 
@@ -34,7 +35,8 @@ def page_annotations(document, editor=False):
 def document_parts(document, editor=False, filters=None, annotations=None):
     """Return the HTML of the text, the margin notes and the whole-document notes, and counts.
 
-    Readers get published notes; editors also drafts, and the orphans panel. Every
+    Readers get published notes; editors also drafts, the orphans panel, who is asked
+    to review each note and which notes to check after a text revision. Every
     note is in the HTML; those ``filters`` (see filters.py) leave out are ``hidden``
     and their highlights muted, so a script can show them again without a request.
     Shown notes are numbered in text order for print footnotes. One pass over the
@@ -48,6 +50,7 @@ def document_parts(document, editor=False, filters=None, annotations=None):
     blocks = detect_structure(document.text)
     runs = segment((a.id, a.start, a.end) for a in placed)
     block_starts = [b.start for b in blocks]
+    assignees = open_assignees_by_note(document) if editor else {}
     numbers = {}
     for a in placed:
         if a.id in shown:
@@ -55,7 +58,8 @@ def document_parts(document, editor=False, filters=None, annotations=None):
     def note(annotation, block=None):
         return {"annotation": annotation, "html": note_html(annotation.body), "block": block,
                 "hidden": annotation.id not in shown, "number": numbers.get(annotation.id),
-                "tag_keys": [t.casefold() for t in annotation.tags or []]}  # as filters.py
+                "tag_keys": [t.casefold() for t in annotation.tags or []],  # as filters.py
+                "assignees": assignees.get(annotation.id, ())}
 
     notes = [note(a, max(bisect_right(block_starts, a.start) - 1, 0)) for a in placed]
     whole = [note(a) for a in annotations if a.is_whole_document]

@@ -16,6 +16,7 @@ from ..filters import parse_filters
 from ..models import Annotation, Document, Source
 from ..sanitize import render_markdown
 from ..search import search
+from ..services.assignments import assignable_editors, open_assignments
 from ..services.related import related_passages
 from ..text import detect_structure
 from . import is_editor
@@ -96,7 +97,9 @@ def document(slug):
     extra = {}
     if editor:  # passages reported elsewhere too, to link both to one source
         extra = {"related": related_passages(document),
-                 "sources": db.session.scalars(select(Source).order_by(Source.title)).all()}
+                 "sources": db.session.scalars(select(Source).order_by(Source.title)).all(),
+                 "assignments": open_assignments(document=document),
+                 "editors": assignable_editors()}
     response = render_template(
         "public/document.html", document=document, kinds=KINDS, kind_labels=KIND_LABELS,
         editor=editor, filters=filters, **reader_tools(document, annotations, filters, editor),
