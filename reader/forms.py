@@ -65,12 +65,12 @@ class TextForm(FlaskForm):
 class AssignForm(FlaskForm):
     """Give a document or a note to an editor with a message; also reassigns one.
 
-    Which editors may take it is the service's rule (unknown and disabled ones are
-    refused there, with a message), so any name passes the field.
+    Which editors may take it and how long a message may be are the service's rules
+    (refused there, with a message), so any name passes the field.
     """
 
     assignee = SelectField("Assign to", validate_choice=False)
-    message = TextAreaField("Message", validators=[Optional(), Length(max=2_000)],
+    message = TextAreaField("Message", validators=[Optional()],  # its length: the service
                             render_kw={"rows": 2, "placeholder": "What should they do?"})
     next = HiddenField()
 

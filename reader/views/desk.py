@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -32,15 +32,12 @@ MAX_PAGE = 1_000
 
 @bp.app_context_processor
 def _desk_nav():
-    """``desk_nav()`` in templates: the counts for the navigation bar, once per request."""
+    """``desk_nav()`` in templates: the counts for the navigation bar (base.html calls it once)."""
     def desk_nav():
         if not current_user.is_authenticated:
             return None
-        if "desk_nav" not in g:
-            counts = nav_counts(current_user)
-            g.desk_nav = {"total": sum(n for _, n in counts),
-                          "parts": [(s.title, n) for s, n in counts if n]}
-        return g.desk_nav
+        counts = nav_counts(current_user)
+        return {"total": sum(n for _, n in counts), "parts": [(s.title, n) for s, n in counts if n]}
     return {"desk_nav": desk_nav}
 
 

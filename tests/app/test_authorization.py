@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from reader.extensions import db
 from reader.models import Annotation, ApiToken, Document, Source
+from reader.services.assignments import assign
+from reader.services.desk import SECTIONS
 from reader.services.users import issue_token
 from tests.conftest import login
 
@@ -35,6 +37,10 @@ RULES = {
     ("editor.annotation_create", "POST"): WRITE, ("editor.preview", "POST"): WRITE,
     ("api.annotation_create", "POST"): WRITE, ("api.annotation_replace", "PUT"): WRITE,
     ("api.annotation_delete", "DELETE"): WRITE,
+    ("desk.dashboard", "GET"): PAGE, ("desk.section", "GET"): PAGE,
+    ("desk.document_assignments", "GET"): PAGE, ("desk.document_assignments", "POST"): WRITE,
+    ("desk.annotation_assignments", "GET"): PAGE, ("desk.annotation_assignments", "POST"): WRITE,
+    ("desk.assignment_action", "POST"): WRITE, ("desk.confirm", "POST"): WRITE,
 }
 # expected status per identity; None: anything but 401, 403 and 5xx (the request itself may be
 # incomplete, but the caller was let in)
@@ -66,7 +72,11 @@ def _values(rule, editor):
     token = db.session.scalars(select(ApiToken).filter_by(user_id=editor.id)).first()
     values = {"slug": document.slug, "annotation_id": annotation.id, "action": "publish",
               "source_id": db.session.scalars(select(Source.id)).first(),
-              "token_id": token.id, "filename": "reader.css"}
+              "token_id": token.id, "filename": "reader.css", "key": SECTIONS[0].key}
+    if rule.endpoint == "desk.assignment_action":
+        values["action"] = "done"
+        values["assignment_id"] = assign(document, editor.name, "matrix", editor).id
+        db.session.commit()
     return {name: values[name] for name in rule.arguments}
 
 
