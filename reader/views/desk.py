@@ -54,6 +54,9 @@ def ago(moment):
     return moment.strftime("%-d %b %Y")
 
 
+bp.add_app_template_global(marked_changes, "marked_changes")
+
+
 def _item_kind(row):
     for cls, name in ((Assignment, "assignment"), (Annotation, "note"), (Pair, "pair"),
                       (Event, "event")):
