@@ -115,6 +115,7 @@ class DocumentRevision(db.Model):
     note: Mapped[str] = mapped_column(String(300), default="")
 
     document: Mapped[Document] = relationship(back_populates="revisions")
+    created_by: Mapped[User | None] = relationship()
 
 
 class Source(db.Model):

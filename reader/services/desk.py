@@ -7,20 +7,22 @@ one line in ``SECTIONS``. Every query is paged; none loads a document's text.
 """
 
 import re
+import threading
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import Select, func, literal, select, union_all
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from ..extensions import db
 from ..models import (
     Annotation, AnnotationRevision, Assignment, ContentVersion, Document, DocumentRevision, User,
 )
 from .assignments import open_condition
-from .related import corpus_matches
+from .related import corpus_matches, kept_corpus_matches
 
 ACTIVITY_LIMIT = 500  # events the activity feed reaches back
 
@@ -46,15 +48,28 @@ def _document_columns():
     return load_only(Document.id, Document.slug, Document.title, Document.outlet)
 
 
+def _loaders(entity):
+    """What a row of ``entity`` shows besides itself, each loaded in the same query."""
+    if entity is Annotation:
+        return (joinedload(Annotation.document).options(_document_columns()),
+                joinedload(Annotation.creator))
+    if entity is AnnotationRevision:
+        return (joinedload(AnnotationRevision.user),
+                joinedload(AnnotationRevision.annotation).joinedload(Annotation.document)
+                .options(_document_columns()))
+    if entity is Assignment:
+        return (joinedload(Assignment.assignee), joinedload(Assignment.assigned_by),
+                joinedload(Assignment.closed_by),
+                joinedload(Assignment.document).options(_document_columns()),
+                joinedload(Assignment.annotation).joinedload(Annotation.document)
+                .options(_document_columns()))
+    return ()
+
+
 def assigned_to(user):
     """Open assignments given to ``user``, newest first."""
     return (select(Assignment)
             .where(Assignment.assignee_id == user.id, *open_condition())
-            .options(selectinload(Assignment.assigned_by),
-                     selectinload(Assignment.assignee),
-                     selectinload(Assignment.document).options(_document_columns()),
-                     selectinload(Assignment.annotation).selectinload(Annotation.document)
-                     .options(_document_columns()))
             .order_by(Assignment.created_at.desc(), Assignment.id.desc()))
 
 
@@ -84,21 +99,45 @@ class Pair:
     score: float
 
 
-_UNLINKED = {}  # the last answer: matches object, content version, pairs
+_UNLINKED = {}  # the last answer: {"entry": ((database, content version), pairs)}
+SYNC_DOCUMENTS = 50  # a corpus this small is matched during the request (well under a second)
+_MATCHING = threading.Lock()  # held while a background thread matches the corpus
+matching_thread = None  # the last background matching (tests wait for it)
+
+
+class _Pending:
+    """The listing of a section whose rows are being worked out in the background."""
+
+    pending = True
+
+    def count(self):
+        return None
+
+    def rows(self, offset, limit):
+        return []
 
 
 def unlinked_passages(user=None):
     """Return the Pairs of passages reported in several documents that no shared source links.
 
-    Matching runs once per state of the corpus's texts (``corpus_matches`` keeps it);
-    which pairs are linked is worked out again only after a write to the notes (the
-    content version moved), in one pass over the notes that cite a source.
+    Work is bounded three ways. Until something is written (the content version moves,
+    see pagecache.py) the last answer stands. Matching runs once per state of the
+    corpus's texts (``corpus_matches`` keeps it); on a corpus of more than
+    SYNC_DOCUMENTS documents it runs in a background thread, and meanwhile the section
+    says so. Which pairs are linked is one pass over the notes that cite a source.
     """
-    matches = corpus_matches()
     version = db.session.scalar(select(ContentVersion.version))
+    if version is not None:
+        version = (str(db.engine.url), version)  # a version number is per database
     kept = _UNLINKED.get("entry")
-    if kept is not None and kept[0] is matches and kept[1] == version and version is not None:
-        return kept[2]
+    if kept is not None and version is not None and kept[0] == version:
+        return kept[1]
+    matches = kept_corpus_matches()
+    if matches is None:
+        if db.session.scalar(select(func.count(Document.id))) > SYNC_DOCUMENTS:
+            _match_in_background(current_app._get_current_object())
+            return _Pending()
+        matches = corpus_matches()
     cited = {}
     for doc, start, end, source_id in db.session.execute(
             select(Annotation.document_id, Annotation.start, Annotation.end, Annotation.source_id)
@@ -115,8 +154,25 @@ def unlinked_passages(user=None):
 
     pairs = [Pair(m.a, m.b, m.score) for m in matches
              if not sources_over(m.a) & sources_over(m.b)]
-    _UNLINKED["entry"] = (matches, version, pairs)
+    _UNLINKED["entry"] = (version, pairs)
     return pairs
+
+
+def _match_in_background(app):
+    """Match the corpus in a thread of this process, unless one is at it already."""
+    global matching_thread
+    if not _MATCHING.acquire(blocking=False):
+        return
+
+    def run():
+        try:
+            with app.app_context():
+                corpus_matches()
+                db.session.remove()
+        finally:
+            _MATCHING.release()
+    matching_thread = threading.Thread(target=run, name="corpus-matching", daemon=True)
+    matching_thread.start()
 
 
 def pair_details(pairs):
@@ -158,8 +214,9 @@ class Event:
 class Activity:
     """The recent-activity listing: note revisions, text revisions and assignments, merged.
 
-    Each source is read newest first up to the page's end (at most ACTIVITY_LIMIT), so a
-    page costs a few indexed queries whatever the size of the history.
+    Each source is read newest first up to the page's end (at most ACTIVITY_LIMIT
+    events), as times and ids only; then only the page's rows are loaded. A page costs a
+    few indexed queries whatever the size of the history.
     """
 
     def count(self):
@@ -169,81 +226,82 @@ class Activity:
         upto = min(offset + limit, ACTIVITY_LIMIT)
         if offset >= upto:
             return []
-        events = self._note_events(upto) + self._text_events(upto) + \
-            self._assignment_events(upto)
-        events.sort(key=lambda e: e.at, reverse=True)
-        return events[offset:upto]
+        stamps = self._stamps(upto)
+        stamps.sort(key=lambda stamp: (stamp[0], stamp[1]), reverse=True)
+        page = stamps[offset:upto]
+        loaded = self._load(page)
+        return [loaded[kind, row_id] for _, row_id, kind in page if (kind, row_id) in loaded]
 
     @staticmethod
-    def _note_events(n):
-        revisions = db.session.scalars(
-            select(AnnotationRevision)
-            .where(AnnotationRevision.action != "re-anchored")  # the text revision says it
-            .options(load_only(AnnotationRevision.action, AnnotationRevision.created_at,
-                               AnnotationRevision.annotation_id, AnnotationRevision.user_id,
-                               AnnotationRevision.version),
-                     selectinload(AnnotationRevision.user),
-                     selectinload(AnnotationRevision.annotation).selectinload(Annotation.document)
-                     .options(_document_columns()))
-            .order_by(AnnotationRevision.created_at.desc(), AnnotationRevision.id.desc())
-            .limit(n)).all()
-        return [Event(r.created_at, r.user, r.action, r.annotation.document, r.annotation)
-                for r in revisions]
+    def _stamps(n):
+        """Return ``(time, id, kind)`` of the ``n`` newest events of each kind."""
+        successor = aliased(Assignment)
+        handed_on = select(successor.id).where(successor.replaces_id == Assignment.id).exists()
+        queries = {
+            "note": select(AnnotationRevision.created_at, AnnotationRevision.id)
+            .where(AnnotationRevision.action != "re-anchored"),  # the text revision says it
+            "text": select(DocumentRevision.created_at, DocumentRevision.id),
+            "assigned": select(Assignment.created_at, Assignment.id),
+            "done": select(Assignment.done_at, Assignment.id).where(Assignment.done_at.is_not(None)),
+            # a reassignment is one event (the new assignment), not an unassignment too
+            "unassigned": select(Assignment.cancelled_at, Assignment.id)
+            .where(Assignment.cancelled_at.is_not(None), ~handed_on),
+        }
+        stamps = []
+        for kind, query in queries.items():
+            at, row_id = query.selected_columns
+            stamps.extend((when, found, kind) for when, found in db.session.execute(
+                query.order_by(at.desc(), row_id.desc()).limit(n)))
+        return stamps
 
     @staticmethod
-    def _text_events(n):
-        rows = db.session.execute(
-            select(DocumentRevision.created_at, DocumentRevision.number, DocumentRevision.note,
-                   DocumentRevision.document_id, DocumentRevision.created_by_id)
-            .order_by(DocumentRevision.created_at.desc(), DocumentRevision.id.desc())
-            .limit(n)).all()
-        documents = {d.id: d for d in db.session.scalars(
-            select(Document).where(Document.id.in_({r.document_id for r in rows}))
-            .options(_document_columns()))}
-        users = _users({r.created_by_id for r in rows})
-        return [Event(r.created_at, users.get(r.created_by_id),
-                      "added" if r.number == 1 else "revised", documents[r.document_id],
-                      detail=r.note if r.number > 1 else "")
-                for r in rows]
-
-    @staticmethod
-    def _assignment_events(n):
-        options = (selectinload(Assignment.assignee), selectinload(Assignment.assigned_by),
-                   selectinload(Assignment.closed_by),
-                   selectinload(Assignment.document).options(_document_columns()),
-                   selectinload(Assignment.annotation).selectinload(Annotation.document)
-                   .options(_document_columns()))
-        events = []
-        for column, action in ((Assignment.created_at, "assigned"),
-                               (Assignment.done_at, "done"),
-                               (Assignment.cancelled_at, "unassigned")):
-            found = db.session.scalars(select(Assignment).where(column.is_not(None))
-                                       .options(*options)
-                                       .order_by(column.desc(), Assignment.id.desc())
-                                       .limit(n)).all()
-            for a in found:
-                if action == "assigned":
-                    who, verb = a.assigned_by, "reassigned" if a.replaces_id else "assigned"
-                else:
-                    who, verb = a.closed_by, action
-                events.append(Event(getattr(a, column.key), who, verb,
-                                    a.document or a.annotation.document, a.annotation, a))
-        handed_on = set(db.session.scalars(select(Assignment.replaces_id).where(
-            Assignment.replaces_id.in_([e.assignment.id for e in events
-                                        if e.action == "unassigned"]))))
-        # a reassignment is one event, not an unassignment and an assignment
-        return [e for e in events if not (e.action == "unassigned" and e.assignment.id in handed_on)]
+    def _load(page):
+        """Return ``{(kind, id): Event}`` for the stamps of one page."""
+        ids = {}
+        for _, row_id, kind in page:
+            ids.setdefault(kind, set()).add(row_id)
+        events = {}
+        if ids.get("note"):
+            for r in db.session.scalars(
+                    select(AnnotationRevision).where(AnnotationRevision.id.in_(ids["note"]))
+                    .options(load_only(AnnotationRevision.action, AnnotationRevision.created_at,
+                                       AnnotationRevision.annotation_id,
+                                       AnnotationRevision.user_id, AnnotationRevision.version),
+                             *_loaders(AnnotationRevision))):
+                events["note", r.id] = Event(r.created_at, r.user, r.action, r.annotation.document,
+                                             r.annotation)
+        if ids.get("text"):
+            for r in db.session.scalars(
+                    select(DocumentRevision).where(DocumentRevision.id.in_(ids["text"]))
+                    .options(load_only(DocumentRevision.created_at, DocumentRevision.number,
+                                       DocumentRevision.note, DocumentRevision.document_id,
+                                       DocumentRevision.created_by_id),
+                             joinedload(DocumentRevision.document).options(_document_columns()),
+                             joinedload(DocumentRevision.created_by))):
+                events["text", r.id] = Event(r.created_at, r.created_by,
+                                             "added" if r.number == 1 else "revised", r.document,
+                                             detail=r.note if r.number > 1 else "")
+        wanted = set().union(*(ids.get(k, set()) for k in ("assigned", "done", "unassigned")))
+        if wanted:
+            for a in db.session.scalars(select(Assignment).where(Assignment.id.in_(wanted))
+                                        .options(*_loaders(Assignment))).unique():
+                target = a.document or a.annotation.document
+                if a.id in ids.get("assigned", ()):
+                    events["assigned", a.id] = Event(
+                        a.created_at, a.assigned_by, "reassigned" if a.replaces_id else "assigned",
+                        target, a.annotation, a)
+                if a.id in ids.get("done", ()):
+                    events["done", a.id] = Event(a.done_at, a.closed_by, "done", target,
+                                                 a.annotation, a)
+                if a.id in ids.get("unassigned", ()):
+                    events["unassigned", a.id] = Event(a.cancelled_at, a.closed_by, "unassigned",
+                                                       target, a.annotation, a)
+        return events
 
 
 def recent_activity(user=None):
     """Everything editors did lately, newest first (see Activity)."""
     return Activity()
-
-
-def _users(ids):
-    ids = {i for i in ids if i is not None}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids \
-        else {}
 
 
 SECTIONS = (
@@ -267,17 +325,15 @@ class _QueryListing:
 
     def __init__(self, statement):
         self.statement = statement
-        if statement.column_descriptions[0].get("entity") is Annotation:
-            self.statement = statement.options(
-                selectinload(Annotation.document).options(_document_columns()),
-                selectinload(Annotation.creator))
 
     def count(self):
         return db.session.scalar(select(func.count()).select_from(
             self.statement.order_by(None).subquery()))
 
     def rows(self, offset, limit):
-        return db.session.scalars(self.statement.offset(offset).limit(limit)).all()
+        loaders = _loaders(self.statement.column_descriptions[0].get("entity"))
+        return db.session.scalars(self.statement.options(*loaders)
+                                  .offset(offset).limit(limit)).unique().all()
 
 
 class _ListListing:

@@ -78,7 +78,7 @@ def _section(section, offset, limit):
         if check.get("to") is not None:
             check["changes"] = marked_changes(check.get("from") or "", check["to"])
     return {"section": section, "count": count, "more": more, "kind": kinds.pop() if kinds else "",
-            "items": items, "checks": checks}
+            "items": items, "checks": checks, "pending": getattr(rows, "pending", False)}
 
 
 def _needs(sections):
