@@ -44,6 +44,7 @@ bench: install-test
 	$(PY) bench/export_import.py 10000
 	$(PY) bench/reanchor.py
 	$(PY) bench/matching.py
+	$(PY) bench/desk.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

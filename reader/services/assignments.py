@@ -145,13 +145,14 @@ def open_assignees_by_note(document):
     return found
 
 
-def assignment_history(document=None, annotation=None):
-    """Return every assignment of a document (not its notes) or of one note, newest first."""
+def assignment_history(document=None, annotation=None, limit=50):
+    """Return the latest ``limit`` assignments of a document (not its notes) or of one note,
+    newest first."""
     where = (Assignment.document_id == document.id if document is not None
              else Assignment.annotation_id == annotation.id)
     return db.session.scalars(
         select(Assignment).where(where)
         .options(selectinload(Assignment.assignee), selectinload(Assignment.assigned_by),
                  selectinload(Assignment.closed_by))
-        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+        .order_by(Assignment.created_at.desc(), Assignment.id.desc()).limit(limit)
     ).all()
