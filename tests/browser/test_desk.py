@@ -84,7 +84,10 @@ def test_a_revised_text_flags_a_note_on_the_desk_and_confirming_clears_it(page, 
     expect(item.locator(".words-changed ins")).to_have_text("standing")
     item.get_by_role("link", name="History").click()
     entry = page.locator(".revision", has_text="re-anchored onto changed words")
-    expect(entry.locator(".reanchor del")).to_have_text(QUOTE)
+    expect(entry.locator(".reanchor div", has_text="Words before").locator("del")) \
+        .to_have_text(QUOTE)
+    expect(entry.locator(".reanchor div", has_text="What changed").locator("ins")) \
+        .to_have_text("standing")
     expect(entry.locator(".reanchor")).to_contain_text("fuzzy, score 0.")
 
     page.goto(f"/docs/{slug}#a-{note_id}")
