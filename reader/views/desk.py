@@ -115,10 +115,14 @@ def section(key):
 
 
 def _local(target, default):
-    """Return ``target`` if it is a path on this site, else ``default``."""
-    parts = urlsplit(target or "")
-    if target and target.startswith("/") and not target.startswith("//") and \
-            not parts.scheme and not parts.netloc:
+    """Return ``target`` if it is a path on this site, else ``default``.
+
+    Browsers read a backslash as a slash, so ``/\\host`` would leave the site too.
+    """
+    target = target or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and \
+            target.isprintable() and not parts.scheme and not parts.netloc:
         return target
     return default
 

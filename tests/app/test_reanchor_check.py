@@ -123,10 +123,12 @@ def test_confirming_from_the_desk_is_a_form_with_its_token(editor_client, doc):
     assert response.status_code == 302 and response.headers["Location"].endswith("/editor")
     db.session.expire_all()
     assert not db.session.get(Annotation, fact_check.id).needs_check
-    # a foreign "next" is not followed
-    response = editor_client.post(url, data={"next": "https://evil.example/",
-                                              "csrf_token": csrf_token(editor_client, "/editor")})
-    assert response.headers["Location"].endswith(f"/docs/council#a-{fact_check.id}")
+    # a "next" off the site is not followed
+    for foreign in ("https://evil.example/", "//evil.example/", "/\\evil.example/",
+                    "/\tevil", "javascript:alert(1)"):
+        response = editor_client.post(url, data={"next": foreign, "csrf_token": csrf_token(
+            editor_client, "/editor")})
+        assert response.headers["Location"].endswith(f"/docs/council#a-{fact_check.id}"), foreign
 
 
 def test_reattaching_a_flagged_note_to_words_clears_the_flag(editor_client, doc):
