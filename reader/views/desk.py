@@ -51,7 +51,7 @@ def ago(moment):
         return f"{int(seconds // 60)} min ago"
     if seconds < 86_400:
         return f"{int(seconds // 3600)} h ago"
-    return moment.strftime("%-d %b %Y")
+    return moment.strftime("%-d %b" if moment.year == datetime.now(UTC).year else "%-d %b %Y")
 
 
 bp.add_app_template_global(marked_changes, "marked_changes")
