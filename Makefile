@@ -45,6 +45,7 @@ bench: install-test
 	$(PY) bench/reanchor.py
 	$(PY) bench/matching.py
 	$(PY) bench/desk.py
+	$(PY) bench/hostile.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -5,13 +5,14 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
-from . import config, database, pagecache, serving
+from . import config, database, pagecache, safejson, serving
 from .extensions import csrf, db, limiter, login, migrate
 
 
 def create_app(test_config=None):
     """Create the app: settings, extensions, blueprints, commands."""
     app = Flask(__name__, instance_relative_config=True)
+    safejson.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(config.Defaults)
     app.config.from_pyfile("config.py", silent=True)
@@ -23,11 +24,13 @@ def create_app(test_config=None):
         app.config.update(test_config)
     database_url = app.config.get("DATABASE_URL") or config.sqlite_url(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(database_url)
+    database.create_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
         database_url, app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config["SQLITE_BUSY_TIMEOUT"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    app.config["REVIEW_KINDS"] = config.review_kinds(app.config["REVIEW_KINDS"])
 
     serving.init_app(app)  # first, so its request id exists before other hooks run
     db.init_app(app)
@@ -49,19 +52,22 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    from .views import IdConverter, api, auth, desk, editor, public
+    from .views import IdConverter, admin, api, auth, desk, editor, public, refuse_nul, sources
     app.url_map.converters["id"] = IdConverter
+    app.url_value_preprocessor(refuse_nul)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(desk.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(sources.bp)
     app.before_request(auth.protect_writes)
 
 
 def _template_globals():
     return {"KIND_LABELS": config.KIND_LABELS, "VERDICT_LABELS": config.VERDICT_LABELS,
-            "RELATION_LABELS": config.RELATION_LABELS}
+            "RELATION_LABELS": config.RELATION_LABELS, "STATUS_LABELS": config.STATUS_LABELS}
 
 
 def _register_errors(app):

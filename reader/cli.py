@@ -1,6 +1,6 @@
 """The ``docs``, ``annotations`` and ``users`` command groups."""
 
-import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -10,13 +10,18 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from . import safejson
 from .config import ROLES
+from .database import FILE_MODE
 from .extensions import db
 from .models import Document, User
 from .services import AnnotationImportError, ValidationError
 from .services.documents import import_paths
 from .services.interchange import count_export, import_annotations, stream_export
-from .services.users import add_user, find_user, issue_token, revoke_tokens
+from .services.users import (
+    LastAdminError, add_user, disable_user, enable_user, end_sessions, find_user, issue_token,
+    record, revoke_tokens, sign_in_link_token,
+)
 
 docs_cli = AppGroup("docs", help="Import and list documents.")
 annotations_cli = AppGroup("annotations", help="Move annotations in and out as W3C JSON-LD.")
@@ -39,8 +44,12 @@ def backup(file):
         raise click.ClickException(
             "backup copies SQLite databases; for PostgreSQL use pg_dump (see the README)")
     target = Path(file)
-    if target.exists():
-        raise click.ClickException(f"{file} exists: choose a new file")
+    try:  # made here, readable by its owner alone: SQLite would follow the umask
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        raise click.ClickException(f"{file} exists: choose a new file") from None
+    except OSError as exc:
+        raise click.ClickException(f"{file}: {exc.strerror}") from None
     source = engine.raw_connection()
     try:
         with sqlite3.connect(target) as copy:
@@ -85,7 +94,7 @@ def docs_list():
 def annotations_import(file, only_new):
     """Import W3C annotations from FILE (all or nothing; ids are kept)."""
     try:
-        data = json.loads(file.read())
+        data = safejson.loads(file.read())
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{file.name}: not valid JSON ({exc})") from None
     try:
@@ -136,15 +145,17 @@ def _read_password(password_stdin):
 @users_cli.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True)
-@click.option("--display-name", default="", help="The name shown on notes.")
+@click.option("--display-name", default="",
+              help="The name readers see on notes (without one: 'Editor <N>').")
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
 def users_add(name, role, display_name, password_stdin):
     """Add an editor or admin."""
     password = _read_password(password_stdin)
     try:
-        add_user(name, password, role, display_name)
+        user = add_user(name, password, role, display_name)
     except ValidationError as exc:
         raise click.ClickException(str(exc)) from None
+    record(None, "added", user, f"as {role}")
     db.session.commit()
     click.echo(f"added {role} {name}")
 
@@ -173,24 +184,62 @@ def users_token(name, label):
 @click.argument("name")
 def users_revoke(name):
     """Revoke every API token of NAME."""
-    count = revoke_tokens(_user_or_fail(name))
+    user = _user_or_fail(name)
+    count = revoke_tokens(user)
+    record(None, "tokens revoked", user, f"{count} token(s)")
     db.session.commit()
     click.echo(f"revoked {count} token(s)")
 
 
 @users_cli.command("list")
 def users_list():
-    """List users: name, role, state."""
+    """List users: name, role, state, the name shown on notes."""
     for user in db.session.scalars(select(User).order_by(User.name)):
-        click.echo(f"{user.name}\t{user.role}\t{'disabled' if user.disabled else 'active'}")
+        click.echo(f"{user.name}\t{user.role}\t{'disabled' if user.disabled else 'active'}"
+                   f"\t{user.public_name}")
 
 
 @users_cli.command("disable")
 @click.argument("name")
 def users_disable(name):
-    """Disable NAME: no sign-in, tokens refused."""
+    """Disable NAME: no sign-in, every session ended, tokens revoked."""
     user = _user_or_fail(name)
-    user.disabled = True
-    revoke_tokens(user)
+    try:
+        disable_user(user)
+    except LastAdminError as exc:
+        raise click.ClickException(f"{exc}: add or enable another admin first") from None
     db.session.commit()
     click.echo(f"disabled {name}")
+
+
+@users_cli.command("enable")
+@click.argument("name")
+def users_enable(name):
+    """Let a disabled NAME sign in again."""
+    enable_user(_user_or_fail(name))
+    db.session.commit()
+    click.echo(f"enabled {name}")
+
+
+@users_cli.command("signout")
+@click.argument("name")
+def users_signout(name):
+    """End every session and remember-me cookie of NAME, on every device."""
+    user = _user_or_fail(name)
+    end_sessions(user)
+    record(None, "signed out everywhere", user)
+    db.session.commit()
+    click.echo(f"signed out {name} everywhere")
+
+
+@users_cli.command("link")
+@click.argument("name")
+def users_link(name):
+    """Print a one-time sign-in link for NAME (to choose a password); its last line is the link."""
+    user = _user_or_fail(name)
+    if user.disabled:
+        raise click.ClickException(f"user {name!r} is disabled")
+    record(None, "sign-in link issued", user)
+    db.session.commit()
+    token = sign_in_link_token(user, current_app.config["SECRET_KEY"])
+    click.echo(f"{current_app.config['BASE_URL']}/welcome/{token}")

@@ -6,8 +6,11 @@ import tempfile
 from pathlib import Path
 
 KINDS = ("note", "context", "factcheck")
-KIND_LABELS = {"note": "Editorial note", "context": "Source context", "factcheck": "Fact check"}
-STATUSES = ("draft", "published")
+KIND_LABELS = {"note": "Editorial note", "context": "Source context", "factcheck": "Fact check",
+               "reply": "Comment"}
+REPLY = "reply"  # the kind of an editors' comment on a note: never shown to readers
+STATUSES = ("draft", "review", "published")
+STATUS_LABELS = {"draft": "Draft", "review": "Awaiting review", "published": "Published"}
 RELATIONS = ("verbatim", "translation", "paraphrase", "summary", "not_found")
 RELATION_LABELS = {
     "verbatim": "verbatim",
@@ -45,10 +48,29 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     PROXY_FIX = False  # behind one reverse proxy: trust its X-Forwarded-For/-Proto/-Host
-    HTTPS = False  # served over HTTPS: secure cookies, https URLs
+    HTTPS = False  # served over HTTPS: secure cookies, https URLs, HSTS
+    HSTS_MAX_AGE = 365 * 24 * 3600  # seconds browsers keep to HTTPS once they saw the site on it
     SQLITE_BUSY_TIMEOUT = 5.0  # seconds a SQLite writer waits for the lock, per attempt
     PAGE_CACHE = True  # keep anonymous readers' pages in memory (pagecache.py)
     DB_ATTEMPTS = 3  # a request whose database stays busy or conflicts is run this often
+    REVIEW_KINDS = ["factcheck"]  # kinds readers see only once another editor approved them
+
+
+def review_kinds(value):
+    """Return READER_REVIEW_KINDS as a frozenset of kinds; raise ValueError for an unknown one.
+
+    Takes a list, or a comma-separated string (an environment value that is not JSON).
+    """
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(
+            isinstance(kind, str) for kind in value):
+        raise ValueError("READER_REVIEW_KINDS must be a JSON list of kinds")
+    unknown = sorted(set(value) - set(KINDS))
+    if unknown:
+        raise ValueError(f"READER_REVIEW_KINDS names unknown kinds: {', '.join(unknown)}; "
+                         f"choose from {', '.join(KINDS)}")
+    return frozenset(value)
 
 
 def sqlite_url(instance_path):

@@ -1,4 +1,5 @@
-"""The database connection: SQLite's settings, and running a request again after a busy error.
+"""The database connection: SQLite's settings and file, running a request again after a busy
+error, and a clear 503 when the database is unavailable.
 
 SQLite lets one writer in at a time. A writer that finds the database locked waits up
 to ``SQLITE_BUSY_TIMEOUT`` seconds (the driver's busy handler); if the lock is still
@@ -6,25 +7,66 @@ held after that, the request's work is rolled back and its view runs again, up t
 ``DB_ATTEMPTS`` times in all, a little later each time. PostgreSQL's transient
 conflicts (a serialization failure, a deadlock) are run again the same way. A request
 that never gets through answers 503 with Retry-After, and has changed nothing.
+
+A database that cannot be reached (PostgreSQL down) or cannot take writes (a
+read-only SQLite file, a full disk) answers 503 with Retry-After too: JSON to the
+JSON APIs, a page otherwise. A read-only SQLite database still serves readers.
 """
 
 import functools
+import logging
+import os
 import random
+import sqlite3
 import time
 
-from flask import current_app
+from flask import current_app, g, jsonify, render_template, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import ServiceUnavailable
 
 from .extensions import db
 
-SQLITE_BUSY = 5  # SQLITE_BUSY and SQLITE_LOCKED, the primary result codes
+SQLITE_PERM = 3  # primary result codes
+SQLITE_BUSY = 5
 SQLITE_LOCKED = 6
+SQLITE_READONLY = 8
+SQLITE_IOERR = 10
+SQLITE_FULL = 13
+SQLITE_CANTOPEN = 14
+UNAVAILABLE_SQLITE = {SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR,
+                      SQLITE_FULL, SQLITE_CANTOPEN}
 TRANSIENT_SQLSTATES = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock
+# PostgreSQL: connection exceptions, insufficient resources, operator intervention (shutdown,
+# starting up), and a write refused by a read-only server
+UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "25006")
 FIRST_PAUSE = 0.05  # seconds before the second attempt; doubled each time, with jitter
-RETRY_AFTER = 2  # seconds, the client's advice in a 503
+RETRY_AFTER = 2  # seconds, the client's advice in a 503 for a busy database
+RETRY_AFTER_UNAVAILABLE = 30  # seconds, for a database that is down or read-only
+FILE_MODE = 0o600  # the SQLite file (SQLite gives its -wal and -shm files the same mode)
+
+log = logging.getLogger(__name__)
+
+
+def create_sqlite_file(url):
+    """Create the SQLite file ``url`` names, readable by its owner alone, unless it exists.
+
+    SQLite would create it with the process's umask (usually readable by everyone).
+    URI filenames (``file:…?mode=ro``) are left to SQLite.
+    """
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:" \
+            or path.startswith("file:") or parsed.query.get("uri"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        pass
+    except OSError as exc:  # a missing folder, no permission: SQLite will say so on connect
+        log.warning("could not create the database file %s: %s", path, exc)
 
 
 def engine_options(url, options, busy_timeout):
@@ -42,7 +84,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as exc:
+        # a read-only file or connection: readers are served, writes answer 503
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF != SQLITE_READONLY:
+            raise
+        log.warning("the SQLite database is read-only: pages are served, writes are refused")
     # FULL syncs the WAL at every commit: an acknowledged note survives the machine
     # dying too, not only the process (NORMAL would only survive the process)
     cursor.execute("PRAGMA synchronous=FULL")
@@ -58,6 +106,63 @@ def is_transient(error):
     if code is not None:
         return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
     return getattr(original, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+def is_unavailable(error):
+    """True if ``error`` says the database cannot be reached or cannot take writes right now."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in UNAVAILABLE_SQLITE
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is None:  # psycopg: no server answered at all
+        return isinstance(error, (OperationalError, InterfaceError))
+    return sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+
+
+def wants_json():
+    """True for the JSON APIs: the W3C container and collections, the editors' page API."""
+    return request.blueprint == "api" or request.path.startswith("/editor/api/")
+
+
+def unavailable(error):
+    """Answer 503 with Retry-After for an unavailable database; re-raise any other error."""
+    if not is_unavailable(error):
+        raise error
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        pass
+    current_app.logger.warning("database unavailable: %s", getattr(error, "orig", error))
+    description = ("The database is not available right now; nothing was changed. "
+                   "Try again in a moment.")
+    if wants_json():
+        response = jsonify({"error": "Service Unavailable", "detail": description})
+    else:
+        _forget_user_if_unknown()
+        response = current_app.make_response(render_template(
+            "errors/error.html", code=503,
+            error=ServiceUnavailable(description)))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _forget_user_if_unknown():
+    """Let the error page render as for a reader when the signed-in user cannot be loaded."""
+    from flask_login import current_user
+    try:
+        current_user.is_authenticated  # noqa: B018 (loads the user, or fails)
+    except DBAPIError:
+        db.session.rollback()
+        g._login_user = current_app.login_manager.anonymous_user()
 
 
 def retry_transient(view):
@@ -93,7 +198,10 @@ def retry_after(error):
 
 
 def init_app(app):
-    """Run every view of ``app`` again on a transient database error (register views first)."""
+    """Run every view of ``app`` again on a transient database error (register views first);
+    answer 503 when the database is unavailable."""
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":
             app.view_functions[endpoint] = retry_transient(view)
+    app.register_error_handler(DBAPIError, unavailable)
+    app.register_error_handler(PoolTimeoutError, unavailable)

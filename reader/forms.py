@@ -1,15 +1,41 @@
 """WTForms classes for the pages' forms (each carries its CSRF token)."""
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
-    BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField,
-    URLField,
+    BooleanField, DateField, HiddenField, PasswordField, RadioField, SelectField, StringField,
+    TextAreaField, URLField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from .config import ROLES
 
-class LoginForm(FlaskForm):
+
+class Form(FlaskForm):
+    """A page's form: it reads posted form fields only.
+
+    Flask-WTF would also read a JSON body as the form's data, whose values can be of
+    any type (numbers, lists, objects) that the fields' validators do not expect.
+    """
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            if request and request.is_json:
+                return request.form  # empty: the form's fields are missing, and say so
+            return super().wrap_formdata(form, formdata)
+
+    def validate(self, extra_validators=None):
+        """Validate the fields; a NUL character in any of them is an error (no database stores it)."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and "\x00" in field.data:
+                field.errors = [*field.errors, "cannot contain a NUL character"]
+                valid = False
+        return valid
+
+
+class LoginForm(Form):
     """Editor sign-in."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=80)],
@@ -19,14 +45,65 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     """A new API token and what it is for."""
 
     label = StringField("What is it for?", validators=[DataRequired(), Length(max=80)],
                         render_kw={"placeholder": "e.g. import script"})
 
 
-class DocumentForm(FlaskForm):
+class PasswordForm(Form):
+    """Change your own password: the current one, then the new one twice."""
+
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=200)],
+                        render_kw={"autocomplete": "new-password"},
+                        description="At least 8 characters.")
+    again = PasswordField("New password again", validators=[DataRequired(), Length(max=200)],
+                          render_kw={"autocomplete": "new-password"})
+
+
+class WelcomeForm(Form):
+    """Choose a password, from a one-time sign-in link."""
+
+    new = PasswordField("Choose a password", validators=[DataRequired(), Length(max=200)],
+                        render_kw={"autocomplete": "new-password", "autofocus": True},
+                        description="At least 8 characters.")
+    again = PasswordField("The same password again", validators=[DataRequired(), Length(max=200)],
+                          render_kw={"autocomplete": "new-password"})
+
+
+class DisplayNameForm(Form):
+    """The name readers see on an editor's notes."""
+
+    display_name = StringField("Name shown on notes", validators=[DataRequired(), Length(max=120)],
+                               description="Readers see this name, never the sign-in name.")
+
+
+ROLE_CHOICES = list(ROLES)  # each value is its own label
+
+
+class NewUserForm(Form):
+    """An admin adds an account; its owner chooses a password through a sign-in link."""
+
+    name = StringField("Sign-in name", validators=[DataRequired(), Length(max=80)],
+                       description="2 to 80 letters, digits, dots, hyphens or underscores; "
+                                   "only editors and admins see it.",
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    display_name = StringField("Name shown on notes", validators=[DataRequired(), Length(max=120)],
+                               render_kw={"autocomplete": "off"})
+    role = RadioField("Role", choices=ROLE_CHOICES, default="editor")
+
+
+class UserForm(Form):
+    """An admin changes an account's shown name and role."""
+
+    display_name = StringField("Name shown on notes", validators=[DataRequired(), Length(max=120)])
+    role = RadioField("Role", choices=ROLE_CHOICES)
+
+
+class DocumentForm(Form):
     """A document's metadata (its slug never changes)."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
@@ -54,7 +131,7 @@ class NewDocumentForm(DocumentForm):
         return True
 
 
-class TextForm(FlaskForm):
+class TextForm(Form):
     """A new revision of a document's text."""
 
     text = TextAreaField("Text", validators=[DataRequired(), Length(max=2_000_000)])
@@ -62,7 +139,7 @@ class TextForm(FlaskForm):
                        render_kw={"placeholder": "e.g. corrected a typo in the second paragraph"})
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     """Give a document or a note to an editor with a message; also reassigns one.
 
     Which editors may take it and how long a message may be are the service's rules
@@ -75,7 +152,24 @@ class AssignForm(FlaskForm):
     next = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (mark done, unassign, confirm), with where to go next."""
 
     next = HiddenField()
+
+
+class SourceForm(Form):
+    """A source's fields, and the version the edit is based on."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)],
+                        description="The speech, interview or document, e.g. "
+                                    "“Speech at the Foreign Ministry Board”.")
+    speaker = StringField("Speaker", validators=[Optional(), Length(max=200)])
+    venue = StringField("Occasion", validators=[Optional(), Length(max=300)])
+    occurred_on = DateField("Date", validators=[Optional()])
+    url = URLField("Transcript URL", validators=[Optional(), Length(max=2000)])
+    language = StringField("Language", validators=[Optional(), Length(max=35)],
+                           render_kw={"placeholder": "e.g. ru"})
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)],
+                          render_kw={"rows": 6})
+    version = HiddenField()

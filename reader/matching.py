@@ -4,17 +4,24 @@ Sentences are reduced to sets of content-word stems, so two translations of one
 sentence ("a new pretext for tensions" / "a new reason for tension") still share
 most of them. Candidates come from an inverted index over each sentence's rarest
 stems (names, places, numbers: what two reports of one statement share), so the work
-grows about linearly with the corpus. Offsets are code points.
+grows about linearly with the corpus, and has a ceiling per sentence whatever the
+texts (MAX_STEMS stems compared with at most MAX_CANDIDATES others). Offsets are code
+points.
 """
 
 import re
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 
 MIN_SHARED = 5  # stems two sentences must share
 MIN_OVERLAP = 0.6  # shared stems / stems of the shorter sentence
 PROBES = 6  # each sentence is indexed and looked up by its rarest stems only
 MAX_POSTINGS = 100  # a stem in more sentences than this says nothing about sameness
+MAX_CANDIDATES = 100  # sentences compared with each: those sharing most of its rarest stems
+MAX_STEMS = 80  # stems of a sentence compared (a run-on "sentence" of a whole text has more)
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from
@@ -50,6 +57,7 @@ class Match:
     shared: int
 
 
+@lru_cache(maxsize=65_536)  # a corpus repeats its words: each is stemmed once
 def stem(word):
     """Return a crude English stem: lower case, common suffixes cut."""
     word = word.lower()
@@ -67,8 +75,9 @@ def sentences(doc, text):
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        stems = frozenset(stem(w) for w in _WORD.findall(text[start:end])
-                          if len(w) > 2 and w.lower() not in STOPWORDS)
+        stems = frozenset(islice(dict.fromkeys(
+            stem(w) for w in _WORD.findall(text[start:end])
+            if len(w) > 2 and w.lower() not in STOPWORDS), MAX_STEMS))
         if len(stems) >= MIN_SHARED:
             yield Sentence(doc, start, end, stems)
 
@@ -87,19 +96,28 @@ def find_matches(documents, min_shared=MIN_SHARED, min_overlap=MIN_OVERLAP):
         for word in keys:
             postings[word].append(index)
     matches = []
+    later = _later_documents(all_sentences)
     for index, sentence in enumerate(all_sentences):
-        candidates = set()
+        shared_probes = Counter()
         for word in probes[index]:
-            posting = postings[word]
+            posting = postings[word]  # ascending: cut to later documents' sentences (each pair once)
             if len(posting) <= MAX_POSTINGS:
-                candidates.update(other for other in posting if other > index)
-        for other in candidates:
+                shared_probes.update(posting[bisect_left(posting, later[index]):])
+        for other, _ in shared_probes.most_common(MAX_CANDIDATES):  # most alike first
             peer = all_sentences[other]
-            if peer.doc == sentence.doc:
-                continue
             shared = len(sentence.stems & peer.stems)
             overlap = shared / min(len(sentence.stems), len(peer.stems))
             if shared >= min_shared and overlap >= min_overlap:
                 matches.append(Match(sentence, peer, round(overlap, 3), shared))
     matches.sort(key=lambda m: (-m.score, -m.shared))
     return matches
+
+
+def _later_documents(all_sentences):
+    """Return, per sentence, the index where the next document's sentences begin (a
+    document's sentences are consecutive)."""
+    later = [len(all_sentences)] * len(all_sentences)
+    for index in range(len(all_sentences) - 2, -1, -1):
+        same = all_sentences[index].doc == all_sentences[index + 1].doc
+        later[index] = later[index + 1] if same else index + 1
+    return later

@@ -1,12 +1,18 @@
-"""Document, Annotation, Source, User and their revision tables."""
+"""Document, Annotation, Source, User and their revision tables; the accounts' audit log."""
 
+import secrets
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from markupsafe import Markup
+from sqlalchemy import (
+    JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship, validates
 
 from .extensions import db
+from .sanitize import render_markdown
 
 
 def utcnow():
@@ -41,6 +47,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="editor")
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # bumped by sign-out, a password change, disabling and "sign out everywhere": every
+    # session and remember-me cookie names the generation it was issued under
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
 
@@ -54,7 +63,21 @@ class User(UserMixin, db.Model):
 
     @property
     def label(self):
+        """The name editors know this account by (the login name when there is no display name)."""
         return self.display_name or self.name
+
+    @property
+    def public_name(self):
+        """The name readers see on notes and in exports: never the login name."""
+        return self.display_name or f"Editor {self.id}"
+
+    def get_id(self):
+        """Flask-Login's session id: ``"<id>:<session generation>:<random>"``.
+
+        The random part makes every sign-in's session and remember-me cookie different;
+        the generation lets one bump end them all (``auth.load_user`` compares it).
+        """
+        return f"{self.id}:{self.session_generation}:{secrets.token_urlsafe(9)}"
 
 
 class ApiToken(db.Model):
@@ -90,6 +113,9 @@ class Document(db.Model):
     source_file: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # when a published note of it last left readers' view (unpublished, deleted): the
+    # readers' Last-Modified must move then too, though no published note changed
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     revisions: Mapped[list["DocumentRevision"]] = relationship(
         back_populates="document", order_by="DocumentRevision.number",
@@ -133,8 +159,40 @@ class Source(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # counts saves, for stale-edit checks (the server default fills rows older than it)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # set when merged into another source: its citations moved there, its page redirects
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
 
     annotations: WriteOnlyMapped["Annotation"] = relationship(back_populates="source")
+    revisions: Mapped[list["SourceRevision"]] = relationship(
+        back_populates="source", order_by="SourceRevision.version",
+        cascade="all, delete-orphan",
+    )
+    merged_into: Mapped["Source | None"] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SourceRevision(db.Model):
+    """A snapshot of a source after one change: who, when, what changed."""
+
+    __tablename__ = "source_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"),
+                                           index=True)
+    version: Mapped[int]
+    action: Mapped[str] = mapped_column(String(20))  # created, edited, merged, deleted…
+    changed: Mapped[list] = mapped_column(JSON, default=list)  # names of changed fields
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(300), default="")  # e.g. which source merged in
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Source] = relationship(back_populates="revisions")
+    user: Mapped[User | None] = relationship()
 
 
 class Annotation(db.Model):
@@ -164,6 +222,9 @@ class Annotation(db.Model):
     needs_check: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown source
+    # the body as sanitize.py renders it, set whenever the body is: pages show this and
+    # never render on a reader's request
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default=sql_text("''"))
     tags: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
@@ -176,16 +237,38 @@ class Annotation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # an editors' comment (kind "reply") answers this note or comment; readers never see it
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("annotations.id"), index=True)
+    # review (services/review.py): an unapproved change to a published note, as the fields
+    # that differ from the published ones; readers keep seeing the columns above meanwhile
+    pending: Mapped[dict | None] = mapped_column(JSON)
+    pending_status: Mapped[str | None] = mapped_column(String(20))  # draft or review
+    # ids of the editors who changed the words since the last approval: none may approve
+    change_authors: Mapped[list | None] = mapped_column(JSON)
+    changes_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     document: Mapped[Document] = relationship(back_populates="annotations")
     source: Mapped[Source | None] = relationship(back_populates="annotations")
     creator: Mapped[User | None] = relationship()
+    reply_to: Mapped["Annotation | None"] = relationship(remote_side=[id])
     revisions: Mapped[list["AnnotationRevision"]] = relationship(
         back_populates="annotation", order_by="AnnotationRevision.version",
         cascade="all, delete-orphan",
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("body")
+    def _render_body(self, key, body):
+        """Render a new body once, as it is set, into ``body_html``; return the body."""
+        if body != self.body or self.body_html is None:
+            self.body_html = render_markdown(body)
+        return body
+
+    @property
+    def html(self):
+        """The body as safe HTML (sanitize.py's output, stored when the body was saved)."""
+        return Markup(self.body_html or "")
 
     @property
     def is_whole_document(self):
@@ -194,6 +277,10 @@ class Annotation(db.Model):
     @property
     def visible(self):
         return self.status == "published" and self.deleted_at is None
+
+    @property
+    def is_reply(self):
+        return self.reply_to_id is not None
 
 
 class AnnotationRevision(db.Model):
@@ -209,6 +296,7 @@ class AnnotationRevision(db.Model):
     action: Mapped[str] = mapped_column(String(20))  # created, edited, published, deleted…
     changed: Mapped[list] = mapped_column(JSON, default=list)  # names of changed fields
     snapshot: Mapped[dict] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)  # a reviewer's request, an override's reason
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
@@ -259,6 +347,38 @@ class Assignment(db.Model):
     def task(self):
         """What the assignee is asked to do: ``annotate`` a document or ``review`` a note."""
         return "annotate" if self.document_id is not None else "review"
+
+
+class AuditEvent(db.Model):
+    """One thing done to an account: who did it, what, to whom, when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: command line
+    action: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    target: Mapped[User | None] = relationship(foreign_keys=[target_id])
+
+
+class Mention(db.Model):
+    """An ``@name`` of an editor in a comment, kept so the editor can find it."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (UniqueConstraint("annotation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    annotation: Mapped[Annotation] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class ContentVersion(db.Model):

@@ -100,8 +100,9 @@ SCHEMAS = {
         "type": "object",
         "properties": {
             "type": {"type": "string"},
-            "name": {"type": "string"},
-            "nickname": {"type": "string", "description": "the editor's user name"},
+            "name": {"type": "string", "description": "the name shown on the editor's notes"},
+            "nickname": {"type": "string", "description": "never written; read on import "
+                                                         "as an account's sign-in name"},
         },
     },
     "Source": {
@@ -118,8 +119,11 @@ SCHEMAS = {
     },
     "SourceInput": {
         "type": "object",
-        "description": "A source to cite: one of ours by `id`, else found by its fields or "
-                       "created. `ar:title` is required to create one.",
+        "description": "A source to cite: one of ours by `id` (it must exist: the server "
+                       "chooses every new source's id; fields sent with it change the source, "
+                       "kept in its history; a merged source's id names the source it was "
+                       "merged into), else found by its fields or created. `ar:title` is "
+                       "required to create one.",
         "properties": {
             "id": {"type": "string"},
             **{f"ar:{field}": {"type": "string"}
@@ -134,7 +138,11 @@ SCHEMAS = {
             "whose target (or one of whose targets) is a document of this reader. The "
             "motivation maps onto a kind (commenting: note; describing, linking, "
             "identifying: context; assessing: factcheck; anything else: note). Without "
-            "`ar:status` the annotation is published. `@context` is not checked."
+            "`ar:status` the annotation is published, except a kind under review "
+            "(READER_REVIEW_KINDS, fact checks by default), which awaits review. With "
+            "motivation `replying` and a target that is one of our annotations' IRIs it is "
+            "an editors' comment on that note (readers never see it). `@context` is not "
+            "checked."
         ),
         "required": ["type", "target"],
         "properties": {
@@ -184,8 +192,11 @@ SCHEMAS = {
     "Annotation": {
         "type": "object",
         "description": "A W3C Web Annotation as this reader writes it "
-                       "(docs/annotation-format.md). `@context` only when it stands alone.",
-        "required": ["id", "type", "motivation", "created", "modified", "target", "ar:status"],
+                       "(docs/annotation-format.md). `@context` only when it stands alone. "
+                       "An editors' comment (motivation `replying`) targets the note's IRI "
+                       "and has no `ar:status`; editors also get `ar:pending`, a change "
+                       "to a published note that awaits approval.",
+        "required": ["id", "type", "motivation", "created", "modified", "target"],
         "properties": {
             "@context": CONTEXT,
             "id": IRI,
@@ -213,6 +224,19 @@ SCHEMAS = {
             "ar:verdict": {"enum": list(VERDICTS)},
             "ar:relation": {"enum": list(RELATIONS)},
             "ar:source": _ref("Source"),
+            "ar:pending": {"type": "object", "description": "editors only: the unapproved "
+                           "change, as an annotation with its own `ar:status` (draft or "
+                           "review)"},
+        },
+    },
+    "Approval": {
+        "type": "object",
+        "description": "A review decision. Without a body: approve.",
+        "properties": {
+            "decision": {"enum": ["approve", "changes", "override"]},
+            "comment": {"type": "string", "description": "what should change (changes)"},
+            "reason": {"type": "string",
+                       "description": "why it is published without review (override)"},
         },
     },
     "AnnotationPage": {
@@ -370,12 +394,17 @@ def _error(description, html=False):
 RESPONSES = {
     "BadRequest": _error("The body is not JSON, a query parameter is malformed, or a "
                          "session-authenticated write lacks its CSRF token."),
-    "Unauthorized": _error("No credentials, or a bad or revoked token."),
+    "Unauthorized": _error("No credentials, or a bad or revoked token (with an "
+                           "Authorization header, the header alone counts)."),
+    "Forbidden": _error("Signed in, but not allowed: a published note is changed only by its "
+                        "author or an admin; a comment by its author only; nobody approves "
+                        "their own change; only admins override."),
     "NotFound": _error("No such resource, or a draft or deleted annotation asked for by a "
                        "reader. A path that matches no route at all (e.g. a non-numeric ID) "
                        "gets the site's HTML page.", html=True),
     "Conflict": _error("An annotation imported from this foreign `id` (its `via`) exists "
-                       "already."),
+                       "already, or (error `review required`) this kind is published only "
+                       "once another editor approves it."),
     "PreconditionFailed": _error("If-Match names an older version: GET it again."),
     "PayloadTooLarge": _error("The body is larger than the server takes (4 MiB by default)."),
     "UnsupportedMediaType": _error("The body is not application/ld+json or application/json."),
@@ -491,8 +520,11 @@ def _paths():
                                *_params("X-CSRFToken")],
                 "security": WRITE, "requestBody": WRITE_BODY,
                 "responses": _responses(
-                    r200=_jsonld(_ref("Annotation"), "Replaced.", ANNOTATION_HEADERS),
-                    r400="BadRequest", r401="Unauthorized", r404="NotFound",
+                    r200=_jsonld(_ref("Annotation"), "Replaced (or, for a published note "
+                                 "under review, its change kept pending: `ar:pending`).",
+                                 ANNOTATION_HEADERS),
+                    r400="BadRequest", r401="Unauthorized", r403="Forbidden", r404="NotFound",
+                    r409="Conflict",
                     r412="PreconditionFailed", r413="PayloadTooLarge",
                     r415="UnsupportedMediaType", r422="Unprocessable",
                     r428="PreconditionRequired"),
@@ -503,7 +535,29 @@ def _paths():
                 "parameters": _params("If-Match", "X-CSRFToken"), "security": WRITE,
                 "responses": _responses(
                     r204={"description": "Deleted."}, r400="BadRequest",
-                    r401="Unauthorized", r404="NotFound", r412="PreconditionFailed"),
+                    r401="Unauthorized", r403="Forbidden", r404="NotFound",
+                    r412="PreconditionFailed"),
+            },
+        },
+        "/annotations/{annotation_id}/approval": {
+            "parameters": _params("annotation_id"),
+            "post": {
+                "operationId": "reviewAnnotation", "tags": ["Annotations"],
+                "summary": "Approve (and publish) the change awaiting review, or send it back",
+                "description": "By an editor other than the change's authors. `changes` "
+                               "sends it back to draft with a comment; `override` (admins, "
+                               "with a reason) publishes without review. If-Match, when "
+                               "given, must name the version the reviewer read.",
+                "parameters": _params("If-Match", "X-CSRFToken"), "security": WRITE,
+                "requestBody": {"required": False, "content": {
+                    JSON: {"schema": _ref("Approval")}, JSONLD: {"schema": _ref("Approval")}}},
+                "responses": _responses(
+                    r201=_jsonld(_ref("Annotation"), "Decided: the annotation as it now is.",
+                                 ANNOTATION_HEADERS),
+                    r400="BadRequest", r401="Unauthorized", r403="Forbidden",
+                    r404="NotFound", r409=_error("Nothing awaits review."),
+                    r412="PreconditionFailed", r413="PayloadTooLarge",
+                    r415="UnsupportedMediaType", r422="Unprocessable"),
             },
         },
         "/docs/{slug}/annotations.json": {

@@ -28,7 +28,7 @@ MAX_BYTES = 64 * 1024 * 1024  # per process: the seeds' pages are 10-30 KB each
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 KEPT_HEADERS = {"content-type", "content-length", "etag", "last-modified", "cache-control",
                 "vary", "content-security-policy", "x-content-type-options",
-                "referrer-policy", "x-frame-options"}
+                "referrer-policy", "x-frame-options", "strict-transport-security"}
 NOT_MODIFIED_HEADERS = KEPT_HEADERS - {"content-type", "content-length"}
 
 SQLITE_DDL = tuple(

@@ -11,13 +11,13 @@ How the index stays current:
   raw SQL, a cascade), so the index is never ahead of or behind the rows, and a
   rollback takes both back. Migration 0002 creates them for a migrated database;
   ``db.create_all`` gets them from an ``after_create`` listener below.
-- PostgreSQL: no copy at all. The query matches ``to_tsvector`` expressions over the
-  rows themselves, served by GIN expression indexes (same migration and listener).
+- PostgreSQL: notes are matched by ``to_tsvector`` expressions over the rows themselves,
+  served by a GIN expression index; documents by a ``tsvector`` kept in ``document_fts``
+  by a trigger (migrations 0002 and 0011, and the listener below).
 Both stem English words (FTS5 ``porter``, PostgreSQL ``english``); other scripts,
 Cyrillic included, are matched as whole words.
 """
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -25,9 +25,11 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
-from .models import Annotation
-from .terms import CLOSE, OPEN, find_spans, fts5_query, marked_spans, parse_query, snippets, tsquery
-from .text import detect_structure
+from .models import Annotation, Document
+from .terms import (
+    CLOSE, OPEN, find_spans, fts5_query, iter_spans, marked_spans, parse_query, snippets, tsquery,
+)
+from .text import block_index
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 
@@ -65,16 +67,44 @@ SQLITE_DDL = (
        WHERE status = 'published' AND deleted_at IS NULL""",
 )
 
-# what the PostgreSQL queries match; the GIN indexes are over these very expressions
-PG_DOCUMENT_VECTOR = "to_tsvector('english', d.title || ' ' || d.text)"
+# PostgreSQL: each document's vector is kept in document_fts, written by a trigger, so a
+# search never parses a text (4 MB of text take PostgreSQL over a second to parse).
+# A tsvector holds at most 1 MB: a text too rich in words for one is indexed by its
+# first PG_MAX_INDEXED code points, rather than refused.
+PG_MAX_INDEXED = 100_000
 PG_NOTE_VECTOR = "to_tsvector('english', a.body || ' ' || coalesce(a.tags::text, ''))"
 POSTGRESQL_DDL = (
-    "CREATE INDEX IF NOT EXISTS ix_documents_fts ON documents USING gin "
-    "(to_tsvector('english', title || ' ' || text))",
+    "DROP INDEX IF EXISTS ix_documents_fts",
     "CREATE INDEX IF NOT EXISTS ix_annotations_fts ON annotations USING gin "
     "(to_tsvector('english', body || ' ' || coalesce(tags::text, '')))",
+    """CREATE TABLE IF NOT EXISTS document_fts (
+         id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+         vector tsvector NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ix_document_fts_vector ON document_fts USING gin (vector)",
+    f"""CREATE OR REPLACE FUNCTION document_fts_vector(title text, body text)
+       RETURNS tsvector LANGUAGE plpgsql IMMUTABLE AS $$
+       BEGIN
+         RETURN to_tsvector('english', title || ' ' || body);
+       EXCEPTION WHEN program_limit_exceeded THEN
+         RETURN to_tsvector('english', title || ' ' || left(body, {PG_MAX_INDEXED}));
+       END $$""",
+    """CREATE OR REPLACE FUNCTION document_fts_write() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         INSERT INTO document_fts (id, vector) VALUES (NEW.id, document_fts_vector(NEW.title, NEW.text))
+           ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector;
+         RETURN NULL;
+       END $$""",
+    "DROP TRIGGER IF EXISTS document_fts_write ON documents",
+    """CREATE TRIGGER document_fts_write AFTER INSERT OR UPDATE OF title, text ON documents
+       FOR EACH ROW EXECUTE FUNCTION document_fts_write()""",
+    """INSERT INTO document_fts (id, vector) SELECT id, document_fts_vector(title, text)
+       FROM documents ON CONFLICT (id) DO NOTHING""",
 )
 _HEADLINE = f"StartSel={OPEN}, StopSel={CLOSE}, HighlightAll=true"
+# code points of a document's text searched for snippets: its matches further on are not
+# shown (the document is still found). The databases mark matches only in titles and notes,
+# which are short: marking a whole text costs them time quadratic in its matches.
+MAX_SCAN = 500_000
 
 
 def create_index(connection):
@@ -88,6 +118,13 @@ def create_index(connection):
 def _create_index_with_tables(target, connection, **kw):
     """db.create_all: annotations comes after documents (its foreign key), so both exist."""
     create_index(connection)
+
+
+@event.listens_for(Document.__table__, "before_drop")
+def _drop_index_with_tables(target, connection, **kw):
+    """db.drop_all: PostgreSQL's document_fts refers to documents, so it goes first."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("DROP TABLE IF EXISTS document_fts"))
 
 
 @dataclass
@@ -152,10 +189,10 @@ def search(query, limit=20):
 
 def _sqlite(terms, limit):
     match = fts5_query(terms)
-    marks = {"o": OPEN, "c": CLOSE, "q": match, "limit": limit}
+    marks = {"o": OPEN, "c": CLOSE, "q": match, "limit": limit, "scan": MAX_SCAN}
     docs = db.session.execute(text(
-        "SELECT d.slug, d.title, d.outlet, d.text,"
-        " highlight(document_fts, 0, :o, :c), highlight(document_fts, 1, :o, :c)"
+        "SELECT d.slug, d.title, d.outlet, substr(d.text, 1, :scan),"
+        " highlight(document_fts, 0, :o, :c)"
         " FROM document_fts JOIN documents d ON d.id = document_fts.rowid"
         " WHERE document_fts MATCH :q ORDER BY bm25(document_fts, 4.0, 1.0) LIMIT :limit"
     ), marks).all()
@@ -169,13 +206,12 @@ def _sqlite(terms, limit):
 
 
 def _postgresql(terms, limit):
-    params = {"q": tsquery(terms), "opts": _HEADLINE, "limit": limit}
+    params = {"q": tsquery(terms), "opts": _HEADLINE, "limit": limit, "scan": MAX_SCAN}
     docs = db.session.execute(text(
-        "SELECT d.slug, d.title, d.outlet, d.text,"
-        " ts_headline('english', d.title, q, :opts), ts_headline('english', d.text, q, :opts)"
-        " FROM documents d, to_tsquery('english', :q) AS q"
-        f" WHERE {PG_DOCUMENT_VECTOR} @@ q"
-        f" ORDER BY ts_rank_cd({PG_DOCUMENT_VECTOR}, q) DESC, d.id LIMIT :limit"
+        "SELECT d.slug, d.title, d.outlet, left(d.text, :scan),"
+        " ts_headline('english', d.title, q, :opts)"
+        " FROM document_fts f JOIN documents d ON d.id = f.id, to_tsquery('english', :q) AS q"
+        " WHERE f.vector @@ q ORDER BY ts_rank_cd(f.vector, q) DESC, d.id LIMIT :limit"
     ), params).all()
     notes = db.session.execute(text(
         "SELECT a.id, ts_headline('english', a.body, q, :opts)"
@@ -194,17 +230,22 @@ def _located(original, marked, terms):
 
 
 def _text_hit(row, terms):
-    slug, title, outlet, body, title_marked, text_marked = row
+    """A document found: its marked title and up to three snippets from its text's start.
+
+    The snippets come from our own search of at most MAX_SCAN code points, read only as
+    far as three bounded windows reach, so a text of one word repeated costs no more
+    than a short one.
+    """
+    slug, title, outlet, body, title_marked = row
     title_spans = _located(title, title_marked, terms)
     title_html = snippets(title, title_spans, width=len(title) + 1, limit=1)
     hit = TextHit(slug, title, outlet or "",
                   Markup(title_html[0].html if title_html else ""))
-    block_starts = [b.start for b in detect_structure(body)]
-    for snippet in snippets(body, _located(body, text_marked, terms)):
+    for snippet in snippets(body, iter_spans(body, terms)):
         place = Place(Markup(snippet.html))
         if snippet.hit_end > snippet.hit_start:
             place.hl = f"{snippet.hit_start}-{snippet.hit_end}"
-            place.block = max(bisect_right(block_starts, snippet.hit_start) - 1, 0)
+            place.block = block_index(body, snippet.hit_start)
         hit.snippets.append(place)
     return hit
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .database import RETRY_AFTER_UNAVAILABLE
 from .extensions import db
 
 # every asset is served by the app; scripts and styles only from files (no inline code),
@@ -37,11 +38,13 @@ def init_app(app):
     """Apply the serving settings to ``app`` and add the headers, request ids and /healthz.
 
     ``HTTPS`` (or
-    ``PREFERRED_URL_SCHEME = "https"``) makes the session and remember-me cookies secure.
+    ``PREFERRED_URL_SCHEME = "https"``) makes the session and remember-me cookies secure
+    and adds ``Strict-Transport-Security`` (``HSTS_MAX_AGE`` seconds) to every response.
     """
     if app.config["HTTPS"] or app.config["PREFERRED_URL_SCHEME"] == "https":
         app.config.update(PREFERRED_URL_SCHEME="https", SESSION_COOKIE_SECURE=True,
                           REMEMBER_COOKIE_SECURE=True)
+        app.extensions["reader.hsts"] = f"max-age={int(app.config['HSTS_MAX_AGE'])}"
     app.before_request(_start_request)
     app.after_request(_finish_response)
     app.add_url_rule("/healthz", "healthz", healthz)
@@ -73,6 +76,9 @@ def _finish_response(response):
     """Add the security headers and the request id; write the request's one log line."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    hsts = current_app.extensions.get("reader.hsts")
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", hsts)
     response.headers[REQUEST_ID_HEADER] = request_id()
     log_request(request.environ, response.status_code, request_id())
     return response
@@ -97,6 +103,7 @@ def healthz():
         current_app.logger.warning("health check: the database does not answer: %s", exc)
         response = jsonify({"status": "unavailable", "detail": "the database does not answer"})
         response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
     else:
         response = jsonify({"status": "ok"})
     response.headers["Cache-Control"] = "no-store"

@@ -95,25 +95,64 @@ def marked_spans(marked, open_=OPEN, close=CLOSE):
     return "".join(text), spans
 
 
-def find_spans(text, terms):
-    """Return the spans of ``text`` whose words match ``terms`` (case-insensitive).
+# word endings a match may add to (or swap for) a query word's own: a crude English stemming,
+# close to what both databases' stemmers match, for marking words only
+ENDINGS = ("ations", "ation", "ities", "ity", "ments", "ment", "ness", "ings", "ing", "ions", "ion",
+           "ates", "ated", "ate", "ating", "ally", "ers", "er", "ies", "ied", "es", "ed", "ly",
+           "al", "e", "d", "s", "y")
+MAX_GAP = 40  # characters between the words of a phrase, as the databases skip them
+_ENDING = "(?:" + "|".join(ENDINGS) + ")?"
 
-    A fallback for when a database cannot say where it matched: a word matches a
-    term's word when equal, or when it starts with it for a prefix term.
+
+def _root(word):
+    """Return ``word`` without the longest of ENDINGS that leaves at least three letters."""
+    for ending in sorted(ENDINGS, key=len, reverse=True):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[:-len(ending)]
+    return word
+
+
+def spans_pattern(terms):
+    """Return a compiled pattern matching the words of ``terms`` in a text, or None for none.
+
+    Every repetition in it is bounded, or runs over characters that what follows it
+    cannot match (a word's letters, then the non-letters between words), so matching
+    is linear in the text.
     """
-    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
-    spans = set()
-    for term in terms:
-        n = len(term.words)
-        for i in range(len(words) - n + 1):
-            if all(_word_matches(words[i + k][2], w, term.prefix and k == n - 1)
-                   for k, w in enumerate(term.words)):
-                spans.add((words[i][0], words[i + n - 1][1]))
-    return sorted(spans)
+    alternatives = []
+    for term in sorted(terms, key=lambda t: -len(t.words)):  # the longest phrase wins
+        parts = []
+        for k, word in enumerate(term.words):
+            if term.prefix and k == len(term.words) - 1:
+                parts.append(re.escape(word) + r"[^\W_]*")
+            else:
+                parts.append(re.escape(_root(word)) + _ENDING + _ENDING)
+        alternatives.append(f"[\\W_]{{1,{MAX_GAP}}}".join(parts))
+    if not alternatives:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])", re.IGNORECASE)
 
 
-def _word_matches(word, wanted, prefix):
-    return word.startswith(wanted) if prefix else word == wanted
+def iter_spans(text, terms, start=0):
+    """Yield the spans of ``text`` whose words match ``terms``, in text order, lazily.
+
+    A word matches a query word when it has the same root (see ENDINGS), or, for a
+    prefix term, when it starts with it; letter case is ignored. The caller takes
+    as many spans as it shows, so the text is read only as far as they reach.
+    """
+    pattern = spans_pattern(terms)
+    if pattern is not None:
+        for match in pattern.finditer(text, start):
+            yield match.span()
+
+
+def find_spans(text, terms):
+    """Return every span of ``text`` whose words match ``terms`` (see ``iter_spans``).
+
+    A fallback for when a database cannot say where it matched a short text (a
+    title, a note); for a document's text take spans lazily from ``iter_spans``.
+    """
+    return list(iter_spans(text, terms))
 
 
 @dataclass(frozen=True)
@@ -127,22 +166,32 @@ class Snippet:
     html: str  # escaped text with <mark> around every match inside the window
 
 
-def snippets(text, spans, width=90, limit=3):
+def snippets(text, spans, width=90, limit=3, max_length=None):
     """Return up to ``limit`` Snippets of ``text``: ``width`` code points either side of a match.
 
-    The text is escaped first and only then are matches wrapped in ``<mark>``, so the
-    HTML is safe whatever the text holds. Windows that would overlap are merged.
+    ``spans`` come in text order and are read only as far as the snippets reach (it may
+    be a lazy iterator over a long text). A window takes in the matches that follow
+    within it but never grows past ``max_length`` code points (default ``4 * width``),
+    so however many matches a text holds, the snippets stay small. The text is escaped
+    first and only then are matches wrapped in ``<mark>``, so the HTML is safe whatever
+    the text holds.
     """
+    max_length = max_length or 4 * width
     windows = []
-    for start, end in sorted(spans):
-        lo, hi = _word_edge(text, start - width, -1), _word_edge(text, end + width, 1)
-        if windows and lo <= windows[-1][1]:
-            windows[-1][1] = max(windows[-1][1], hi)
-            windows[-1][3].append((start, end))
+    for start, end in spans:
+        if windows and start < windows[-1][1]:  # begins inside the current window
+            window = windows[-1]
+            window[1] = max(window[1], min(_word_edge(text, end + width, 1),
+                                           window[0] + max_length))
+            window[3].append((start, end))
             continue
         if len(windows) == limit:
             break
-        windows.append([lo, hi, (start, end), [(start, end)]])
+        lo = _word_edge(text, start - width, -1)
+        if windows:
+            lo = max(lo, windows[-1][1])  # no text shown twice
+        hi = min(_word_edge(text, end + width, 1), lo + max_length)
+        windows.append([lo, hi, (start, min(end, hi)), [(start, end)]])
     if not windows and text:
         hi = _word_edge(text, 2 * width, 1)
         windows.append([0, hi, (0, 0), []])

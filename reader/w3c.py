@@ -11,13 +11,16 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from .config import MAX_ID
+from .text import MAX_QUOTE_CONTEXT, trim_context
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 AR_NAMESPACE = "urn:annotated-reader:"
 CONTEXT = [ANNO_CONTEXT, {"ar": AR_NAMESPACE}]
 PROFILE = ANNO_CONTEXT
 MEDIA_TYPE = f'application/ld+json; profile="{PROFILE}"'
-MOTIVATION_OF_KIND = {"note": "commenting", "context": "describing", "factcheck": "assessing"}
+MOTIVATION_OF_KIND = {"note": "commenting", "context": "describing", "factcheck": "assessing",
+                      "reply": "replying"}
+REPLY = "reply"  # an editors' comment: its target is the IRI of the note it answers
 KIND_OF_MOTIVATION = {
     "commenting": "note", "describing": "context", "linking": "context",
     "identifying": "context", "assessing": "factcheck",
@@ -76,6 +79,11 @@ def annotation_to_jsonld(annotation, base, slug, with_context=True):
                   for tag in annotation.tags or ())
     if bodies:
         out["body"] = bodies
+    if annotation.kind == REPLY:
+        out["target"] = annotation_iri(base, annotation.reply_to_id)
+        if annotation.via:
+            out["via"] = annotation.via
+        return out
     out["target"] = _target(annotation, doc_iri(base, slug))
     if annotation.via:
         out["via"] = annotation.via
@@ -92,10 +100,13 @@ def annotation_to_jsonld(annotation, base, slug, with_context=True):
 
 
 def _creator(annotation):
-    """Return the creator as a W3C Person, or None."""
+    """Return the creator as a W3C Person, or None.
+
+    Only the name readers see on the note: an editor's sign-in name is never published.
+    """
     user = annotation.creator
     if user is not None:
-        return {"type": "Person", "nickname": user.name, "name": user.label}
+        return {"type": "Person", "name": user.public_name}
     if annotation.creator_name:
         return {"type": "Person", "name": annotation.creator_name}
     return None
@@ -232,11 +243,18 @@ def parse_annotation(obj, base):
     iri = obj.get("id")
     if iri is not None and not isinstance(iri, str):
         raise W3CError('"id" must be an IRI string')
-    out = {"iri": iri, "local_id": local_id(iri, base)}
-    out.update(_parse_target(obj.get("target")))
-    out["kind"] = _parse_kind(obj)
+    out = {"iri": iri, "local_id": local_id(iri, base), "reply_to": None}
+    reply_to = _reply_target(obj) if "replying" in _motivations(obj) else None
+    if reply_to is not None:
+        out.update({"slug": None, "start": None, "end": None, "exact": None, "prefix": "",
+                    "suffix": "", "kind": REPLY, "reply_to": reply_to,
+                    "reply_to_local": local_id(reply_to, base)})
+    else:
+        out.update(_parse_target(obj.get("target")))
+        out["kind"] = _parse_kind(obj)
     out.update(_parse_bodies(obj))
     out["status"] = obj.get("ar:status", "published")
+    out["status_given"] = "ar:status" in obj
     out["verdict"] = obj.get("ar:verdict")
     out["relation"] = obj.get("ar:relation")
     out["source"] = _parse_source(obj.get("ar:source"), base)
@@ -248,7 +266,24 @@ def parse_annotation(obj, base):
     if obj.get("ar:orphan") and out["start"] is not None:
         out["start"] = out["end"] = None  # an orphan has no position
     out["orphan"] = bool(obj.get("ar:orphan"))
+    out["pending"] = _parse_pending(obj, base)
     return out
+
+
+def _parse_pending(obj, base):
+    """Return the unapproved change under ``ar:pending`` (parsed like an annotation), or None."""
+    pending = obj.get("ar:pending")
+    if pending is None:
+        return None
+    if not isinstance(pending, dict):
+        raise W3CError("ar:pending must be an annotation object")
+    inner = {key: value for key, value in pending.items() if key != "ar:pending"}
+    inner.setdefault("type", "Annotation")
+    inner.setdefault("target", obj.get("target"))
+    try:
+        return parse_annotation(inner, base)
+    except W3CError as exc:
+        raise W3CError(f"ar:pending: {exc}") from None
 
 
 def _parse_target(target):
@@ -277,8 +312,10 @@ def _parse_target(target):
             if not isinstance(exact, str) or not exact:
                 raise W3CError("TextQuoteSelector needs a non-empty string exact")
             span["exact"] = exact
-            span["prefix"] = _string(selector.get("prefix", ""), "prefix")
-            span["suffix"] = _string(selector.get("suffix", ""), "suffix")
+            # only the context nearest the quote helps place it: a longer one is trimmed
+            span["prefix"], span["suffix"] = trim_context(
+                _string(selector.get("prefix", ""), "prefix"),
+                _string(selector.get("suffix", ""), "suffix"), MAX_QUOTE_CONTEXT)
             found = True
         elif kind == "TextPositionSelector":
             start, end = selector.get("start"), selector.get("end")
@@ -307,13 +344,29 @@ def _string(value, name):
     return value
 
 
-def _parse_kind(obj):
-    """Map the motivation(s) onto a kind; an annotation with none is a note."""
+def _motivations(obj):
+    """Return the list of an annotation's motivations (maybe empty)."""
     motivation = obj.get("motivation")
     motivations = [motivation] if isinstance(motivation, str) else motivation or []
     if not isinstance(motivations, list):
         raise W3CError("motivation must be a string or a list")
-    for value in motivations:
+    return motivations
+
+
+def _reply_target(obj):
+    """Return the IRI of the annotation a reply answers, or None if it targets none."""
+    target = obj.get("target")
+    for item in target if isinstance(target, list) else [target]:
+        iri = item if isinstance(item, str) else (
+            (item.get("source") or item.get("id")) if isinstance(item, dict) else None)
+        if isinstance(iri, str) and _ANNOTATION_PATH.search(urlsplit(iri).path):
+            return iri
+    return None
+
+
+def _parse_kind(obj):
+    """Map the motivation(s) onto a kind; an annotation with none is a note."""
+    for value in _motivations(obj):
         if isinstance(value, str) and value in KIND_OF_MOTIVATION:
             return KIND_OF_MOTIVATION[value]
     return "note"

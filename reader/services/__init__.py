@@ -17,6 +17,10 @@ class ValidationError(ServiceError):
         super().__init__("; ".join(f"{field}: {msg}" for field, msg in self.errors.items()))
 
 
+class NotAllowedError(ServiceError):
+    """The user's role does not allow this (a published note of another, an override)."""
+
+
 class StaleVersionError(ServiceError):
     """An update was based on an older version than the stored one."""
 
@@ -34,3 +38,20 @@ class AnnotationImportError(ServiceError):
         lines = [f"item {index}: {reason}" for index, reason in self.problems]
         super().__init__(f"{len(self.problems)} bad item(s), nothing imported: " + "; ".join(lines))
 
+
+
+class ReviewRequiredError(ServiceError):
+    """Publishing this change needs another editor's approval first."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        super().__init__(f"a {kind} is published only once another editor approves it: "
+                         "submit it for review")
+
+
+class NotAwaitingReviewError(ServiceError):
+    """The review step asked for does not apply to the note as it stands."""
+
+
+class OwnChangeError(ServiceError):
+    """An editor tried to review (approve, send back) a change of their own."""

@@ -1,15 +1,18 @@
 """Annotations: validate, create, edit, publish, delete, restore, and keep every revision."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from itertools import chain
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..config import KINDS, MAX_ID, RELATIONS, STATUSES, VERDICTS
+from ..config import KINDS, RELATIONS, STATUSES, VERDICTS
 from ..extensions import db
-from ..models import Annotation, AnnotationRevision, Source, utcnow
+from ..fields import strip_invisible
+from ..models import Annotation, AnnotationRevision, utcnow
 from ..text import TextError, check_span, quote_selector
-from . import StaleVersionError, ValidationError
-from .sources import create_source
+from . import NotAllowedError, StaleVersionError, ValidationError
+from .sources import find_or_create_source, live_source, restore_source
 
 MAX_BODY = 10_000
 MAX_TAGS = 20
@@ -17,6 +20,8 @@ MAX_TAG_LENGTH = 40
 # fields a revision snapshot keeps and an editor can change
 EDITABLE = ("kind", "body", "tags", "status", "start", "end", "exact", "source_id",
             "relation", "verdict")
+# what readers read: a change to any of these is a change of the note's words
+CONTENT = tuple(field for field in EDITABLE if field != "status")
 
 
 def clean_tags(value, errors):
@@ -28,9 +33,12 @@ def clean_tags(value, errors):
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
         errors["tags"] = "tags must be a list of words"
         return []
+    if len(value) > 5 * MAX_TAGS:  # blanks and repeats aside, far too many: read none
+        errors["tags"] = f"at most {MAX_TAGS} tags"
+        return []
     tags, seen = [], set()
     for raw in value:
-        tag = " ".join(raw.split())
+        tag = " ".join(strip_invisible(raw).split())
         if tag and tag.casefold() not in seen:
             seen.add(tag.casefold())
             tags.append(tag)
@@ -67,31 +75,35 @@ def _check_target(text, data, errors):
     return start, end, text[start:end]
 
 
-def validate_annotation(document, data):
+def validate_annotation(document, data, user=None):
     """Return the cleaned fields of an annotation on ``document`` or raise ValidationError.
 
     ``data`` holds kind, body, tags, status, start/end (code points) with exact, and
     for context notes a ``source_id`` or a new ``source`` dict plus a relation, for
-    fact checks a verdict. Every rule of every entry point lives here.
+    fact checks a verdict. Every rule of every entry point lives here. A new source
+    is created (or an identical one reused) on behalf of ``user``.
     """
     errors = {}
     kind = _check_choice(data, "kind", KINDS, errors, required=True)
     status = data.get("status") or "draft"
     if status not in STATUSES:
-        errors["status"] = f"unknown status {str(status)[:40]!r}; choose draft or published"
+        errors["status"] = (f"unknown status {str(status)[:40]!r}; "
+                            f"choose one of: {', '.join(STATUSES)}")
     body = data.get("body") or ""
     if not isinstance(body, str):
         errors["body"] = "the note must be text"
         body = ""
     elif len(body) > MAX_BODY:
         errors["body"] = f"at most {MAX_BODY:,} characters (this one has {len(body):,})"
+    elif "\x00" in body:
+        errors["body"] = "the note cannot contain a NUL character"
     tags = clean_tags(data.get("tags"), errors)
     start, end, exact = _check_target(document.text, data, errors)
     clean = {"kind": kind, "status": status, "body": body, "tags": tags,
              "start": start, "end": end, "exact": exact or "",
              "source_id": None, "relation": None, "verdict": None}
     if kind == "context":
-        clean["source_id"] = _check_source(data, errors)
+        clean["source_id"] = _check_source(data, errors, user)
         clean["relation"] = _check_choice(
             data, "relation", RELATIONS, errors, required=clean["source_id"] is not None
         )
@@ -106,27 +118,40 @@ def validate_annotation(document, data):
     return clean
 
 
-def _check_source(data, errors):
-    """Return the id of the existing or newly created source named in ``data``, or None."""
+def _check_source(data, errors, user=None):
+    """Return the id of the existing or newly created source named in ``data``, or None.
+
+    An id of a merged source names the source it was merged into; a deleted one is refused.
+    """
     if data.get("source"):
+        if not isinstance(data["source"], dict):
+            errors["source"] = "a new source must be an object with its fields"
+            return None
         try:
-            return create_source(data["source"]).id
+            return find_or_create_source(data["source"], user).id
         except ValidationError as exc:
             errors.update(exc.errors)
             return None
-    source_id = data.get("source_id")
-    if source_id in (None, ""):
+    source_id = parse_source_id(data.get("source_id"), errors)
+    if source_id is None:
         return None
-    try:
-        source_id = int(source_id)
-    except (TypeError, ValueError):
-        errors["source"] = "unknown source"
+    source = live_source(source_id)
+    if source is None:
+        errors["source"] = f"there is no source {source_id} (it may have been deleted)"
         return None
-    # PostgreSQL refuses to compare an INTEGER column with a number past its range
-    if not 0 < source_id <= MAX_ID or db.session.get(Source, source_id) is None:
-        errors["source"] = f"there is no source {source_id}"
+    return source.id
+
+
+def parse_source_id(value, errors, field="source"):
+    """Return ``value`` as a source id (None when empty); record an error for anything else."""
+    if value in (None, ""):
         return None
-    return source_id
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        errors[field] = f"“{str(value)[:40]}” is not a source id"
+        return None
+    return value
 
 
 def _apply(annotation, clean, text):
@@ -147,8 +172,18 @@ def snapshot(annotation):
     return {field: getattr(annotation, field) for field in EDITABLE}
 
 
-def record_revision(annotation, action, changed, user, at=None):
-    """Keep a revision of ``annotation`` as it is now (dated ``at``, else its modified time)."""
+def note_author(annotation, user):
+    """Count ``user`` among the editors who changed ``annotation``'s words since its approval."""
+    if user is not None and user.id not in (annotation.change_authors or []):
+        annotation.change_authors = [*(annotation.change_authors or []), user.id]
+
+
+def record_revision(annotation, action, changed, user, *, shown=None, comment=None, at=None):
+    """Keep a revision of ``annotation`` as it is now (or, given ``shown``, those fields).
+
+    ``comment`` is a reviewer's request or an override's reason; ``at`` the time, by
+    default the annotation's modified time.
+    """
     if action != "created":
         based_on = annotation.version
         try:
@@ -158,8 +193,8 @@ def record_revision(annotation, action, changed, user, at=None):
             raise StaleVersionError(based_on + 1, based_on) from None
     annotation.revisions.append(AnnotationRevision(
         version=annotation.version or 1, action=action, changed=list(changed),
-        snapshot=snapshot(annotation), user_id=user.id if user else None,
-        created_at=at or annotation.modified_at,
+        snapshot=shown if shown is not None else snapshot(annotation), comment=comment,
+        user_id=user.id if user else None, created_at=at or annotation.modified_at,
     ))
 
 
@@ -201,16 +236,30 @@ def confirm_anchor(annotation, user=None, *, based_on=None):
     return True
 
 
+def check_may_change(annotation, user):
+    """Raise NotAllowedError unless ``user`` may edit, publish, unpublish, delete or restore it.
+
+    Drafts are the desk's shared work: any editor may change them. A published note
+    (deleted or not) is changed only by its own author or by an admin. ``user`` None
+    is the command line, which may do anything.
+    """
+    if user is None or user.is_admin or annotation.status != "published":
+        return
+    if annotation.creator_id is None or annotation.creator_id != user.id:
+        raise NotAllowedError("only its author or an admin may change a published note")
+
+
 def create_annotation(document, data, user=None, *, creator_name="", via=None,
                       annotation_id=None, created=None, modified=None, flush=True):
     """Validate ``data`` and add a new annotation on ``document``; return it (with its id,
     unless ``flush`` is False: a bulk import flushes in batches)."""
-    clean = validate_annotation(document, data)
+    clean = validate_annotation(document, data, user)
     annotation = Annotation(document=document, creator=user, via=via,
-                            creator_name=creator_name or (user.label if user else ""))
+                            creator_name=creator_name or (user.public_name if user else ""))
     if annotation_id is not None:
         annotation.id = annotation_id
     _apply(annotation, clean, document.text)
+    note_author(annotation, user)
     annotation.created_at = created or utcnow()
     annotation.modified_at = modified or annotation.created_at
     db.session.add(annotation)
@@ -228,30 +277,50 @@ def update_annotation(annotation, data, user=None, *, based_on=None, modified=No
     ValidationError.
     """
     check_version(annotation, based_on)
-    merged = snapshot(annotation)
-    if annotation.source_id is not None and "source" not in data:
-        merged["source_id"] = annotation.source_id
-    merged.update(data)
-    if annotation.start is None and "start" not in data:
-        merged["exact"] = None
-    clean = validate_annotation(annotation.document, merged)
-    if annotation.orphan and clean["start"] is None:
-        clean["exact"] = annotation.exact  # an orphan keeps its last quote
+    clean = clean_edit(annotation, data, user=user)
+    before = annotation.status
     changed = _apply(annotation, clean, annotation.document.text)
     if annotation.needs_check and clean["start"] is not None and \
             {"start", "end", "exact"} & set(changed):
         annotation.needs_check = False  # re-attached: an editor chose the words
     if changed:
+        if any(field in CONTENT for field in changed):
+            note_author(annotation, user)
         annotation.modified_at = modified or utcnow()
-        action = _action_for(changed, clean["status"])
+        action = action_for(changed, before, clean["status"])
         record_revision(annotation, action, changed, user)
     return changed
 
 
-def _action_for(changed, status):
-    """Name a save for the history: published, unpublished or edited."""
+def clean_edit(annotation, data, current=None, user=None):
+    """Return the checked fields of ``annotation`` once ``data`` is laid over ``current``.
+
+    ``current`` defaults to its stored fields (a pending change passes its own).
+    Raises ValidationError.
+    """
+    merged = dict(current or snapshot(annotation))
+    merged.update(data)
+    if merged.get("start") is None and "start" not in data:
+        merged["exact"] = None
+    clean = validate_annotation(annotation.document, merged, user)
+    if annotation.orphan and clean["start"] is None:
+        clean["exact"] = annotation.exact  # an orphan keeps its last quote
+    return clean
+
+
+def apply_fields(annotation, clean):
+    """Copy checked fields onto ``annotation`` (span selectors too); return the changed names."""
+    return _apply(annotation, clean, annotation.document.text)
+
+
+def action_for(changed, before, status):
+    """Name a save for the history: published, submitted, unpublished, withdrawn or edited."""
     if changed == ["status"]:
-        return "published" if status == "published" else "unpublished"
+        if status == "published":
+            return "published"
+        if status == "review":
+            return "submitted"
+        return "unpublished" if before == "published" else "withdrawn"
     return "edited"
 
 
@@ -275,17 +344,49 @@ def delete_annotation(annotation, user=None, *, based_on=None):
 
 
 def restore_annotation(annotation, user=None):
-    """Undo a soft delete."""
+    """Undo a soft delete; a deleted source it cites comes back with it."""
     if annotation.deleted_at is not None:
         annotation.deleted_at = None
         annotation.modified_at = utcnow()
         record_revision(annotation, "restored", ["deleted"], user)
+        source = annotation.source
+        if source is not None and source.deleted_at is not None and source.merged_into_id is None:
+            restore_source(source, user)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_withdrawals(session, flush_context, instances):
+    """Set ``Document.withdrawn_at`` when a note readers could see leaves their view.
+
+    Readers' Last-Modified is the latest change among what they see; a note that was
+    unpublished or deleted no longer counts there, so its document keeps the moment.
+    Done at flush, for every writer of annotations through the ORM.
+    """
+    now = None
+    for obj in chain(session.dirty, session.deleted):
+        if not isinstance(obj, Annotation) or not _was_visible(obj):
+            continue
+        if obj in session.deleted or not obj.visible:
+            now = now or utcnow()
+            with session.no_autoflush:
+                obj.document.withdrawn_at = now
+
+
+def _was_visible(annotation):
+    """True if ``annotation`` was published and not deleted before this flush's changes."""
+    state = inspect(annotation)
+    status = state.attrs.status.history
+    deleted_at = state.attrs.deleted_at.history
+    old_status = status.deleted[0] if status.deleted else annotation.status
+    old_deleted = deleted_at.deleted[0] if deleted_at.deleted else annotation.deleted_at
+    return old_status == "published" and old_deleted is None
 
 
 def visible_annotations(document, include_drafts=False):
     """Return ``document``'s annotations a reader (or, with drafts, an editor) may see."""
     query = select(Annotation).where(
-        Annotation.document_id == document.id, Annotation.deleted_at.is_(None)
+        Annotation.document_id == document.id, Annotation.deleted_at.is_(None),
+        Annotation.reply_to_id.is_(None),
     )
     if not include_drafts:
         query = query.where(Annotation.status == "published")

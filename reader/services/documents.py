@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Annotation, Document, DocumentRevision, utcnow
 from ..anchoring import Span, reanchor_all
+from ..fields import strip_invisible
 from ..text import TextError, canonicalize, detect_metadata, quote_selector
 from . import ValidationError
 from .annotations import record_reanchoring
@@ -171,15 +172,19 @@ def _apply_landing(annotation, landing, text):
 
 
 def _clean_metadata(data):
-    """Return checked document metadata or raise ValidationError."""
+    """Return checked document metadata or raise ValidationError.
+
+    Invisible and direction-changing characters are removed from the title, outlet and
+    author (never from the text itself).
+    """
     errors = {}
-    title = " ".join((data.get("title") or "").split())
+    title = " ".join(strip_invisible(data.get("title") or "").split())
     if not title:
         errors["title"] = "a document needs a title"
     clean = {
         "title": title[:300],
-        "outlet": (data.get("outlet") or "").strip()[:200],
-        "author": (data.get("author") or "").strip()[:200],
+        "outlet": strip_invisible(data.get("outlet") or "").strip()[:200],
+        "author": strip_invisible(data.get("author") or "").strip()[:200],
         "source_url": check_url(data.get("source_url"), "source_url", errors),
         "published_on": check_date(data.get("published_on"), "published_on", errors),
     }

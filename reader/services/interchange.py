@@ -5,6 +5,7 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
+from ..config import REPLY
 from ..extensions import db
 from ..models import Annotation, Document, Source, User
 from ..text import locate_quote
@@ -14,8 +15,10 @@ from ..w3c import (
 )
 from . import AnnotationImportError, ValidationError
 from .annotations import create_annotation, update_annotation
-from .sources import create_source, find_source, update_source, validate_source
-from .users import find_user
+from .discussion import add_reply, edit_reply
+from .review import keep_pending, pending_view
+from .sources import create_source, find_source, live_source, update_source, validate_source
+from .users import find_by_display_name, find_user
 
 EXPORT_BATCH = 1000
 
@@ -43,7 +46,7 @@ def import_annotations(data, base, user=None, only_new=False):
     state = _ImportState(parsed for _, parsed in parsed_items)
     savepoint = db.session.begin_nested()
     with db.session.no_autoflush:
-        for index, parsed in parsed_items:
+        for index, parsed in _notes_then_replies(parsed_items):
             try:
                 outcome = _import_one(parsed, user, state, only_new)
             except (W3CError, ValidationError) as exc:
@@ -57,6 +60,24 @@ def import_annotations(data, base, user=None, only_new=False):
     savepoint.commit()
     _advance_sequences()
     return counts
+
+
+def _notes_then_replies(parsed_items):
+    """Return the items with the notes first, then each comment after the one it answers."""
+    notes = [item for item in parsed_items if item[1]["kind"] != REPLY]
+    replies = [item for item in parsed_items if item[1]["kind"] == REPLY]
+    by_iri = {item[1]["iri"]: item for item in replies if item[1]["iri"]}
+    ordered, placed = [], set()
+    for item in replies:
+        chain, in_chain = [], set()
+        while item is not None and item[0] not in placed and item[0] not in in_chain:
+            chain.append(item)
+            in_chain.add(item[0])
+            item = by_iri.get(item[1]["reply_to"])
+        for link in reversed(chain):
+            placed.add(link[0])
+            ordered.append(link)
+    return notes + ordered
 
 
 class _ImportState:
@@ -83,6 +104,15 @@ class _ImportState:
                     column.in_(keys[i:i + self.CHUNK]))):
                 found[getattr(annotation, column.key)] = annotation
         return found
+
+    def parent(self, parsed):
+        """Return the stored annotation a comment answers (ours by id, else by ``via``), or None."""
+        local = parsed["reply_to_local"]
+        if local is not None:
+            return self.by_id.get(local) or db.session.get(Annotation, local)
+        iri = parsed["reply_to"]
+        return self.by_via.get(iri) or db.session.scalars(
+            select(Annotation).filter_by(via=iri)).first()
 
     def document(self, slug):
         if slug not in self.documents:
@@ -115,11 +145,13 @@ class _ImportState:
 
 def _import_one(parsed, user, state, only_new):
     """Create or update one annotation from parsed W3C JSON; return what happened."""
+    if parsed["kind"] == REPLY:
+        return _import_reply(parsed, state, only_new)
     document = state.document(parsed["slug"])
     existing, via = state.existing(parsed)
     if existing is not None and only_new:
         return "kept"
-    data = annotation_data(parsed, document, state.sources)
+    data = annotation_data(parsed, document, state.sources, user=user, keep_ids=True)
     creator, creator_name = _creator(parsed["creator"])
     if existing is None:
         annotation = create_annotation(
@@ -128,11 +160,47 @@ def _import_one(parsed, user, state, only_new):
             modified=parsed["modified"], flush=False,
         )
         keep_orphan(annotation, parsed)
+        _keep_pending(annotation, parsed, document, state)
         state.created(annotation, via)
         return "created"
     if existing.document_id != document.id:
         raise W3CError(f"annotation {existing.id} belongs to another document")
     changed = update_annotation(existing, data, creator, modified=parsed["modified"])
+    before = (existing.pending, existing.pending_status)
+    _keep_pending(existing, parsed, document, state)
+    if (existing.pending, existing.pending_status) != before:
+        changed = True
+    return "updated" if changed else "unchanged"
+
+
+def _keep_pending(annotation, parsed, document, state):
+    """Restore a published note's unapproved change (``ar:pending``), if the item has one."""
+    pending = parsed["pending"]
+    if pending is None or annotation.status != "published":
+        return
+    keep_pending(annotation, annotation_data(pending, document, state.sources),
+                 pending["status"])
+
+
+def _import_reply(parsed, state, only_new):
+    """Create or update one editors' comment; its note (or comment) must be stored first."""
+    existing, via = state.existing(parsed)
+    if existing is not None and only_new:
+        return "kept"
+    creator, creator_name = _creator(parsed["creator"])
+    if existing is None:
+        parent = state.parent(parsed)
+        if parent is None:
+            raise W3CError(f"the note this comment answers is not here: {parsed['reply_to'][:200]}")
+        reply = add_reply(parent, parsed["body"], creator, creator_name=creator_name, via=via,
+                          annotation_id=parsed["local_id"], created=parsed["created"],
+                          modified=parsed["modified"])
+        state.created(reply, via)
+        return "created"
+    if existing.kind != REPLY:
+        raise W3CError(f"annotation {existing.id} is a note, not a comment")
+    changed = edit_reply(existing, parsed["body"], creator, modified=parsed["modified"],
+                         by_import=True)
     return "updated" if changed else "unchanged"
 
 
@@ -144,18 +212,21 @@ def find_document(slug):
     return document
 
 
-def annotation_data(parsed, document, sources=None):
+def annotation_data(parsed, document, sources=None, *, user=None, keep_ids=False):
     """Turn a parsed W3C annotation into the fields the annotation services take.
 
     The span is placed on ``document``'s text (by position, else by quote); a cited
-    source is reused or created. ``sources`` caches sources already resolved.
+    source is reused, edited (with a revision, on behalf of ``user``) or created.
+    ``sources`` caches sources already resolved. Only a trusted import (``keep_ids``,
+    the command line) creates a source under the id it names; over HTTP an id must
+    name an existing source, and new sources get the database's next id.
     """
     data = {key: parsed[key] for key in ("kind", "body", "tags", "status", "verdict",
                                           "relation")}
     data.update(_place(document.text, parsed))
     if parsed["source"] is not None and parsed["kind"] == "context":
         data["source_id"] = _import_source(dict(parsed["source"]), {} if sources is None
-                                           else sources).id
+                                           else sources, user, keep_ids).id
     return data
 
 
@@ -169,7 +240,13 @@ def _place(text, parsed):
         return {"start": start, "end": end, "exact": text[start:end]}
     if exact is None:
         raise W3CError(f"the position [{start}, {end}) is outside the text and there is no quote")
+    if len(exact) > len(text):
+        raise W3CError(f"the quote ({len(exact):,} characters) is longer than the document "
+                       f"({len(text):,})")
     found = locate_quote(text, exact, parsed["prefix"], parsed["suffix"], hint=start)
+    if found is None and exact in text:
+        raise W3CError(f"the quote {exact[:60]!r} occurs too often to be placed by its words "
+                       "alone: give its TextPositionSelector")
     if found is None:
         raise W3CError(f"the quote {exact[:60]!r} is not in the document")
     return {"start": found[0], "end": found[1], "exact": exact}
@@ -185,25 +262,39 @@ def keep_orphan(annotation, parsed):
 
 
 def _creator(creator):
-    """Return ``(user or None, creator name)`` for an imported creator."""
+    """Return ``(user or None, creator name)`` for an imported creator.
+
+    The account is the one whose shown name the creator's ``name`` is (what export
+    writes), or, for older files and other tools, whose sign-in name is its ``nickname``.
+    """
     if creator is None:
         return None, ""
-    user = find_user(creator["nickname"]) if creator["nickname"] else None
+    user = find_by_display_name(creator["name"]) if creator["name"] else None
+    if user is None and creator["nickname"]:
+        user = find_user(creator["nickname"])
     return user, creator["name"]
 
 
-def _import_source(data, cache):
-    """Return the source an imported annotation cites, reusing or updating a known one."""
+def _import_source(data, cache, user=None, keep_ids=False):
+    """Return the source an annotation cites: a known one (updated if its fields differ,
+    with a revision), an identical one, or a new one. See ``annotation_data``."""
     local = data.pop("local_id")
     key = (local,) if local is not None else tuple(sorted(
         (k, str(v)) for k, v in validate_source(data).items()))
     if key in cache:
         return cache[key]
-    source = db.session.get(Source, local) if local is not None else None
-    if source is not None:
-        update_source(source, data)
+    stored = db.session.get(Source, local) if local is not None else None
+    if stored is not None:
+        source = live_source(local)
+        if source is None:
+            raise W3CError(f"source {local} is deleted: restore it, or leave out its id")
+        # fields sent with the id of a merged source describe that source, not the survivor
+        if source is stored and any(data.get(field) for field in data):
+            update_source(source, data, user, note="imported" if keep_ids else "")
+    elif local is not None and not keep_ids:
+        raise W3CError(f"there is no source {local}: leave out its id to add a new source")
     else:
-        source = find_source(validate_source(data)) or create_source(data, source_id=local)
+        source = find_source(validate_source(data)) or create_source(data, user, source_id=local)
     cache[key] = source
     return source
 
@@ -291,6 +382,10 @@ def stream_export(base, document=None, include_drafts=False, progress=None):
     yield text_head[: text_head.rindex("[]")] + "[\n"
     for n, (annotation, slug) in enumerate(iter_export(document, include_drafts)):
         item = annotation_to_jsonld(annotation, base, slug, with_context=False)
+        if include_drafts and annotation.pending:  # editors' data: never in a readers' export
+            stored = db.session.get(Annotation, annotation.id)
+            item["ar:pending"] = annotation_to_jsonld(pending_view(stored), base, slug,
+                                                      with_context=False)
         yield ("" if n == 0 else ",\n") + json.dumps(item, ensure_ascii=False)
         if progress:
             progress(annotation)

@@ -1,6 +1,7 @@
-// Editor page: select words, annotate them in a panel, edit, publish, delete, restore.
-// Talks to the server in JSON with the CSRF token; the server re-renders the text and
-// notes after each save, so highlights appear at once and match what readers get.
+// Editor page: select words, annotate them in a panel, edit, publish, delete, restore;
+// submit for review, approve, request changes; discuss a note in comments; merge after a
+// conflict. Talks to the server in JSON with the CSRF token; the server re-renders the
+// text and notes after each save, so highlights appear at once and match what readers get.
 
 import { activate, layout } from "./reader.js";
 
@@ -18,6 +19,13 @@ const sourceResults = document.getElementById("source-results");
 const sourceChosen = document.getElementById("source-chosen");
 const sourceNew = document.getElementById("source-new");
 const sourceNewToggle = document.getElementById("source-new-toggle");
+const reviewKinds = new Set(JSON.parse(form.dataset.reviewKinds || "[]"));
+const merge = document.getElementById("merge");
+const mergeTheirs = document.getElementById("merge-theirs");
+const mergeFields = document.getElementById("merge-fields");
+const bodyBox = form.elements.body;
+const bodyHome = bodyBox.nextElementSibling; // the body's error slot: the textarea goes back before it
+const noteFormTemplate = document.getElementById("note-form-template");
 
 let pending = null; // {start, end, exact}: code points of the current selection
 let editing = null; // {id, version, ...} when the panel edits a stored note
@@ -71,9 +79,11 @@ async function send(method, url, body) {
 
 /** Put the server's freshly rendered text and notes into the page. */
 function refresh(data) {
+  const open = [...document.querySelectorAll("details.discussion[open]")].map((d) => d.dataset.discussion);
   root.innerHTML = data.text_html;
   document.querySelector(".notes-slot").innerHTML = data.notes_html;
   document.querySelector(".whole-slot").innerHTML = data.whole_html;
+  for (const id of open) openDiscussion(id);
   for (const [kind, n] of Object.entries(data.counts)) {
     const count = document.querySelector(`[data-count="${kind}"]`);
     if (count) count.textContent = n;
@@ -101,6 +111,20 @@ function setKind(kind) {
   for (const box of form.querySelectorAll(".kind-fields")) box.hidden = box.dataset.kind !== kind;
   document.getElementById("body-label").firstChild.textContent =
     kind === "factcheck" ? "Evidence " : kind === "context" ? "What the reader should know " : "Note ";
+  updateSaveButtons(kind);
+}
+
+/** Kinds under review are submitted, not published; a published one's edit is a change
+ *  that waits for approval while readers keep the published words. */
+function updateSaveButtons(kind) {
+  const published = Boolean(editing && editing.published);
+  const reviewed = reviewKinds.has(kind) || (published && reviewKinds.has(editing.kind));
+  const change = published && reviewed;
+  const draft = form.querySelector('button[type="submit"]:not(.primary)');
+  const main = form.querySelector('button[type="submit"].primary');
+  draft.textContent = change ? "Save change as draft" : "Save draft";
+  main.dataset.status = reviewed ? "review" : "published";
+  main.textContent = reviewed ? (change ? "Submit change for review" : "Submit for review") : "Save and publish";
 }
 
 function clearErrors() {
@@ -154,6 +178,7 @@ function toggleNewSource(open) {
 function openPanel({ title, quote, fields }) {
   lastFocus = document.activeElement;
   form.reset();
+  endMerge();
   clearErrors();
   chooseSource(fields.source || null);
   toggleNewSource(false);
@@ -174,6 +199,7 @@ function openPanel({ title, quote, fields }) {
 
 function closePanel() {
   panel.hidden = true;
+  endMerge();
   // a preview or source search still waiting would ask the server for a closed panel
   clearTimeout(previewTimer);
   clearTimeout(searchTimer);
@@ -214,10 +240,10 @@ async function save(status) {
     Object.assign(data, pending ? { start: pending.start, end: pending.end, exact: pending.exact } : {});
     result = await send("POST", `/editor/api/docs/${encodeURIComponent(slug)}/annotations`, data);
   }
-  handleResult(result, () => save(status));
+  handleResult(result);
 }
 
-function handleResult({ ok, status, data }, retry) {
+function handleResult({ ok, status, data }) {
   if (ok) {
     refresh(data);
     const id = data.annotation.id;
@@ -229,17 +255,82 @@ function handleResult({ ok, status, data }, retry) {
   if (status === 422) {
     showMessage("Please check the highlighted fields.");
     showErrors(data.fields);
-  } else if (status === 409) {
-    editing = { ...editing, version: data.version };
-    showMessage(`${data.detail} Your text is still here.`, [
-      ["Load their version", () => { const f = data.current; editing = f; openPanel({ title: "Edit note", quote: f.exact, fields: f }); }],
-      ["Save mine over it", retry],
-    ]);
+  } else if (status === 409 && data.current) {
+    editing = { ...data.current, version: data.version };
+    startMerge(data.current, data.detail);
   } else if (status === 401) {
     showMessage("Your session has ended. Sign in again in another tab, then save: your text is kept here.");
   } else {
     showMessage(data.detail || `The server answered ${status}.`);
   }
+}
+
+// --- a conflict: both texts side by side -------------------------------------------------
+
+const FIELD_NAMES = { kind: "Kind", verdict: "Verdict", relation: "The words are", tags: "Tags", source_id: "Source" };
+
+function fieldText(field, value) {
+  if (Array.isArray(value)) return value.join(", ") || "—";
+  if (value === null || value === undefined || value === "") return "—";
+  if (field === "source_id") return String(value);
+  const words = String(value).replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Another editor saved first: keep this editor's text in the form, show theirs beside it,
+ *  list their other fields that differ (each can be taken), and save against their version. */
+function startMerge(current, detail) {
+  merge.querySelector(".merge-mine").append(bodyBox);
+  mergeTheirs.value = current.body || "";
+  merge.dataset.showing = "theirs";
+  document.getElementById("merge-theirs-label").textContent = "Their version";
+  const mine = formData("draft");
+  mergeFields.replaceChildren();
+  for (const field of Object.keys(FIELD_NAMES)) {
+    const theirs = field === "source_id" ? current.source_id : current[field];
+    const ours = field === "source_id" ? (mine.source ? "new" : mine.source_id) : mine[field];
+    if (fieldText(field, theirs) === fieldText(field, ours ?? null)) continue;
+    if (field === "source_id" && mine.kind !== "context") continue;
+    if ((field === "verdict" || field === "relation") && mine.kind !== current.kind) continue;
+    const li = document.createElement("li");
+    const label = field === "source_id" && current.source ? current.source.title : fieldText(field, theirs);
+    li.textContent = `${FIELD_NAMES[field]}: theirs ${label}, yours ${field === "source_id" ? (mine.source ? "a new source" : fieldText(field, ours)) : fieldText(field, ours ?? null)}. `;
+    const take = document.createElement("button");
+    take.type = "button";
+    take.textContent = "Use theirs";
+    take.addEventListener("click", () => { takeTheirs(field, current); li.remove(); });
+    li.append(take);
+    mergeFields.append(li);
+  }
+  merge.hidden = false;
+  panel.classList.add("is-merging");
+  showMessage(`${detail} Your text stays in the form; theirs is beside it as “Their version”. Merge what you need into yours, then save: it is saved over their version.`);
+  bodyBox.focus();
+}
+
+function takeTheirs(field, current) {
+  if (field === "kind") setKind(current.kind);
+  else if (field === "tags") form.elements.tags.value = (current.tags || []).join(", ");
+  else if (field === "source_id") chooseSource(current.source || null);
+  else form.elements[field].value = current[field] || "";
+}
+
+/** Swap the two texts (nothing is lost: the other stays beside the form). */
+function swapTexts() {
+  const inForm = bodyBox.value;
+  bodyBox.value = mergeTheirs.value;
+  mergeTheirs.value = inForm;
+  merge.dataset.showing = merge.dataset.showing === "theirs" ? "mine" : "theirs";
+  document.getElementById("merge-theirs-label").textContent =
+    merge.dataset.showing === "theirs" ? "Their version" : "Your earlier text";
+  updatePreview();
+}
+
+function endMerge() {
+  if (merge.hidden) return;
+  merge.hidden = true;
+  bodyHome.before(bodyBox);
+  panel.classList.remove("is-merging");
 }
 
 let previewTimer = null;
@@ -289,17 +380,66 @@ async function startEdit(id) {
   openPanel({ title: "Edit note", quote: data.exact, fields: data });
 }
 
-async function noteAction(action, id, version = versionOf(id)) {
-  if (action === "delete" && !window.confirm("Delete this note? Readers will no longer see it; you can restore it from “Deleted notes”.")) return;
-  const { ok, status, data } = await send("POST", `/editor/api/annotations/${id}/${action}`, { version });
+async function noteAction(action, id, version = versionOf(id), extra = {}) {
+  if (action === "delete" && !window.confirm("Delete this note? Readers will no longer see it; you can restore it from “Deleted notes”.")) return null;
+  const { ok, status, data } = await send("POST", `/editor/api/annotations/${id}/${action}`, { version, ...extra });
   if (ok) {
     refresh(data);
     if (action === "delete") showUndo(id, data.annotation.version);
     else activate([String(id)], { focus: true });
-  } else {
-    window.alert(status === 409 ? `${data.detail} The page will reload to show the current note.` : data.detail);
-    if (status === 409) window.location.reload();
+    return null;
   }
+  const stale = status === 409 && data.current;
+  if (status === 422 && extra && Object.keys(extra).length) return data.detail; // shown in its form
+  window.alert(stale ? `${data.detail} The page will reload to show the current note.` : data.detail);
+  if (stale) window.location.reload();
+  return null;
+}
+
+// --- small forms in a note: comment, reply, request changes, override -------------------
+
+const NOTE_FORMS = {
+  comment: { label: "Comment", hint: "(Markdown; @name tells an editor)", submit: "Post comment" },
+  reply: { label: "Reply", hint: "(Markdown; @name tells an editor)", submit: "Post reply" },
+  changes: { label: "What should change?", hint: "(sent back to draft; posted in the discussion)", submit: "Send back" },
+  override: { label: "Why publish without review?", hint: "(kept in the note's history)", submit: "Publish without review" },
+};
+
+function openNoteForm(control, purpose, onSubmit) {
+  for (const open of document.querySelectorAll(".note-form")) open.remove();
+  const formBox = noteFormTemplate.content.firstElementChild.cloneNode(true);
+  const words = NOTE_FORMS[purpose];
+  formBox.querySelector("[data-form-label]").textContent = words.label;
+  formBox.querySelector("[data-form-hint]").textContent = words.hint;
+  formBox.querySelector("[data-form-submit]").textContent = words.submit;
+  formBox.dataset.purpose = purpose;
+  const text = formBox.querySelector("textarea");
+  const error = formBox.querySelector(".error");
+  formBox.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!text.value.trim()) { error.textContent = "Write something first."; text.focus(); return; }
+    error.textContent = "";
+    const problem = await onSubmit(text.value);
+    if (problem && document.contains(formBox)) { error.textContent = problem; text.focus(); }
+  });
+  formBox.querySelector("[data-form-cancel]").addEventListener("click", () => { formBox.remove(); control.focus(); layout(); });
+  control.after(formBox);
+  layout();
+  text.focus();
+}
+
+function openDiscussion(id) {
+  for (const details of document.querySelectorAll(`details.discussion[data-discussion="${CSS.escape(String(id))}"]`)) details.open = true;
+}
+
+async function postComment(id, body, replyTo) {
+  const { ok, status, data } = await send("POST", `/editor/api/annotations/${id}/comments`,
+    replyTo ? { body, reply_to: Number(replyTo) } : { body });
+  if (!ok) return status === 401 ? "Your session has ended: sign in again in another tab, then post." : data.detail;
+  refresh(data);
+  openDiscussion(id);
+  activate([String(id)]);
+  return null;
 }
 
 function showUndo(id, version) {
@@ -326,7 +466,7 @@ async function reattach(id, span) {
   pending = span;
   const result = await send("PUT", `/editor/api/annotations/${id}`,
     { version: data.version, start: span.start, end: span.end, exact: span.exact });
-  handleResult(result, () => reattach(id, span));
+  handleResult(result);
 }
 
 // --- wiring -------------------------------------------------------------------------
@@ -374,6 +514,16 @@ sourceSearch.addEventListener("keydown", (event) => {
   if (event.key === "ArrowDown") { event.preventDefault(); sourceResults.firstElementChild?.focus(); }
 });
 sourceNewToggle.addEventListener("click", () => toggleNewSource(sourceNew.hidden));
+document.getElementById("merge-swap").addEventListener("click", swapTexts);
+// an opened or closed discussion changes a note's height: place the notes again
+document.addEventListener("toggle", (event) => {
+  if (event.target.matches?.("details.discussion")) layout();
+}, true);
+if (/^#c-\d+$/.test(window.location.hash)) {
+  const comment = document.querySelector(window.location.hash);
+  comment?.closest("details.discussion")?.setAttribute("open", "");
+  comment?.scrollIntoView({ block: "center" });
+}
 for (const cancel of document.querySelectorAll('[data-panel="cancel"]')) cancel.addEventListener("click", closePanel);
 
 document.addEventListener("click", (event) => {
@@ -381,6 +531,13 @@ document.addEventListener("click", (event) => {
   if (!control) return;
   const { action, id } = control.dataset;
   if (action === "edit") startEdit(id);
+  else if (action === "comment" || action === "reply") {
+    openNoteForm(control, action, (text) => postComment(id, text, control.dataset.replyTo));
+  } else if (action === "changes") {
+    openNoteForm(control, "changes", (text) => noteAction("changes", id, versionOf(id), { comment: text }));
+  } else if (action === "override") {
+    openNoteForm(control, "override", (text) => noteAction("override", id, versionOf(id), { reason: text }));
+  }
   else if (action === "whole") { editing = null; pending = null; openPanel({ title: "Note on the whole document", quote: "", fields: {} }); }
   else if (action === "reattach") {
     reattaching = id;

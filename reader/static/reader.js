@@ -477,7 +477,7 @@ if (page && root && pane) {
   // phones: a tap on a note's short preview opens it whole in the sheet
   pane.addEventListener("click", (event) => {
     const preview = event.target.closest(".note[data-block]");
-    if (PHONE.matches && preview && !event.target.closest("a, button")) activate([preview.dataset.annotation]);
+    if (PHONE.matches && preview && !event.target.closest("a, button, summary, textarea, form")) activate([preview.dataset.annotation]);
   });
   document.addEventListener("keydown", onKey);
   document.querySelector("[data-sheet-close]")?.addEventListener("click", () => deactivate());

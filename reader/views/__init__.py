@@ -1,5 +1,5 @@
 """Blueprints: public (readers), auth (sign-in), editor (annotating), desk (what waits for an
-editor, assignments), api (W3C JSON)."""
+editor, assignments), api (W3C JSON), admin, sources."""
 
 from functools import wraps
 
@@ -21,6 +21,13 @@ class IdConverter(IntegerConverter):
         super().__init__(map, min=1, max=MAX_ID)
 
 
+def refuse_nul(endpoint, values):
+    """404 for an address with a NUL character in it: nothing is named so, and PostgreSQL
+    refuses NUL in a query."""
+    if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
+        abort(404)
+
+
 def base_url():
     """Return the base of our IRIs over HTTP: the request's own scheme and host."""
     return request.host_url.rstrip("/")
@@ -36,9 +43,43 @@ def editor_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            if request.method == "GET" and request.blueprint in ("editor", "desk", "auth") and not \
+            if request.method == "GET" and request.blueprint in (
+                    "editor", "desk", "auth", "admin", "sources") and not \
                     request.path.startswith("/editor/api/"):
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             abort(401)
         return view(*args, **kwargs)
     return wrapped
+
+
+def session_required(view):
+    """Editors signed in through the browser: a request with an Authorization header gets 403.
+
+    For what an API token must not do: change a password, manage accounts.
+    """
+    @wraps(view)
+    @editor_required
+    def wrapped(*args, **kwargs):
+        if "Authorization" in request.headers:
+            abort(403, description="this needs a signed-in browser session, not a token")
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def admin_required(view):
+    """Admins signed in through the browser only; other editors get 403."""
+    @wraps(view)
+    @session_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403, description="only admins manage accounts")
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def form_errors(form, exc):
+    """Show a service's ValidationError on the form's fields (or above the form)."""
+    for field, message in exc.errors.items():
+        target = getattr(form, field, None)
+        (target.errors if target is not None and hasattr(target, "errors")
+         else form.form_errors).append(message)

@@ -3,9 +3,9 @@
 import json
 import math
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -13,8 +13,16 @@ from ..claimreview import claim_review, claim_reviews
 from ..extensions import db
 from ..models import Annotation, Document
 from ..openapi import MAX_ID, openapi_document
-from ..services import StaleVersionError, ValidationError
-from ..services.annotations import create_annotation, delete_annotation, update_annotation
+from ..safejson import MAX_DEPTH
+from ..services import (
+    NotAllowedError, NotAwaitingReviewError, OwnChangeError, ReviewRequiredError,
+    StaleVersionError, ValidationError,
+)
+from ..services.annotations import MAX_TAG_LENGTH, check_may_change, delete_annotation
+from ..services.discussion import add_reply, edit_reply
+from ..services.review import (
+    approve, create_note, edit_note, needs_review, override, pending_view, request_changes,
+)
 from ..services.interchange import annotation_data, export_query, find_document, keep_orphan
 from ..w3c import (
     MEDIA_TYPE, W3CError, annotation_collection, annotation_iri, annotation_page,
@@ -46,6 +54,20 @@ def _jsonld(data, status=200):
     return response
 
 
+@bp.after_request
+def _private_for_editors(response):
+    """What a signed-in editor or a token holder gets may hold drafts: no cache keeps it.
+
+    Judged by the credentials sent (a header, a signed-in session) or a user the request
+    already loaded: loading one here would reach the database even when it is down.
+    """
+    user = g.get("_login_user")
+    if (request.headers.get("Authorization") or "_user_id" in session
+            or (user is not None and user.is_authenticated)):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def http_error(error):
     """Every API error as ``{"error": name, "detail": description}``."""
     response = jsonify({"error": error.name, "detail": error.description})
@@ -65,12 +87,21 @@ def _page_number():
     raw = request.args.get("page", "0")
     if not _is_number(raw):
         abort(400, description="page must be a non-negative integer")
-    return int(raw)
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > 9:  # past any page there can be; int() refuses 4,300 digits
+        abort(404)
+    return int(digits)
 
 
 def _is_number(raw):
     """True for ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses."""
     return raw.isascii() and raw.isdigit()
+
+
+def _is_id(raw):
+    """True for the digits of a number that can be a row id."""
+    digits = raw.lstrip("0") or "0"
+    return _is_number(raw) and len(digits) <= len(str(MAX_ID)) and int(digits) <= MAX_ID
 
 
 def _collection(query, collection_url, label, prefer=None):
@@ -164,7 +195,9 @@ def _filtered(query):
         query = query.join(Document).where(Document.slug == args["doc"])
     if args.get("kind"):
         query = query.where(Annotation.kind == args["kind"])
-    if args.get("tag"):
+    if args.get("tag") and len(args["tag"]) > MAX_TAG_LENGTH:
+        query = query.where(false())  # no tag is that long: no need to look
+    elif args.get("tag"):
         # tags are a JSON list: match the tag as a whole JSON string inside it
         quoted = json.dumps(args["tag"])
         for char in ("\\", "%", "_"):
@@ -172,9 +205,9 @@ def _filtered(query):
         pattern = f"%{quoted}%"
         query = query.where(cast(Annotation.tags, String).like(pattern, escape="\\"))
     if args.get("source"):
-        if not _is_number(args["source"]) or int(args["source"]) > MAX_ID:
+        if not _is_id(args["source"]):
             abort(400, description="source must be a source id")
-        query = query.where(Annotation.source_id == int(args["source"]))
+        query = query.where(Annotation.source_id == int(args["source"].lstrip("0") or "0"))
     return query
 
 
@@ -202,20 +235,43 @@ def _prefer():
     return None
 
 
+def review_required(exc):
+    """409 ``{"error": "review required"}``: this kind is published only once approved."""
+    response = jsonify({"error": "review required", "detail": str(exc)})
+    response.status_code = 409
+    return response
+
+
+bp.register_error_handler(ReviewRequiredError, review_required)
+
+
+def _status_of(parsed):
+    """The status a write asks for; without one, published, or in review for a reviewed kind."""
+    if not parsed["status_given"] and needs_review(parsed["kind"]):
+        return "review"
+    return parsed["status"]
+
+
 @bp.post("/annotations/")
 @editor_required
 def annotation_create():
-    """Create an annotation from W3C JSON: 201 with Location and ETag."""
+    """Create an annotation (or, with motivation replying, an editors' comment): 201."""
     parsed = _parsed_body()
-    document = _document_of(parsed)
     if parsed["local_id"] is None and len(parsed["iri"] or "") > VIA_LENGTH:
         abort(422, description=f'"id" is longer than {VIA_LENGTH} characters')
+    via = parsed["iri"] if parsed["local_id"] is None else None
+    creator_name = ((parsed["creator"] or {}).get("name") or "")[:CREATOR_NAME_LENGTH]
     try:
-        data = annotation_data(parsed, document)
-        creator_name = ((parsed["creator"] or {}).get("name") or "")[:CREATOR_NAME_LENGTH]
-        annotation = create_annotation(document, data, current_user, creator_name=creator_name,
-                                       via=parsed["iri"] if parsed["local_id"] is None else None)
-        keep_orphan(annotation, parsed)
+        if parsed["kind"] == "reply":
+            annotation = add_reply(_reply_parent(parsed), parsed["body"], current_user,
+                                   creator_name=creator_name, via=via)
+        else:
+            document = _document_of(parsed)
+            data = annotation_data(parsed, document, user=current_user)
+            data["status"] = _status_of(parsed)
+            annotation = create_note(document, data, current_user,
+                                     creator_name=creator_name, via=via)
+            keep_orphan(annotation, parsed)
         db.session.commit()
     except (ValidationError, W3CError) as exc:
         db.session.rollback()
@@ -233,7 +289,7 @@ def annotation(annotation_id):
     """One annotation, with ETag and Last-Modified; drafts and deleted ones are 404 for readers."""
     found = _stored(annotation_id)
     if found is None or found.deleted_at is not None or (
-            found.status != "published" and not is_editor()):
+            (found.status != "published" or found.is_reply) and not is_editor()):
         abort(404)
     response = _annotation_response(found).make_conditional(request)
     if response.status_code == 412:  # If-Match names another version: our error, not the body
@@ -246,23 +302,97 @@ def annotation(annotation_id):
 def annotation_replace(annotation_id):
     """Replace an annotation; If-Match with its current ETag is required (412 if stale)."""
     annotation = _live(annotation_id)
+    _may_change(annotation)
     based_on = _if_match(annotation, required=True)
     parsed = _parsed_body()
-    document = _document_of(parsed)
-    if document.id != annotation.document_id:
-        abort(422, description="an annotation cannot move to another document")
     try:
-        data = annotation_data(parsed, document)
-        data.setdefault("source_id", None)
-        update_annotation(annotation, data, current_user, based_on=based_on)
+        if annotation.is_reply:
+            if parsed["kind"] != "reply" or _reply_parent(parsed).id != annotation.reply_to_id:
+                abort(422, description="a comment stays a reply to the same note")
+            edit_reply(annotation, parsed["body"], current_user, based_on=based_on)
+        else:
+            if parsed["kind"] == "reply":
+                abort(422, description="a note cannot become a comment")
+            document = _document_of(parsed)
+            if document.id != annotation.document_id:
+                abort(422, description="an annotation cannot move to another document")
+            data = annotation_data(parsed, document, user=current_user)
+            data.setdefault("source_id", None)
+            data["status"] = _status_of(parsed)
+            edit_note(annotation, data, current_user, based_on=based_on)
         db.session.commit()
     except (ValidationError, W3CError) as exc:
+        db.session.rollback()
+        abort(422, description=str(exc))
+    except NotAllowedError as exc:
+        db.session.rollback()
+        abort(403, description=str(exc))
+    except StaleVersionError as exc:
+        db.session.rollback()
+        abort(412, description=str(exc))
+    return _annotation_response(annotation)
+
+
+@bp.post("/annotations/<int:annotation_id>/approval")
+@editor_required
+def annotation_approval(annotation_id):
+    """Review the change awaiting review: approve and publish it (201), or send it back.
+
+    Body (optional): ``{"decision": "approve"}``, ``{"decision": "changes", "comment": …}``,
+    or for admins ``{"decision": "override", "reason": …}``. If-Match, when given, must
+    name the version the reviewer read.
+    """
+    annotation = _live(annotation_id)
+    if annotation.is_reply:
+        abort(422, description="comments are not reviewed")
+    based_on = _if_match(annotation, required=False)
+    data = _optional_json()
+    decision = data.get("decision", "approve")
+    try:
+        if decision == "approve":
+            approve(annotation, current_user, based_on=based_on)
+        elif decision == "changes":
+            request_changes(annotation, current_user, data.get("comment"), based_on=based_on)
+        elif decision == "override":
+            override(annotation, current_user, data.get("reason"), based_on=based_on)
+        else:
+            abort(422, description='decision must be "approve", "changes" or "override"')
+        db.session.commit()
+    except (OwnChangeError, NotAllowedError) as exc:
+        db.session.rollback()
+        abort(403, description=str(exc))
+    except NotAwaitingReviewError as exc:
+        db.session.rollback()
+        abort(409, description=str(exc))
+    except ValidationError as exc:
         db.session.rollback()
         abort(422, description=str(exc))
     except StaleVersionError as exc:
         db.session.rollback()
         abort(412, description=str(exc))
-    return _annotation_response(annotation)
+    return _annotation_response(annotation, status=201)
+
+
+def _optional_json():
+    """The request's JSON object, or {} for an empty body; 400/415 for anything else."""
+    if not request.get_data():
+        return {}
+    if request.mimetype not in ("application/ld+json", "application/json"):
+        abort(415, description="send application/json")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, description="the body must be a JSON object")
+    return data
+
+
+def _reply_parent(parsed):
+    """The live note or comment (of ours) that a comment answers, or 422."""
+    local = parsed["reply_to_local"]
+    parent = _stored(local) if local is not None else None
+    if parent is None or parent.deleted_at is not None:
+        abort(422, description="a comment answers a live note or comment of this reader "
+                               f"(its target {str(parsed['reply_to'])[:120]} is not one)")
+    return parent
 
 
 @bp.delete("/annotations/<int:annotation_id>")
@@ -270,6 +400,7 @@ def annotation_replace(annotation_id):
 def annotation_delete(annotation_id):
     """Delete (softly: editors can restore it); If-Match, when given, must be current."""
     annotation = _live(annotation_id)
+    _may_change(annotation)
     based_on = _if_match(annotation, required=False)
     try:
         delete_annotation(annotation, current_user, based_on=based_on)
@@ -277,6 +408,13 @@ def annotation_delete(annotation_id):
         abort(412, description=str(exc))
     db.session.commit()
     return "", 204
+
+
+def _may_change(annotation):
+    try:
+        check_may_change(annotation, current_user)
+    except NotAllowedError as exc:
+        abort(403, description=str(exc))
 
 
 def _live(annotation_id):
@@ -311,12 +449,10 @@ def _parsed_body():
     """Parse the request's W3C JSON or abort with 400 / 415 / 422."""
     if request.mimetype not in ("application/ld+json", "application/json"):
         abort(415, description="send application/ld+json")
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        data = None
+    data = request.get_json(silent=True)  # None for bad JSON, or nested too deeply (safejson)
     if data is None:
-        abort(400, description="the body is not valid JSON (or nested too deeply)")
+        abort(400, description=f"the body is not valid JSON, or is nested too deeply "
+                               f"(at most {MAX_DEPTH} levels)")
     if _has_nul(data):
         abort(422, description="text cannot contain a NUL character")
     try:
@@ -344,8 +480,15 @@ def _document_of(parsed):
 
 
 def _annotation_response(annotation, status=200):
-    response = _jsonld(annotation_to_jsonld(annotation, base_url(), annotation.document.slug),
-                       status)
+    slug = annotation.document.slug
+    data = annotation_to_jsonld(annotation, base_url(), slug)
+    private = annotation.pending and is_editor()
+    if private:  # readers never see an unapproved change
+        data["ar:pending"] = annotation_to_jsonld(pending_view(annotation), base_url(), slug,
+                                                  with_context=False)
+    response = _jsonld(data, status)
+    if private:
+        response.headers["Cache-Control"] = "private, no-store"
     response.set_etag(_etag(annotation))
     response.last_modified = annotation.modified_at
     response.headers["Link"] = RESOURCE_LINKS

@@ -9,16 +9,25 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..config import MAX_ID
 from ..database import retry_after
 from ..extensions import db
 from ..diffview import side_by_side
 from ..forms import DocumentForm, NewDocumentForm, TextForm
-from ..models import Annotation, AnnotationRevision, Document
+from ..models import Annotation, AnnotationRevision, Document, Source
+from ..safejson import MAX_DEPTH
 from ..sanitize import render_markdown
-from ..services import StaleVersionError, ValidationError
+from ..services import (
+    NotAllowedError, NotAwaitingReviewError, OwnChangeError, ReviewRequiredError,
+    StaleVersionError, ValidationError,
+)
 from ..services.annotations import (
-    EDITABLE, confirm_anchor, create_annotation, delete_annotation, restore_annotation, set_status,
-    update_annotation,
+    check_may_change, confirm_anchor, delete_annotation, restore_annotation,
+)
+from ..services.discussion import add_reply
+from ..services.review import (
+    approve, create_note, edit_note, may_approve, needs_review, override, publish,
+    request_changes, review_state, submit, unpublish, working_fields,
 )
 from ..services.documents import create_document, revise_text, update_metadata
 from ..services.related import link_passages
@@ -47,6 +56,13 @@ def csrf_error(error):
     return render_template("errors/error.html", code=400, error=error), 400
 
 
+@bp.after_request
+def _no_store(response):
+    """Editors' pages and JSON show drafts and tokens: no cache may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _api_http_error(error):
     if request.path.startswith("/editor/api/"):
         response = _json_error(error.code, error.name, error.description)
@@ -62,9 +78,10 @@ for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422, 503):
 
 
 def _payload():
-    data = request.get_json(silent=True)
+    data = request.get_json(silent=True)  # None for bad JSON, or nested too deeply (safejson)
     if not isinstance(data, dict):
-        abort(400, description="send a JSON object")
+        abort(400, description=f"send a JSON object, not nested too deeply "
+                               f"(at most {MAX_DEPTH} levels)")
     return data
 
 
@@ -76,12 +93,17 @@ def _annotation(annotation_id):
 
 
 def _fields(annotation):
-    """The editable fields of an annotation as the page's form needs them."""
-    fields = {field: getattr(annotation, field) for field in EDITABLE}
+    """The fields editors work on (a pending change included) as the page's form needs them."""
+    fields = working_fields(annotation)
     source = annotation.source
+    if fields["source_id"] != annotation.source_id:
+        source = db.session.get(Source, fields["source_id"]) if fields["source_id"] else None
     fields.update({
         "id": annotation.id, "version": annotation.version, "orphan": annotation.orphan,
         "deleted": annotation.deleted_at is not None, "document": annotation.document.slug,
+        "published": annotation.status == "published", "pending": bool(annotation.pending),
+        "review_state": review_state(annotation), "reviewed": needs_review(annotation.kind),
+        "may_review": may_approve(annotation, current_user),
         "source": None if source is None else {
             "id": source.id, "title": source.title, "speaker": source.speaker,
             "venue": source.venue, "url": source.url, "language": source.language,
@@ -102,15 +124,28 @@ def _saved(annotation, status=200):
 
 
 def _with_validation(action):
-    """Run ``action``; map a rule broken to 422 and a stale version to 409, writing nothing."""
+    """Run ``action``; map a broken rule to 422, a role's limit to 403, a stale version to
+    409, a review rule to 409 or 403, writing nothing."""
     try:
         return action()
+    except NotAllowedError as exc:
+        db.session.rollback()
+        return _json_error(403, "Forbidden", str(exc))
     except ValidationError as exc:
         db.session.rollback()
         return _json_error(422, "Unprocessable Entity", str(exc), fields=exc.errors)
     except StaleVersionError as exc:
         db.session.rollback()
         return _stale(exc)
+    except ReviewRequiredError as exc:
+        db.session.rollback()
+        return _json_error(409, "review required", str(exc), kind=exc.kind)
+    except NotAwaitingReviewError as exc:
+        db.session.rollback()
+        return _json_error(409, "not awaiting review", str(exc))
+    except (OwnChangeError, NotAllowedError) as exc:
+        db.session.rollback()
+        return _json_error(403, "Forbidden", str(exc))
 
 
 def _stale(exc):
@@ -160,7 +195,7 @@ def annotation_create(slug):
     """Create an annotation from the page's panel."""
     document = db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
     data = _payload()
-    return _with_validation(lambda: _saved(create_annotation(document, data, current_user), 201))
+    return _with_validation(lambda: _saved(create_note(document, data, current_user), 201))
 
 
 @bp.get("/api/annotations/<id:annotation_id>")
@@ -179,38 +214,98 @@ def annotation_update(annotation_id):
     based_on = _version(data)
 
     def save():
-        update_annotation(annotation, data, current_user, based_on=based_on)
+        check_may_change(annotation, current_user)
+        edit_note(annotation, data, current_user, based_on=based_on)
         return _saved(annotation)
     return _with_validation(save)
 
 
 def _version(data):
     version = data.pop("version", None)
-    if not isinstance(version, int) or isinstance(version, bool):
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 < version <= MAX_ID:
         abort(400, description="say which version the change is based on (version)")
     return version
 
 
-@bp.post("/api/annotations/<id:annotation_id>/"
-         "<any(publish, unpublish, delete, restore, confirm):action>")
+ACTIONS = {
+    "publish": lambda a, data, based_on: publish(a, current_user, based_on=based_on),
+    "unpublish": lambda a, data, based_on: unpublish(a, current_user, based_on=based_on),
+    "delete": lambda a, data, based_on: delete_annotation(a, current_user, based_on=based_on),
+    "restore": lambda a, data, based_on: restore_annotation(a, current_user),
+    "submit": lambda a, data, based_on: submit(a, current_user, based_on=based_on),
+    "approve": lambda a, data, based_on: approve(a, current_user, based_on=based_on),
+    "changes": lambda a, data, based_on: request_changes(a, current_user, data.get("comment"),
+                                                        based_on=based_on),
+    "override": lambda a, data, based_on: override(a, current_user, data.get("reason"),
+                                                   based_on=based_on),
+    "confirm": lambda a, data, based_on: confirm_anchor(a, current_user, based_on=based_on),
+}
+
+
+# reviewing another editor's change is the point; confirming the words a text revision
+# chose changes nothing readers see: any editor may do these
+OPEN_ACTIONS = frozenset({"submit", "approve", "changes", "confirm"})
+
+
+@bp.post("/api/annotations/<id:annotation_id>/<any(publish, unpublish, delete, restore, submit, "
+         "approve, changes, override, confirm):action>")
 @editor_required
 def annotation_action(annotation_id, action):
-    """Publish, unpublish, delete (soft) or restore an annotation, or confirm its new words."""
+    """Publish, unpublish, delete (soft), restore; submit, approve, request changes (with a
+    ``comment``) or, for admins, publish without review (with a ``reason``); confirm the
+    words a text revision moved a note onto."""
     annotation = _annotation(annotation_id)
-    based_on = _version(_payload())
+    if annotation.is_reply and action not in ("delete", "restore"):
+        abort(422, description="comments are not published or reviewed")
+    data = _payload()
+    based_on = _version(data)
 
     def run():
-        if action in ("publish", "unpublish"):
-            status = "published" if action == "publish" else "draft"
-            set_status(annotation, status, current_user, based_on=based_on)
-        elif action == "delete":
-            delete_annotation(annotation, current_user, based_on=based_on)
-        elif action == "confirm":
-            confirm_anchor(annotation, current_user, based_on=based_on)
-        else:
-            restore_annotation(annotation, current_user)
+        if action not in OPEN_ACTIONS:
+            check_may_change(annotation, current_user)
+        ACTIONS[action](annotation, data, based_on)
         return _saved(annotation)
     return _with_validation(run)
+
+
+@bp.post("/api/annotations/<id:annotation_id>/comments")
+@editor_required
+def comment_create(annotation_id):
+    """Comment on a note, or answer a comment on it (``reply_to``): Markdown, @name mentions."""
+    note = _annotation(annotation_id)
+    if note.is_reply or note.deleted_at is not None:
+        abort(404, description=f"there is no note {annotation_id} to comment on")
+    data = _payload()
+    parent = note
+    if data.get("reply_to") not in (None, "", note.id):
+        parent = _comment_in(note, data["reply_to"])
+
+    def run():
+        add_reply(parent, data.get("body"), current_user)
+        return _saved(note, 201)
+    return _with_validation(run)
+
+
+def _comment_in(note, reply_to):
+    """The live comment ``reply_to`` on the same document as ``note``, or 404."""
+    try:
+        found = db.session.get(Annotation, int(reply_to)) if 0 < int(reply_to) <= MAX_ID else None
+    except (TypeError, ValueError):
+        found = None
+    if found is None or not found.is_reply or found.document_id != note.document_id \
+            or found.deleted_at is not None:
+        abort(404, description="there is no such comment to answer")
+    return found
+
+
+ACTION_LABELS = {
+    "submitted": "submitted for review", "approved": "approved and published",
+    "changes requested": "sent back: changes requested",
+    "override": "published without review (admin override)",
+    "change proposed": "change proposed (readers keep the published version)",
+    "change withdrawn": "change withdrawn", "withdrawn": "back to draft",
+    "confirmed": "new words confirmed",
+}
 
 
 @bp.get("/annotations/<id:annotation_id>/history")
@@ -228,19 +323,23 @@ def history(annotation_id):
             if field in revision.snapshot and previous.get(field) != revision.snapshot.get(field)
         ]})
         previous = revision.snapshot
-    return render_template("editor/history.html", annotation=annotation, rows=reversed(rows))
+    return render_template("editor/history.html", annotation=annotation, rows=reversed(rows),
+                           ACTION_LABELS=ACTION_LABELS)
 
 
 @bp.get("/deleted")
 @editor_required
 def deleted():
-    """Deleted annotations, newest first, each with a restore button."""
+    """Deleted annotations and sources (not merged ones), newest first, each with a restore button."""
     annotations = db.session.scalars(
         select(Annotation).where(Annotation.deleted_at.is_not(None))
         .options(selectinload(Annotation.document))
         .order_by(Annotation.deleted_at.desc(), Annotation.id.desc())  # same second: later first
     ).all()
-    return render_template("editor/deleted.html", annotations=annotations)
+    sources = db.session.scalars(
+        select(Source).where(Source.deleted_at.is_not(None), Source.merged_into_id.is_(None))
+        .order_by(Source.deleted_at.desc(), Source.id.desc())).all()
+    return render_template("editor/deleted.html", annotations=annotations, sources=sources)
 
 
 @bp.post("/annotations/<id:annotation_id>/restore")
@@ -248,11 +347,15 @@ def deleted():
 def restore(annotation_id):
     """Restore a deleted annotation from the deleted-notes page (a form post)."""
     annotation = _annotation(annotation_id)
+    try:
+        check_may_change(annotation, current_user)
+    except NotAllowedError as exc:
+        abort(403, description=str(exc))
     restore_annotation(annotation, current_user)
     db.session.commit()
-    flash("The note is restored.", "info")
+    flash("The comment is restored." if annotation.is_reply else "The note is restored.", "info")
     return redirect(url_for("public.document", slug=annotation.document.slug,
-                            _anchor=f"a-{annotation.id}"))
+                            _anchor=f"{'c' if annotation.is_reply else 'a'}-{annotation.id}"))
 
 
 @bp.route("/docs/<slug>/edit", methods=["GET", "POST"])
@@ -351,7 +454,11 @@ def revisions(slug):
 @bp.post("/docs/<slug>/link")
 @editor_required
 def link(slug):
-    """Link a passage here and its retelling in another document to one source."""
+    """Link a passage here and its retelling in another document to one source.
+
+    A passage that already cites the source gets no second note. Bad input is a 422
+    page that says what to fix.
+    """
     document = _document(slug)
     form = request.form
     other = _document(form.get("other", ""))
@@ -366,17 +473,25 @@ def link(slug):
         source = {"title": form["source_title"], "speaker": form.get("source_speaker", ""),
                   "occurred_on": form.get("source_date", ""), "venue": form.get("source_venue", "")}
     try:
-        created = link_passages(spans, source, current_user, body=form.get("body", ""))
+        source, created = link_passages(spans, source, current_user, body=form.get("body", ""))
     except ValidationError as exc:
         db.session.rollback()
-        flash("Not linked: " + "; ".join(exc.errors.values()), "error")
-        return redirect(url_for("public.document", slug=slug))
+        abort(422, description="Not linked: " + "; ".join(exc.errors.values())
+              + ". Go back to the document to correct it.")
     db.session.commit()
-    flash("Both passages now cite the source, as drafts: review and publish them.", "info")
-    return redirect(url_for("public.source", source_id=created[0].source_id))
+    if not created:
+        flash("Both passages already cite this source: nothing was added.", "info")
+    elif len(created) < len(spans):
+        flash("One passage already cited this source; the other now does too, as a draft: "
+              "review and publish it.", "info")
+    else:
+        flash("Both passages now cite the source, as drafts: review and publish them.", "info")
+    return redirect(url_for("public.source", source_id=source.id))
 
 
 def _document(slug):
+    if "\x00" in slug:  # no slug has one, and PostgreSQL refuses NUL in a query
+        abort(404)
     return db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
 
 

@@ -1,9 +1,9 @@
 """The pieces of a document page, rendered once for the page and again after an edit."""
 
 from bisect import bisect_right
-from functools import lru_cache
 
 from flask import render_template
+from flask_login import current_user
 from markupsafe import Markup
 
 from ..charts import density_strip
@@ -13,18 +13,15 @@ from ..highlight import render_text, segment
 from ..sanitize import render_markdown
 from ..services.annotations import visible_annotations
 from ..services.assignments import open_assignees_by_note
+from ..services.discussion import discussions
+from ..services.review import may_approve, needs_review, pending_view, review_state
 from ..text import detect_structure
 
 
-@lru_cache(maxsize=20_000)
-def note_html(body):
-    """Return a note's Markdown ``body`` as safe HTML, remembered across requests.
-
-    Markdown and bleach take most of a page's time (about 0.5 ms a note); the result
-    depends on the body alone, so a body rendered once is never rendered again (the
-    cache is per process and bounded).
-    """
-    return render_markdown(body)
+# what editors call the fields a pending change touches
+FIELD_WORDS = {"kind": "kind", "body": "text", "tags": "tags", "start": "words", "end": "words",
+               "exact": "words", "source_id": "source", "relation": "relation",
+               "verdict": "verdict"}
 
 
 def page_annotations(document, editor=False):
@@ -55,11 +52,16 @@ def document_parts(document, editor=False, filters=None, annotations=None):
     for a in placed:
         if a.id in shown:
             numbers[a.id] = len(numbers) + 1
+    threads = discussions(document) if editor else {}
+
     def note(annotation, block=None):
-        return {"annotation": annotation, "html": note_html(annotation.body), "block": block,
-                "hidden": annotation.id not in shown, "number": numbers.get(annotation.id),
-                "tag_keys": [t.casefold() for t in annotation.tags or []],  # as filters.py
-                "assignees": assignees.get(annotation.id, ())}
+        found = {"annotation": annotation, "html": annotation.html, "block": block,
+                 "hidden": annotation.id not in shown, "number": numbers.get(annotation.id),
+                 "tag_keys": [t.casefold() for t in annotation.tags or []]}  # as filters.py
+        if editor:
+            found.update(editor_extras(annotation, threads.get(annotation.id, [])))
+            found["assignees"] = assignees.get(annotation.id, ())
+        return found
 
     notes = [note(a, max(bisect_right(block_starts, a.start) - 1, 0)) for a in placed]
     whole = [note(a) for a in annotations if a.is_whole_document]
@@ -76,6 +78,25 @@ def document_parts(document, editor=False, filters=None, annotations=None):
         "whole_html": Markup(render_template("public/_whole.html", **context)),
         "counts": {kind: sum(1 for a in annotations if a.kind == kind and not a.orphan)
                    for kind in KINDS},
+    }
+
+
+def editor_extras(annotation, comments):
+    """Return what an editor's note shows beyond a reader's: review state, the pending
+    change beside the published words, and the discussion (comments rendered safe).
+
+    A pending change is rendered here, for editors only (linear in its body, which is
+    bounded); readers never see one, and comments carry their stored HTML."""
+    pending = pending_view(annotation) if annotation.pending else None
+    return {
+        "review": {
+            "state": review_state(annotation), "reviewed": needs_review(annotation.kind),
+            "may_review": may_approve(annotation, current_user),
+            "changes_requested": annotation.changes_requested_at is not None,
+            "pending": pending, "pending_html": render_markdown(pending.body) if pending else "",
+            "pending_changed": sorted({FIELD_WORDS[f] for f in annotation.pending or ()}),
+        },
+        "comments": [{"comment": c, "html": c.annotation.html} for c in comments],
     }
 
 

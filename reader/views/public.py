@@ -3,7 +3,9 @@
 import hashlib
 from pathlib import Path
 
-from flask import Blueprint, abort, make_response, render_template, request, session, url_for
+from flask import (
+    Blueprint, abort, make_response, redirect, render_template, request, session, url_for,
+)
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,10 +16,11 @@ from ..config import KIND_LABELS, KINDS, VERDICT_LABELS, VERDICTS
 from ..extensions import db
 from ..filters import parse_filters
 from ..models import Annotation, Document, Source
-from ..sanitize import render_markdown
 from ..search import search
 from ..services.assignments import assignable_editors, open_assignments
 from ..services.related import related_passages
+from ..services.review import review_kinds
+from ..services.sources import is_public, live_source
 from ..text import detect_structure
 from . import is_editor
 from .parts import document_parts, page_annotations, reader_tools
@@ -97,7 +100,9 @@ def document(slug):
     extra = {}
     if editor:  # passages reported elsewhere too, to link both to one source
         extra = {"related": related_passages(document),
-                 "sources": db.session.scalars(select(Source).order_by(Source.title)).all(),
+                 "sources": db.session.scalars(select(Source).where(Source.deleted_at.is_(None))
+                                               .order_by(Source.title)).all(),
+                 "review_kinds": sorted(review_kinds()),
                  "assignments": open_assignments(document=document),
                  "editors": assignable_editors()}
     response = render_template(
@@ -109,8 +114,21 @@ def document(slug):
 
 @bp.get("/sources/<id:source_id>")
 def source(source_id):
-    """Show a source and every published span in the corpus that cites it."""
+    """Show a source and every span in the corpus that cites it.
+
+    Readers see only a source that a published note cites, and only those notes
+    (404 otherwise: drafts never leak); editors also see drafts, deleted sources and
+    their tools. A merged source redirects to the source it was merged into.
+    """
     source = db.session.get(Source, source_id) or abort(404)
+    editor = is_editor()
+    if source.merged_into_id is not None:
+        survivor = live_source(source.id)
+        if survivor is None or not (editor or is_public(survivor)):
+            abort(404)
+        return redirect(url_for("public.source", source_id=survivor.id), 301)
+    if not editor and not is_public(source):
+        abort(404)
     query = (
         select(Annotation)
         .where(Annotation.source_id == source.id, Annotation.deleted_at.is_(None))
@@ -118,12 +136,16 @@ def source(source_id):
         # notes without a span first on both: SQLite sorts NULLs first, PostgreSQL last
         .order_by(Annotation.document_id, Annotation.start.nulls_first(), Annotation.id)
     )
-    if not is_editor():
+    if not editor:
         query = query.where(Annotation.status == "published")
-    citations = [{"annotation": a, "html": render_markdown(a.body)}
+    citations = [{"annotation": a, "html": a.html}
                  for a in db.session.scalars(query)]
-    return render_template("public/source.html", source=source, citations=citations,
-                           kind_labels=KIND_LABELS)
+    response = make_response(render_template("public/source.html", source=source,
+                                             citations=citations, kind_labels=KIND_LABELS,
+                                             editor=editor))
+    if editor:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/search")
@@ -196,29 +218,37 @@ def _code_version():
 def _validators(document=None):
     """Return ``(etag, last_modified)`` of a reader's page, or None where none applies.
 
-    Built from what the page shows: the document(s), every annotation's modified time,
-    version and count (drafts and deletions too: a change of status is a change of
-    version), the sources' times, the query string and the code. Signed-in editors
-    and sessions with a pending flash message get no validators.
+    Built from what readers see, and nothing else, so an editor's work on drafts
+    never moves them: the document(s) (text revision, metadata, when a published note
+    last left), the published notes (count, latest change, versions, newest id), the
+    sources they cite (count, latest change), the query string and the code. Signed-in
+    editors and sessions with a pending flash message get no validators.
     """
     if is_editor() or session.get("_flashes"):
         return None
+    published = (Annotation.status == "published", Annotation.deleted_at.is_(None))
     notes = select(func.count(Annotation.id), func.max(Annotation.modified_at),
-                   func.coalesce(func.sum(Annotation.version), 0), func.max(Annotation.id))
-    docs = select(func.count(Document.id), func.max(Document.modified_at),
-                  func.coalesce(func.sum(Document.revision), 0), func.max(Document.id))
+                   func.coalesce(func.sum(Annotation.version), 0),
+                   func.max(Annotation.id)).where(*published)
+    cited = (select(func.count(func.distinct(Source.id)), func.max(Source.modified_at))
+             .join(Annotation, Annotation.source_id == Source.id).where(*published))
     if document is not None:
         notes = notes.where(Annotation.document_id == document.id)
-        docs = docs.where(Document.id == document.id)
+        cited = cited.where(Annotation.document_id == document.id)
+        docs = (1, document.modified_at, document.withdrawn_at, document.revision, document.id)
+    else:
+        docs = db.session.execute(select(
+            func.count(Document.id), func.max(Document.modified_at),
+            func.max(Document.withdrawn_at), func.coalesce(func.sum(Document.revision), 0),
+            func.max(Document.id))).one()
     n_notes, notes_at, versions, top_note = db.session.execute(notes).one()
-    n_docs, docs_at, revisions, top_doc = db.session.execute(docs).one()
-    n_sources, sources_at = db.session.execute(
-        select(func.count(Source.id), func.max(Source.modified_at))).one()
-    times = [t for t in (notes_at, docs_at, sources_at) if t is not None]
+    n_sources, sources_at = db.session.execute(cited).one()
+    n_docs, docs_at, withdrawn_at, revisions, top_doc = docs
+    times = [t for t in (notes_at, docs_at, withdrawn_at, sources_at) if t is not None]
     state = "|".join(str(part) for part in (
         request.path, request.query_string.decode("latin-1"), _code_version(),
-        n_notes, notes_at, versions, top_note, n_docs, docs_at, revisions, top_doc,
-        n_sources, sources_at))
+        n_notes, notes_at, versions, top_note, n_docs, docs_at, withdrawn_at, revisions,
+        top_doc, n_sources, sources_at))
     etag = 'W/"' + hashlib.sha1(state.encode()).hexdigest()[:20] + '"'
     return etag, max(times) if times else None
 

@@ -1,5 +1,6 @@
 """The authorization matrix, built from the app's url_map: every route and method, for
-anonymous readers, editors, admins, a bad token and a session write without its CSRF token.
+anonymous readers, editors, admins, a bad token, a session write without its CSRF token,
+a session cookie replayed after sign-out, and a junk token sent next to a live session.
 
 A route added without an entry in RULES fails ``test_every_route_has_a_rule``.
 """
@@ -11,11 +12,13 @@ from reader.extensions import db
 from reader.models import Annotation, ApiToken, Document, Source
 from reader.services.assignments import assign
 from reader.services.desk import SECTIONS
-from reader.services.users import issue_token
-from tests.conftest import login
+from reader.services.users import issue_token, sign_in_link_token
+from tests.conftest import csrf_token, login
 
 READ, PAGE, EDITOR_JSON, WRITE = "read", "page", "editor-json", "write"
 SIGN_IN_PAGE, LOGIN, LOGOUT = "sign-in page", "login", "logout"
+ADMIN_PAGE, ADMIN_WRITE, SESSION_WRITE = "admin page", "admin write", "session write"
+WELCOME, WELCOME_POST = "sign-in link", "sign-in link form"
 RULES = {
     ("public.index", "GET"): READ, ("public.document", "GET"): READ,
     ("public.source", "GET"): READ, ("public.search_page", "GET"): READ,
@@ -41,17 +44,43 @@ RULES = {
     ("desk.document_assignments", "GET"): PAGE, ("desk.document_assignments", "POST"): WRITE,
     ("desk.annotation_assignments", "GET"): PAGE, ("desk.annotation_assignments", "POST"): WRITE,
     ("desk.assignment_action", "POST"): WRITE, ("desk.confirm", "POST"): WRITE,
+    ("auth.password", "POST"): SESSION_WRITE, ("auth.display_name", "POST"): SESSION_WRITE,
+    ("auth.welcome", "GET"): WELCOME, ("auth.welcome", "POST"): WELCOME_POST,
+    ("admin.users", "GET"): ADMIN_PAGE, ("admin.user", "GET"): ADMIN_PAGE,
+    ("admin.audit", "GET"): ADMIN_PAGE, ("admin.users", "POST"): ADMIN_WRITE,
+    ("admin.user", "POST"): ADMIN_WRITE, ("admin.user_action", "POST"): ADMIN_WRITE,
+    ("sources.index", "GET"): PAGE, ("sources.history", "GET"): PAGE,
+    ("sources.edit", "GET"): PAGE, ("sources.edit", "POST"): WRITE,
+    ("sources.merge", "GET"): PAGE, ("sources.merge", "POST"): WRITE,
+    ("sources.delete", "POST"): WRITE, ("sources.restore", "POST"): WRITE,
+    ("api.annotation_approval", "POST"): WRITE, ("editor.comment_create", "POST"): WRITE,
 }
+# a signed-out session replayed, or a junk token next to a live one: as good as no credentials
+DEAD = ("replayed session", "junk token + session")
 # expected status per identity; None: anything but 401, 403 and 5xx (the request itself may be
 # incomplete, but the caller was let in)
 EXPECTED = {
-    READ: {"anonymous": 200, "editor": 200, "admin": 200, "bad token": 200},
-    PAGE: {"anonymous": 302, "editor": 200, "admin": 200, "bad token": 302},
-    EDITOR_JSON: {"anonymous": 401, "editor": 200, "admin": 200, "bad token": 401},
-    WRITE: {"anonymous": 401, "bad token": 401, "missing CSRF": 400, "admin token": None},
-    SIGN_IN_PAGE: {"anonymous": 200, "editor": 302, "admin": 302, "bad token": 200},
-    LOGIN: {"anonymous": 400, "missing CSRF": 400},
-    LOGOUT: {"anonymous": 302, "missing CSRF": 400},
+    READ: {"anonymous": 200, "editor": 200, "admin": 200, "bad token": 200,
+           **dict.fromkeys(DEAD, 200)},
+    PAGE: {"anonymous": 302, "editor": 200, "admin": 200, "bad token": 302,
+           **dict.fromkeys(DEAD, 302)},
+    EDITOR_JSON: {"anonymous": 401, "editor": 200, "admin": 200, "bad token": 401,
+                  **dict.fromkeys(DEAD, 401)},
+    WRITE: {"anonymous": 401, "bad token": 401, "missing CSRF": 400, "admin token": None,
+            **dict.fromkeys(DEAD, 401)},
+    SESSION_WRITE: {"anonymous": 401, "bad token": 401, "missing CSRF": 400, "admin token": 403,
+                    "editor + CSRF": None, **dict.fromkeys(DEAD, 401)},
+    SIGN_IN_PAGE: {"anonymous": 200, "editor": 302, "admin": 302, "bad token": 200,
+                   **dict.fromkeys(DEAD, 200)},
+    LOGIN: {"anonymous": 400, "missing CSRF": 400, **dict.fromkeys(DEAD, 400)},
+    LOGOUT: {"anonymous": 302, "missing CSRF": 400, **dict.fromkeys(DEAD, 302)},
+    ADMIN_PAGE: {"anonymous": 302, "editor": 403, "admin": 200, "bad token": 302,
+                 "admin token": 403, **dict.fromkeys(DEAD, 302)},
+    ADMIN_WRITE: {"anonymous": 401, "bad token": 401, "missing CSRF": 400, "admin token": 403,
+                  "editor + CSRF": 403, "admin + CSRF": None, **dict.fromkeys(DEAD, 401)},
+    # the link is the credential: anyone holding it may use it (the form needs its CSRF token)
+    WELCOME: {"anonymous": 200, "editor": 200, "bad token": 200},
+    WELCOME_POST: {"anonymous": 400, "missing CSRF": 400},
 }
 
 
@@ -70,14 +99,34 @@ def _values(rule, editor):
     annotation = db.session.scalars(select(Annotation).filter_by(status="published")
                                     .order_by(Annotation.id)).first()
     token = db.session.scalars(select(ApiToken).filter_by(user_id=editor.id)).first()
-    values = {"slug": document.slug, "annotation_id": annotation.id, "action": "publish",
+    values = {"slug": document.slug, "annotation_id": annotation.id,
+              "action": "sign-out" if rule.endpoint.startswith("admin.") else "publish",
               "source_id": db.session.scalars(select(Source.id)).first(),
-              "token_id": token.id, "filename": "reader.css", "key": SECTIONS[0].key}
+              "token_id": token.id, "filename": "reader.css", "user_id": editor.id,
+              "token": sign_in_link_token(editor, "test secret"), "key": SECTIONS[0].key}
     if rule.endpoint == "desk.assignment_action":
         values["action"] = "done"
         values["assignment_id"] = assign(document, editor.name, "matrix", editor).id
         db.session.commit()
     return {name: values[name] for name in rule.arguments}
+
+
+def _sign_in_as(client, identity):
+    """Give ``client`` the credentials ``identity`` names; return the headers to send."""
+    headers = {}
+    if identity in ("editor", "missing CSRF", "editor + CSRF", "replayed session"):
+        assert login(client).status_code == 302
+    elif identity in ("admin", "admin + CSRF", "junk token + session"):
+        assert login(client, "ada").status_code == 302
+    if identity in ("editor + CSRF", "admin + CSRF"):
+        headers["X-CSRFToken"] = csrf_token(client, "/account")
+    elif identity in ("bad token", "junk token + session"):
+        headers["Authorization"] = "Bearer not-a-token"
+    if identity == "replayed session":
+        kept = client.get_cookie("session").value
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+        client.set_cookie("session", kept, domain="localhost")
+    return headers
 
 
 @pytest.mark.parametrize("endpoint, method", sorted(RULES))
@@ -90,14 +139,8 @@ def test_authorization_matrix(seeded, editor, admin, endpoint, method):
         url = rule.build(_values(rule, editor), append_unknown=False)[1]
     for identity, expected in EXPECTED[RULES[endpoint, method]].items():
         client = seeded.test_client()
-        headers = {}
-        if identity in ("editor", "missing CSRF"):
-            assert login(client).status_code == 302
-        elif identity == "admin":
-            assert login(client, "ada").status_code == 302
-        elif identity == "bad token":
-            headers["Authorization"] = "Bearer not-a-token"
-        elif identity == "admin token":
+        headers = _sign_in_as(client, identity)
+        if identity == "admin token":
             headers["Authorization"] = f"Bearer {admin_token}"
         response = client.open(url, method=method, headers=headers,
                                json={} if method in ("POST", "PUT") else None)

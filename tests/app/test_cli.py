@@ -5,7 +5,7 @@ import shutil
 from sqlalchemy import func, select
 
 from reader.extensions import db
-from reader.models import Document, DocumentRevision, User
+from reader.models import AuditEvent, Document, DocumentRevision, User
 from tests.conftest import DATA, SEED_FILES, SEEDS
 
 
@@ -63,9 +63,26 @@ def test_users_add_token_list_disable(runner):
     token = runner.invoke(args=["users", "token", "maria"])
     assert token.exit_code == 0 and len(token.output.strip().splitlines()[-1]) >= 40
     listed = runner.invoke(args=["users", "list"])
-    assert "maria\tadmin\tactive" in listed.output
+    assert "maria\tadmin\tactive\tEditor 1" in listed.output
+    last = runner.invoke(args=["users", "disable", "maria"])
+    assert last.exit_code != 0 and "at least one active admin" in last.output
+    runner.invoke(args=["users", "add", "bea", "--role", "admin", "--password-stdin"],
+                  input="a long password\n")
     assert runner.invoke(args=["users", "disable", "maria"]).exit_code == 0
-    assert db.session.scalars(select(User)).one().disabled
+    assert db.session.scalars(select(User).filter_by(name="maria")).one().disabled
+    assert runner.invoke(args=["users", "enable", "maria"]).exit_code == 0
+    assert not db.session.scalars(select(User).filter_by(name="maria")).one().disabled
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["added", "added", "disabled", "enabled"]
+
+
+def test_users_link_prints_a_one_time_sign_in_link_and_signout_kills_it(runner, client, editor):
+    link = runner.invoke(args=["users", "link", "eddie"]).output.strip().splitlines()[-1]
+    assert link.startswith("http://localhost/welcome/")
+    path = link.removeprefix("http://localhost")
+    assert client.get(path).status_code == 200
+    assert runner.invoke(args=["users", "signout", "eddie"]).exit_code == 0
+    assert client.get(path).status_code == 404
 
 
 def test_users_errors_exit_non_zero_with_one_line(runner):

@@ -16,7 +16,7 @@ from reader.services.assignments import assign
 from reader.services.desk import ACTIVITY_LIMIT, SECTIONS, find_section
 from reader.services.documents import create_document
 from reader.services.users import add_user
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import PASSWORD, csrf_token
 
 TEXT = "Talks\n\nThe minister said the talks were constructive.\n"
 
@@ -171,7 +171,7 @@ def test_unlinked_passages_come_from_cached_matching_and_leave_once_linked(
 
 
 def test_the_activity_feed_says_who_did_what_and_links_it(app, editor_client, editor, doc):
-    frank = add_user("frank", PASSWORD, "editor", "Frank Factchecker")
+    add_user("frank", PASSWORD, "editor", "Frank Factchecker")
     db.session.commit()
     token = csrf_token(editor_client, "/docs/talks")
     start = TEXT.index("the talks")

@@ -108,17 +108,18 @@ def test_a_write_refused_before_any_view_has_them_too(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.parametrize("who", ["reader", "editor"])
-def test_rendered_pages_have_no_inline_code(seeded, client, editor, who):
-    if who == "editor":
-        assert login(client).status_code == 302
+@pytest.mark.parametrize("who", ["reader", "editor", "admin"])
+def test_rendered_pages_have_no_inline_code(seeded, client, editor, admin, who):
+    if who != "reader":
+        assert login(client, "eddie" if who == "editor" else "ada").status_code == 302
     pages = ["/", "/search?q=Lavrov", "/annotations/"]
     index = client.get("/").get_data(as_text=True)
     pages += sorted(set(_links(index, "/docs/")))[:2]
     document = client.get(pages[-1]).get_data(as_text=True)
     pages += sorted(set(_links(document, "/sources/")))[:1]
     assert [p.split("/")[1] for p in pages[-3:]] == ["docs", "docs", "sources"], pages
-    pages += ["/editor/deleted", "/account"] if who == "editor" else ["/login"]
+    pages += {"reader": ["/login"], "editor": ["/editor/deleted", "/account"],
+              "admin": ["/account", "/admin/users", f"/admin/users/{editor.id}", "/admin/audit"]}[who]
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path

@@ -5,8 +5,10 @@ of its own, so the other tests' tables are not touched).
 """
 
 import os
+from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -75,3 +77,29 @@ def test_a_schema_that_differs_from_the_models_is_caught(app):
     with db.engine.begin() as connection:
         connection.execute(text("DROP INDEX ix_api_tokens_user_id"))
     assert [diff[0] for diff in differences()] == ["add_index"]
+
+
+def test_upgrade_renders_the_notes_already_stored(app):
+    # 0004 adds the stored HTML of note bodies; notes written before it get theirs
+    upgrade(revision="0003")
+    documents = sa.table("documents", *(sa.column(c) for c in (
+        "id", "slug", "title", "outlet", "author", "source_url", "text", "revision",
+        "created_at", "modified_at")))
+    annotations = sa.table("annotations", *(sa.column(c) for c in (
+        "id", "document_id", "exact", "prefix", "suffix", "orphan", "anchor_state", "kind",
+        "body", "tags", "status", "creator_name", "version", "created_at", "modified_at")))
+    now = datetime(2026, 1, 1)
+    with db.engine.begin() as connection:
+        connection.execute(documents.insert().values(
+            id=1, slug="d", title="D", outlet="", author="", source_url="", text="Words.\n",
+            revision=1, created_at=now, modified_at=now))
+        connection.execute(annotations.insert(), [
+            {"id": i, "document_id": 1, "exact": "", "prefix": "", "suffix": "", "orphan": False,
+             "anchor_state": "unchanged", "kind": "note", "body": body, "tags": "[]",
+             "status": "published", "creator_name": "", "version": 1, "created_at": now,
+             "modified_at": now}
+            for i, body in enumerate(["*one* <script>x</script>", "", "[" * 9_990], start=1)])
+    upgrade()
+    with db.engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT id, body_html FROM annotations")).all())
+    assert stored == {1: "<p><em>one</em> x</p>", 2: "", 3: f"<p>{'[' * 9_990}</p>"}

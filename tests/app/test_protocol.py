@@ -6,6 +6,7 @@ from sqlalchemy import select
 from reader.extensions import db
 from reader.models import Annotation
 from reader.services.documents import create_document
+from reader.services.users import issue_token
 from reader.w3c import MEDIA_TYPE
 from tests.conftest import csrf_token
 
@@ -132,9 +133,14 @@ def test_wrong_media_type_gets_415_and_oversize_413(app, client, doc, token):
     assert big.status_code == 413
 
 
-def test_container_filters_prefer_and_headers(client, doc, token):
+def test_container_filters_prefer_and_headers(client, doc, token, admin):
     _create(client, token, exact="the claims")
-    _create(client, token, exact="spokesman", motivation="assessing", **{"ar:verdict": "false"})
+    check = _create(client, token, exact="spokesman", motivation="assessing",
+                    **{"ar:verdict": "false"})
+    assert check.get_json()["ar:status"] == "review"  # a fact check waits for its approval
+    approval = client.post(check.headers["Location"] + "/approval",
+                           headers={"Authorization": f"Bearer {issue_token(admin)}"})
+    assert approval.status_code == 201
     tagged = _anno(exact="absurd")
     tagged["body"] = [tagged["body"], {"type": "TextualBody", "value": "50% odd_tag", "purpose": "tagging"}]
     client.post("/annotations/", json=tagged, headers=_auth(token))
@@ -161,10 +167,13 @@ def test_drafts_are_404_for_readers_and_visible_to_editors(client, doc, token):
     assert client.get("/annotations/").get_json()["total"] == 0
 
 
-def test_fact_checks_export_as_claimreview(client, doc, token):
-    _create(client, token, exact="the claims were absurd", body="No evidence was given.",
-            motivation="assessing", **{"ar:verdict": "misleading"})
+def test_fact_checks_export_as_claimreview(client, doc, token, admin):
+    check = _create(client, token, exact="the claims were absurd", body="No evidence was given.",
+                    motivation="assessing", **{"ar:verdict": "misleading"})
     _create(client, token, exact="spokesman")  # a note: not a ClaimReview
+    assert client.get("/docs/a-title/claimreview.json").get_json()["@graph"] == []  # unreviewed
+    client.post(check.headers["Location"] + "/approval",
+                headers={"Authorization": f"Bearer {issue_token(admin)}"})
     response = client.get("/docs/a-title/claimreview.json")
     assert response.status_code == 200
     data = response.get_json()

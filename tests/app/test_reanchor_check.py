@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, select
 
 from reader.extensions import db
-from reader.models import Annotation, AnnotationRevision, Document
+from reader.models import Annotation, AnnotationRevision, Document, User
 from reader.services.annotations import create_annotation
 from reader.services.documents import create_document, revise_text
 from tests.conftest import csrf_token
@@ -31,7 +31,8 @@ def _note(document, words, kind="factcheck", **fields):
     data = {"kind": kind, "body": "Checked against the readout.", "status": "published",
             "start": start, "end": start + len(words), "exact": words,
             "verdict": "accurate" if kind == "factcheck" else None, **fields}
-    annotation = create_annotation(document, data)
+    author = db.session.scalars(select(User).filter_by(name="eddie")).first()
+    annotation = create_annotation(document, data, author)  # Eddie's own: he may change it
     db.session.commit()
     return annotation
 
@@ -132,7 +133,7 @@ def test_confirming_from_the_desk_is_a_form_with_its_token(editor_client, doc):
 
 
 def test_reattaching_a_flagged_note_to_words_clears_the_flag(editor_client, doc):
-    fact_check = _note(doc, QUOTE)
+    fact_check = _note(doc, QUOTE, kind="note")  # not reviewed: the new words apply at once
     _revise(editor_client, REVISED)
     annotation = db.session.get(Annotation, fact_check.id)
     words = "the standing members"

@@ -63,5 +63,6 @@ def test_linking_without_a_source_is_refused(seeded, editor_client):
     response = editor_client.post(f"/editor/docs/{rt.slug}/link", data={
         "csrf_token": token, "start": 0, "end": 5, "other": other.slug, "other_start": 0,
         "other_end": 5, "relation": "translation", "other_relation": "translation"})
-    assert response.status_code == 302
+    assert response.status_code == 422
+    assert "pick a source or give a new one a title" in response.get_data(as_text=True)
     assert db.session.query(Annotation).count() == count

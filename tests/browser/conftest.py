@@ -26,7 +26,8 @@ from reader.services.users import add_user, find_user
 from tests.conftest import fresh_database
 
 from .helpers import (
-    CHROMIUM, CHROMIUM_ARGS, EDITORS, PASSWORD, SEEDS, browser_unavailable, sync_playwright,
+    ADMINS, CHROMIUM, CHROMIUM_ARGS, EDITORS, PASSWORD, SEEDS, browser_unavailable,
+    sync_playwright,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -120,6 +121,8 @@ def live(live_database):
                 import_annotations(json.load(handle), SEED_BASE)
         for name, label in EDITORS.items():
             add_user(name, PASSWORD, "editor", label)
+        for name, label in ADMINS.items():
+            add_user(name, PASSWORD, "admin", label)
         db.session.commit()
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

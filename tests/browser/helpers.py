@@ -17,6 +17,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 PASSWORD = "correct horse battery"
 EDITORS = {"eddie": "Eddie Editor", "frank": "Frank Factchecker"}
+ADMINS = {"ada": "Ada Admin"}
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
@@ -46,7 +47,7 @@ def sign_in(page, name="eddie", then="/"):
     page.wait_for_url(re.compile(re.escape(then.split("#")[0]) + r"(#.*)?$"))
     header = page.locator("header.site")
     expect(header.get_by_role("button", name="Sign out")).to_be_visible()
-    expect(header).to_contain_text(EDITORS[name])
+    expect(header).to_contain_text({**EDITORS, **ADMINS}[name])
 
 
 def sign_out(page):

@@ -161,6 +161,28 @@ def test_two_editors_saving_the_same_note_get_a_conflict(new_page, live, js_erro
     expect(second.locator("#body")).to_have_value("Conflict test: Frank's version.")
     assert live.annotation(annotation_id)["body"] == "Conflict test: Eddie's version."
 
+    # both texts side by side: his own in the form, Eddie's beside it, nothing replaced
+    merge = second.locator("#merge")
+    expect(merge).to_be_visible()
+    expect(merge.locator(".merge-mine #body")).to_have_value("Conflict test: Frank's version.")
+    expect(second.locator("#merge-theirs")).to_have_value("Conflict test: Eddie's version.")
+    expect(second.get_by_role("button", name="Load their version")).to_have_count(0)
+    # swapping puts theirs in the form and keeps his beside it
+    merge.get_by_role("button", name="Swap: put their text in the form").click()
+    expect(second.locator("#body")).to_have_value("Conflict test: Eddie's version.")
+    expect(second.locator("#merge-theirs")).to_have_value("Conflict test: Frank's version.")
+    expect(merge).to_contain_text("Your earlier text")
+    second.locator("#body").fill("Conflict test: Eddie's version, with Frank's caveat.")
+    second.get_by_role("button", name="Save draft").click()
+    expect(second.locator("#panel")).to_be_hidden()
+    expect(note(second, annotation_id).locator(".note-body")).to_have_text(
+        "Conflict test: Eddie's version, with Frank's caveat.")
+    assert live.annotation(annotation_id)["body"] == "Conflict test: Eddie's version, with Frank's caveat."
+    # the form is whole again for the next note
+    note(second, annotation_id).get_by_role("button", name="Edit").click()
+    expect(second.locator("#merge")).to_be_hidden()
+    expect(second.locator("#body")).to_be_visible()
+
 
 def test_delete_then_undo_brings_the_note_back(page, live):
     phrase = "Putin’s remarks address a common perception"

@@ -8,6 +8,7 @@ from reader.extensions import db
 from reader.models import Annotation
 from reader.services.annotations import create_annotation
 from reader.services.documents import create_document
+from reader.services.users import find_user
 from tests.conftest import SEEDS
 
 from .helpers import canonical_text, expect, marked_text, note, select_text, sign_in
@@ -22,12 +23,13 @@ def _copy_with_notes(live):
     text = canonical_text(SEEDS / SEED)
     with live.app.app_context():
         document = create_document(text, {"title": "Revision test: Putin’s insights (copy)"})
+        author = find_user("eddie")  # a published note is changed by its author (or an admin)
         ids = {}
         for words in (KEPT, TYPO, LOST):
             start = text.index(words)
             ids[words] = str(create_annotation(document, {
                 "kind": "note", "body": f"About {words}", "status": "published",
-                "start": start, "end": start + len(words), "exact": words}).id)
+                "start": start, "end": start + len(words), "exact": words}, author).id)
         db.session.commit()
         return document.slug, text, ids
 

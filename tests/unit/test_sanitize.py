@@ -1,12 +1,14 @@
 """reader/sanitize.py: Markdown notes become safe HTML, whatever an editor (or import) sends."""
 
+import cProfile
+import pstats
 import re
 from html.parser import HTMLParser
 
 import pytest
 from markupsafe import Markup
 
-from reader.sanitize import render_markdown
+from reader.sanitize import MAX_DEPTH, render_markdown
 
 FORBIDDEN_TAGS = {
     "script", "style", "iframe", "frame", "object", "embed", "form", "input", "button",
@@ -185,3 +187,104 @@ def test_nothing_renders_as_nothing(source):
 
 def test_output_is_markup_so_templates_do_not_escape_it_again():
     assert isinstance(render_markdown("*x*"), Markup)
+
+
+# --- hostile sizes: the work stays linear in the body ---------------------------------
+
+MAX_BODY = 10_000  # services/annotations.py: the longest body a note may have
+
+
+def _repeat(piece, size):
+    return (piece * (size // len(piece) + 1))[:size]
+
+
+# Each runs to the longest body: the runs that stalled Python-Markdown (`[`, `![`, `[a`),
+# emphasis and code delimiters, containers nested as deep as the text allows, raw HTML
+# left open (the HTML parser's work grows with how deep elements nest), entities, and
+# bare links for the linkifier.
+HOSTILE = {
+    "brackets": "[", "image-brackets": "![", "bracket-text": "[a", "empty-links": "[](",
+    "stars": "*", "underscores": "_", "backticks": "`", "star-text": "*a ", "tick-text": "`a",
+    "nested-emphasis": "*a ", "quotes": ">", "quoted-lines": "> x\n", "angles": "<",
+    "entities": "&#", "escapes": "\\[", "list-markers": "- ", "numbered": "1. ",
+    "open-bold": "<b>", "open-lists": "<ul><li>", "open-quotes": "<blockquote>",
+    "open-spans": "<b><i><s><q><em><strong><del><sub><sup>", "link-tags": "<a href=x>",
+    "comments": "<!--", "bare-www": "www.a", "dotted": "a.b.", "urls": "http://x.y/(",
+    "autolinks": "<http://", "emails": "a@b.c ", "ref-defs": "[a]: /b\n", "refs": "[a]\n",
+    "newlines": "\n", "line-breaks": "a\n",
+}
+HOSTILE_BODIES = {name: _repeat(piece, MAX_BODY) for name, piece in HOSTILE.items()}
+HOSTILE_BODIES["nested-emphasis"] = "*a " * 1700 + "a* " * 1600
+HOSTILE_BODIES["nested-lists"] = "".join("  " * i + "- x\n" for i in range(40)) + "x" * 6000
+HOSTILE_BODIES["nested-quotes"] = "> " * 40 + "deep " * 1900
+
+
+class _Depth(HTMLParser):
+    """The deepest nesting of elements in (well-formed, serialised) HTML."""
+
+    VOID = {"br", "hr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag):
+        self.depth -= 1
+
+
+def _deepest(html):
+    parser = _Depth()
+    parser.feed(str(html))
+    parser.close()
+    return parser.deepest
+
+
+def _python_calls(source):
+    """Return how many Python functions rendering ``source`` calls: a count of its work."""
+    render_markdown("warm up")  # the per-thread parser and cleaner are built once
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        render_markdown(source)
+    finally:
+        profile.disable()
+    return pstats.Stats(profile).total_calls
+
+
+@pytest.mark.parametrize("piece", [pytest.param(piece, id=name) for name, piece in HOSTILE.items()])
+def test_rendering_work_grows_linearly_with_a_hostile_body(piece):
+    # twice the body, at most twice the work (and a little): no quadratic parser path
+    half, full = _python_calls(_repeat(piece, 1_500)), _python_calls(_repeat(piece, 3_000))
+    assert full <= 2.1 * half + 200, (half, full)
+
+
+@pytest.mark.parametrize("source", [pytest.param(body, id=name)
+                                    for name, body in HOSTILE_BODIES.items()])
+def test_a_hostile_body_renders_small_and_shallow(source):
+    html = render_markdown(source)
+    assert len(html) <= 5 * len(source) + 100
+    # the HTML parser inside bleach works in proportion to size times depth
+    assert _deepest(html) <= MAX_DEPTH + 1
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param("> " * (MAX_DEPTH + 8) + "the deep words", id="quotes"),
+    pytest.param("".join("  " * i + "- item\n" for i in range(MAX_DEPTH + 8)) + "the deep words",
+                 id="lists"),
+    pytest.param("*a " * 60 + "the deep words" + " a*" * 60, id="emphasis"),
+    pytest.param("<q>" * 300 + "the deep words", id="raw-html"),
+])
+def test_a_body_nested_too_deep_is_shown_as_its_plain_text(source):
+    html = render_markdown(source)
+    assert _deepest(html) == 1 and html.startswith("<p>")
+    assert "the deep words" in html  # nothing is lost
+
+
+def test_a_body_nested_within_bounds_keeps_its_markdown():
+    html = render_markdown("> " * 5 + "*quoted* five deep")
+    assert html.count("<blockquote>") == 5 and "<em>quoted</em>" in html

@@ -42,7 +42,8 @@ def make_annotation(**changes):
         tags=["red lines", "NATO"], status="published",
         start=280, end=292, exact="‘West 𝔘 red’", prefix="said:\n\n", suffix=" lines😀",
         orphan=False, verdict=None, relation=None, source=None,
-        creator=SimpleNamespace(name="alice", label="Alice Editor"), creator_name="",
+        creator=SimpleNamespace(name="alice", label="Alice Editor", public_name="Alice Editor"),
+        creator_name="",
         via=None, created_at=CREATED, modified_at=MODIFIED,
     )
     return SimpleNamespace(**(fields | changes))
@@ -77,8 +78,8 @@ def _transport(value):
 
 
 def _expected_creator(ann):
-    if ann.creator is not None:
-        return {"nickname": ann.creator.name, "name": ann.creator.label}
+    if ann.creator is not None:  # the shown name only: a sign-in name is never published
+        return {"nickname": None, "name": ann.creator.public_name}
     if ann.creator_name:
         return {"nickname": None, "name": ann.creator_name}
     return None
@@ -118,7 +119,46 @@ def test_export_then_import_restores_every_field(ann):
         "created": ann.created_at,
         "modified": ann.modified_at,
         "via": ann.via,
+        "status_given": True,
+        "reply_to": None,
+        "pending": None,
     }
+
+
+def make_reply(**changes):
+    """A fake editors' comment answering annotation 42."""
+    return make_annotation(**({"id": 43, "kind": "reply", "body": "@bob which **talks**?",
+                               "tags": [], "status": "draft", "start": None, "end": None,
+                               "exact": "", "prefix": "", "suffix": "", "reply_to_id": 42}
+                              | changes))
+
+
+@pytest.mark.parametrize("reply", [
+    pytest.param(make_reply(), id="comment"),
+    pytest.param(make_reply(creator=None, creator_name="Desk", via="https://x.example/r/1"),
+                 id="imported-comment"),
+])
+def test_a_comment_is_a_w3c_reply_to_the_notes_iri_and_round_trips(reply):
+    exported = _transport(annotation_to_jsonld(reply, BASE, SLUG))
+    assert exported["motivation"] == "replying"
+    assert exported["target"] == f"{BASE}/annotations/42"
+    assert "ar:status" not in exported  # never published: readers never see it
+    parsed = parse_annotation(exported, BASE)
+    assert (parsed["kind"], parsed["body"], parsed["reply_to"], parsed["reply_to_local"]) == (
+        "reply", reply.body, f"{BASE}/annotations/42", 42)
+    assert (parsed["created"], parsed["modified"], parsed["via"], parsed["creator"]) == (
+        reply.created_at, reply.modified_at, reply.via, _expected_creator(reply))
+
+
+@pytest.mark.parametrize("target, kind, reply_to", [
+    ({"source": f"{BASE}/annotations/9"}, "reply", f"{BASE}/annotations/9"),
+    ([DOC, "http://elsewhere.example/annotations/3"], "reply", "http://elsewhere.example/annotations/3"),
+    (DOC, "note", None),  # replying to a document: a note, as motivation alone cannot say more
+])
+def test_a_reply_is_recognised_by_its_motivation_and_an_annotation_target(target, kind, reply_to):
+    parsed = parse_annotation({"type": "Annotation", "motivation": "replying",
+                               "bodyValue": "x", "target": target}, BASE)
+    assert (parsed["kind"], parsed["reply_to"]) == (kind, reply_to)
 
 
 @pytest.mark.parametrize("kind, motivation", [
@@ -377,11 +417,12 @@ def test_exports_pass_the_w3c_conformance_suite(validate):
     # standalone (as /annotations/<id> serves them): one of each target shape
     shapes = [ann for ann in ANNOTATIONS if ann.start is not None][:1] + [
         ann for ann in ANNOTATIONS if ann.start is None]
-    standalone = [_transport(annotation_to_jsonld(ann, BASE, SLUG)) for ann in shapes]
-    code, output = validate({"collection.json": _export_collection(ANNOTATIONS),
+    standalone = [_transport(annotation_to_jsonld(ann, BASE, SLUG))
+                  for ann in shapes + [make_reply()]]
+    code, output = validate({"collection.json": _export_collection(ANNOTATIONS + [make_reply()]),
                              "standalone.json": standalone})
     assert code == 0, output
-    assert f"{len(ANNOTATIONS) + len(shapes)} passed, 0 failed" in output
+    assert f"{len(ANNOTATIONS) + len(shapes) + 2} passed, 0 failed" in output
     assert "collections/pages: 2 passed, 0 failed" in output
 
 
