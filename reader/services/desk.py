@@ -22,7 +22,9 @@ from ..models import (
     Annotation, AnnotationRevision, Assignment, ContentVersion, Document, DocumentRevision, User,
 )
 from .assignments import open_condition
+from .discussion import mentions_query
 from .related import corpus_matches, kept_corpus_matches
+from .review import awaiting_review_query, changes_requested_query
 
 ACTIVITY_LIMIT = 500  # events the activity feed reaches back
 
@@ -74,10 +76,12 @@ def assigned_to(user):
 
 
 def my_drafts(user):
-    """Drafts ``user`` created that are not deleted, last changed first."""
+    """Notes ``user`` wrote that readers do not see yet, last changed first: drafts, notes
+    awaiting review, and published notes with an unapproved change. Never comments."""
     return (select(Annotation)
-            .where(Annotation.creator_id == user.id, Annotation.status == "draft",
-                   Annotation.deleted_at.is_(None))
+            .where(Annotation.creator_id == user.id, Annotation.deleted_at.is_(None),
+                   Annotation.reply_to_id.is_(None),
+                   Annotation.status.in_(("draft", "review")) | Annotation.pending_status.is_not(None))
             .order_by(Annotation.modified_at.desc(), Annotation.id.desc()))
 
 
@@ -85,7 +89,8 @@ def notes_to_check(user=None):
     """Notes a text revision moved onto changed words or orphaned, not yet confirmed or
     re-attached, in any document: by document, then place in the text."""
     return (select(Annotation)
-            .where(Annotation.needs_check.is_(True), Annotation.deleted_at.is_(None))
+            .where(Annotation.needs_check.is_(True), Annotation.deleted_at.is_(None),
+                   Annotation.reply_to_id.is_(None))
             .order_by(Annotation.document_id, Annotation.start.nulls_first(), Annotation.id))
 
 
@@ -239,7 +244,9 @@ class Activity:
         handed_on = select(successor.id).where(successor.replaces_id == Assignment.id).exists()
         queries = {
             "note": select(AnnotationRevision.created_at, AnnotationRevision.id)
-            .where(AnnotationRevision.action != "re-anchored"),  # the text revision says it
+            .join(Annotation, Annotation.id == AnnotationRevision.annotation_id)
+            .where(AnnotationRevision.action != "re-anchored",  # the text revision says it
+                   Annotation.reply_to_id.is_(None)),  # comments are in the discussions
             "text": select(DocumentRevision.created_at, DocumentRevision.id),
             "assigned": select(Assignment.created_at, Assignment.id),
             "done": select(Assignment.done_at, Assignment.id).where(Assignment.done_at.is_not(None)),
@@ -306,6 +313,11 @@ def recent_activity(user=None):
 
 SECTIONS = (
     Section("Assigned to me", assigned_to, in_nav=True, empty="Nothing is assigned to you."),
+    Section("Awaiting my review", awaiting_review_query, in_nav=True,
+            empty="No change waits for your review."),
+    Section("Changes requested", changes_requested_query, in_nav=True,
+            empty="No note of yours was sent back."),
+    Section("Mentions of me", mentions_query, empty="No comment mentions you."),
     Section("My drafts", my_drafts, empty="No drafts: everything you wrote is published."),
     Section("To check after a text revision", notes_to_check, in_nav=True,
             empty="No note waits for a check: every re-anchored note was confirmed."),

@@ -58,6 +58,8 @@ bp.add_app_template_global(marked_changes, "marked_changes")
 
 
 def _item_kind(row):
+    if isinstance(row, Annotation) and row.is_reply:
+        return "mention"  # a comment: the only comments the desk lists mention the editor
     for cls, name in ((Assignment, "assignment"), (Annotation, "note"), (Pair, "pair"),
                       (Event, "event")):
         if isinstance(row, cls):

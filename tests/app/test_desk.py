@@ -16,7 +16,7 @@ from reader.services.assignments import assign
 from reader.services.desk import ACTIVITY_LIMIT, SECTIONS, find_section
 from reader.services.documents import create_document
 from reader.services.users import add_user
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, login
 
 TEXT = "Talks\n\nThe minister said the talks were constructive.\n"
 
@@ -170,29 +170,48 @@ def test_unlinked_passages_come_from_cached_matching_and_leave_once_linked(
     assert len(calls) == 1  # a note changed, not a text: no new matching
 
 
+def _json(client, url, token, **body):
+    return client.post(url, headers={"X-CSRFToken": token}, json=body)
+
+
 def test_the_activity_feed_says_who_did_what_and_links_it(app, editor_client, editor, doc):
     add_user("frank", PASSWORD, "editor", "Frank Factchecker")
     db.session.commit()
     token = csrf_token(editor_client, "/docs/talks")
     start = TEXT.index("the talks")
-    created = editor_client.post("/editor/api/docs/talks/annotations", headers={"X-CSRFToken": token},
-                                 json={"kind": "factcheck", "verdict": "accurate", "body": "Yes.",
-                                       "start": start, "end": start + 9, "exact": "the talks"})
+    created = _json(editor_client, "/editor/api/docs/talks/annotations", token,
+                    kind="factcheck", verdict="accurate", body="Yes.", start=start,
+                    end=start + 9, exact="the talks")
     note_id = created.get_json()["annotation"]["id"]
-    editor_client.post(f"/editor/api/annotations/{note_id}/publish",
-                       headers={"X-CSRFToken": token}, json={"version": 1})
+    assert _json(editor_client, f"/editor/api/annotations/{note_id}/submit", token,
+                 version=1).status_code == 200
     assign(db.session.get(Annotation, note_id), "frank", "", editor)
     db.session.commit()
+    frank = app.test_client()
+    assert login(frank, "frank").status_code == 302
+    frank_token = csrf_token(frank, "/docs/talks")
+    sent_back = _json(frank, f"/editor/api/annotations/{note_id}/changes", frank_token,
+                      version=2, comment="Which talks?")
+    assert sent_back.status_code == 200, sent_back.get_json()
+    assert _json(editor_client, f"/editor/api/annotations/{note_id}/submit", token,
+                 version=3).status_code == 200
+    assert _json(frank, f"/editor/api/annotations/{note_id}/approve", frank_token,
+                 version=4).status_code == 200
     editor_client.post("/editor/docs/talks/text", data={
         "csrf_token": token, "text": TEXT.replace("said", "told reporters"), "note": "quote"})
     response = editor_client.get("/editor")
     feed = _section(_text(response), "Recent activity")
     for line in ("Eddie Editor wrote a fact check on Talks",
-                 "Eddie Editor published a fact check on Talks",
+                 "Eddie Editor submitted a fact check on Talks for review",
                  "Eddie Editor asked Frank Factchecker to review a fact check on Talks",
+                 "Frank Factchecker sent back a fact check on Talks : changes requested",
+                 "Frank Factchecker approved and published a fact check on Talks",
                  "Eddie Editor revised the text of Talks : “quote”",
                  "An import added Talks"):
         assert line in feed, line
+    assert feed.index("approved and published") < feed.index("sent back") \
+        < feed.index("wrote a fact check")
+    assert "reply" not in feed  # the request's comment is in the discussion, not the feed
     html = response.get_data(as_text=True)
     assert f'href="/docs/talks#a-{note_id}"' in html
     assert 'href="/editor/docs/talks/revisions"' in html
