@@ -1,7 +1,6 @@
 """The editors' desk at /editor: what waits for the signed-in editor, and assignments."""
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -20,7 +19,7 @@ from ..services.assignments import (
 from ..services.desk import (
     SECTIONS, Event, Pair, find_section, listing, nav_counts, pair_details, reanchor_details,
 )
-from . import editor_required
+from . import editor_required, local_path
 
 bp = Blueprint("desk", __name__, url_prefix="/editor")
 
@@ -117,16 +116,8 @@ def section(key):
 
 
 def _local(target, default):
-    """Return ``target`` if it is a path on this site, else ``default``.
-
-    Browsers read a backslash as a slash, so ``/\\host`` would leave the site too.
-    """
-    target = target or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target and \
-            target.isprintable() and not parts.scheme and not parts.netloc:
-        return target
-    return default
+    """Return ``target`` if it is a path on this site (see views.local_path), else ``default``."""
+    return local_path(target) or default
 
 
 def _target_url(target):
