@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test
 
 seed: install
 	$(FLASK) db upgrade
-	$(FLASK) docs import seeds/
+	$(FLASK) docs import --metadata seeds/metadata.json seeds/
 	$(FLASK) annotations import --only-new seeds/annotations.jsonld
 
 serve: install
@@ -42,6 +42,7 @@ bench: install-test
 	$(PY) bench/throughput.py
 	$(PY) bench/reader_page.py
 	$(PY) bench/export_import.py 10000
+	$(PY) bench/corpus.py 10000
 	$(PY) bench/reanchor.py
 	$(PY) bench/matching.py
 	$(PY) bench/desk.py

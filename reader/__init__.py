@@ -71,23 +71,36 @@ def _template_globals():
 
 
 def _register_errors(app):
+    from .views.api import api_error
+
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("errors/404.html"), 404
+        return api_error(error) or (render_template("errors/404.html"), 404)
 
     @app.errorhandler(400)
     def bad_request(error):
-        return render_template("errors/error.html", code=400, error=error), 400
+        return api_error(error) or (render_template("errors/error.html", code=400, error=error),
+                                    400)
 
     @app.errorhandler(403)
     def forbidden(error):
-        return render_template("errors/error.html", code=403, error=error), 403
+        return api_error(error) or (render_template("errors/error.html", code=403, error=error),
+                                    403)
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return api_error(error) or error
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        return api_error(error) or error
 
     @app.errorhandler(429)
     def too_many(error):
-        return render_template("errors/error.html", code=429, error=error), 429
+        return api_error(error) or (render_template("errors/error.html", code=429, error=error),
+                                    429)
 
     @app.errorhandler(503)
     def unavailable(error):
-        return render_template("errors/error.html", code=503, error=error), 503, \
-            database.retry_after(error)
+        return api_error(error) or (render_template("errors/error.html", code=503, error=error),
+                                    503, database.retry_after(error))

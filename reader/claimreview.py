@@ -12,12 +12,9 @@ def claim_review(annotation, document, page_url, document_iri):
     """Return one ``factcheck`` annotation as a ClaimReview dict.
 
     ``page_url`` is the note's permalink; the claim is the annotated words (or the
-    document's title for a note on the whole document).
+    document's title for a note on the whole document). A fact check with no verdict
+    yet (imported so) has no ``reviewRating``, and no ``reviewBody`` without a text.
     """
-    rating = {"@type": "Rating", "alternateName": VERDICT_LABELS[annotation.verdict],
-              "bestRating": 5, "worstRating": 1}
-    if annotation.verdict in RATING:
-        rating["ratingValue"] = RATING[annotation.verdict]
     appearance = {"@type": "CreativeWork", "url": document.source_url or document_iri,
                   "headline": document.title}
     claim = {"@type": "Claim", "appearance": appearance}
@@ -25,7 +22,7 @@ def claim_review(annotation, document, page_url, document_iri):
         claim["author"] = {"@type": "Organization", "name": document.outlet}
     if document.published_on:
         appearance["datePublished"] = document.published_on.isoformat()
-    return {
+    review = {
         "@type": "ClaimReview",
         "url": page_url,
         "datePublished": isoformat(annotation.created_at),
@@ -33,9 +30,21 @@ def claim_review(annotation, document, page_url, document_iri):
         "author": {"@type": "Organization", "name": PUBLISHER},
         "claimReviewed": annotation.exact or document.title,
         "itemReviewed": claim,
-        "reviewRating": rating,
-        "reviewBody": annotation.body,
     }
+    if annotation.verdict:
+        review["reviewRating"] = _rating(annotation.verdict)
+    if annotation.body:
+        review["reviewBody"] = annotation.body
+    return review
+
+
+def _rating(verdict):
+    """Return the schema.org Rating of a verdict (a value only where the verdict rates)."""
+    rating = {"@type": "Rating", "alternateName": VERDICT_LABELS[verdict],
+              "bestRating": 5, "worstRating": 1}
+    if verdict in RATING:
+        rating["ratingValue"] = RATING[verdict]
+    return rating
 
 
 def claim_reviews(reviews):

@@ -37,6 +37,7 @@ class Defaults:
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BASE_URL = "http://127.0.0.1:5000"
+    OWN_HOSTS = ()  # more hosts (host[:port]) whose /docs/ IRIs the API takes as its own
     PAGE_SIZE = 100  # annotations per W3C AnnotationPage
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
@@ -53,6 +54,10 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT = 5.0  # seconds a SQLite writer waits for the lock, per attempt
     PAGE_CACHE = True  # keep anonymous readers' pages in memory (pagecache.py)
     DB_ATTEMPTS = 3  # a request whose database stays busy or conflicts is run this often
+    INTAKE_MAX_BYTES = 16 * 1024 * 1024  # an uploaded or fetched page or PDF
+    FETCH_TIMEOUT = 10.0  # seconds a fetch by URL may take, redirects included
+    FETCH_MAX_REDIRECTS = 3
+    FETCH_ALLOWED_HOSTS = []  # hosts fetched although private (a test server): never in production
     REVIEW_KINDS = ["factcheck"]  # kinds readers see only once another editor approved them
 
 

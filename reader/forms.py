@@ -107,28 +107,47 @@ class DocumentForm(Form):
     """A document's metadata (its slug never changes)."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    outlet = StringField("Outlet", validators=[Optional(), Length(max=200)])
+    outlet = StringField("Outlet", validators=[Optional(), Length(max=200)],
+                         description="The site or paper this copy comes from.")
+    original_outlet = StringField("First published by", validators=[Optional(), Length(max=200)],
+                                  description="If the outlet republished it: who published it first.")
     author = StringField("Author", validators=[Optional(), Length(max=200)])
     published_on = DateField("Published on", validators=[Optional()])
     source_url = URLField("Original URL", validators=[Optional(), Length(max=2000)])
+    language = StringField("Language", validators=[Optional(), Length(max=35)],
+                           description="A language tag: en, ru, de-CH…",
+                           render_kw={"autocomplete": "off", "spellcheck": "false"})
 
 
-class NewDocumentForm(DocumentForm):
-    """A new document: pasted text or an uploaded .txt/.md file, with optional metadata."""
+class NewDocumentForm(Form):
+    """A new document from one of three places: pasted text, a file, or a web address."""
 
-    title = StringField("Title", validators=[Optional(), Length(max=300)],
-                        description="Leave empty to use the text's first line.")
-    text = TextAreaField("Text", validators=[Optional(), Length(max=2_000_000)])
-    file = FileField("…or upload a .txt or .md file",
-                     validators=[FileAllowed(["txt", "md"], "only .txt or .md files")])
+    text = TextAreaField("Paste the text", validators=[Optional(), Length(max=2_000_000)])
+    file = FileField("Upload a file",
+                     validators=[FileAllowed(["txt", "md", "html", "htm", "pdf"],
+                                             "only .txt, .md, .html, .htm or .pdf files")],
+                     render_kw={"accept": ".txt,.md,.html,.htm,.pdf,text/plain,text/markdown,"
+                                          "text/html,application/pdf"})
+    url = URLField("Fetch a web page or PDF", validators=[Optional(), Length(max=2000)],
+                   render_kw={"placeholder": "https://…", "inputmode": "url",
+                              "autocomplete": "off"})
+
+    def given(self):
+        """Return the fields the editor filled in, in form order."""
+        return [f for f in (self.text, self.file, self.url)
+                if (f.data.strip() if isinstance(f.data, str) else f.data)]
 
     def validate(self, extra_validators=None):
         if not super().validate(extra_validators):
             return False
-        if not self.file.data and not (self.text.data or "").strip():
-            self.text.errors.append("paste the text or choose a file")
+        if not self.given():
+            self.form_errors.append("Paste the text, choose a file or give an address.")
             return False
         return True
+
+
+class IntakeForm(DocumentForm):
+    """The details found in what was brought in, for the editor to confirm or correct."""
 
 
 class TextForm(Form):

@@ -6,12 +6,13 @@ from datetime import UTC, date, datetime
 from flask_login import UserMixin
 from markupsafe import Markup
 from sqlalchemy import (
-    JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false,
+    JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, deferred, mapped_column, relationship, validates
 
 from .extensions import db
+from .intake.identity import text_fingerprint, url_key
 from .sanitize import render_markdown
 
 
@@ -107,10 +108,16 @@ class Document(db.Model):
     author: Mapped[str] = mapped_column(String(200), default="")
     published_on: Mapped[date | None]
     source_url: Mapped[str] = mapped_column(String(2000), default="")
+    # the outlet that published it first, when ``outlet`` republished it
+    original_outlet: Mapped[str] = mapped_column(String(200), default="", server_default=sql_text("''"))
+    language: Mapped[str] = mapped_column(String(35), default="", server_default=sql_text("''"))
     text: Mapped[str] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(default=1)
     # file name it was imported from; a re-import of that name revises this document
     source_file: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # what finds the same article again: its text's words, its canonical URL (intake/identity.py)
+    text_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    url_key: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # when a published note of it last left readers' view (unpublished, deleted): the
@@ -124,6 +131,16 @@ class Document(db.Model):
     # write-only: adding a note must not load a document's thousands of notes
     annotations: WriteOnlyMapped["Annotation"] = relationship(back_populates="document",
                                                               passive_deletes=True)
+
+    @validates("text")
+    def _keep_text_hash(self, key, value):
+        self.text_hash = text_fingerprint(value or "")
+        return value
+
+    @validates("source_url")
+    def _keep_url_key(self, key, value):
+        self.url_key = url_key(value)
+        return value
 
 
 class DocumentRevision(db.Model):
@@ -142,6 +159,36 @@ class DocumentRevision(db.Model):
 
     document: Mapped[Document] = relationship(back_populates="revisions")
     created_by: Mapped[User | None] = relationship()
+
+
+class Intake(db.Model):
+    """A page, PDF or text an editor brought in: pending (``token`` set) until confirmed,
+    then kept with the document it became, the original as its archived copy."""
+
+    __tablename__ = "intakes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)  # while pending
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int | None]  # the document's revision its text became
+    kind: Mapped[str] = mapped_column(String(10))  # html, pdf, text
+    media_type: Mapped[str] = mapped_column(String(100))
+    charset: Mapped[str] = mapped_column(String(40), default="")  # an HTML original's
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    url: Mapped[str] = mapped_column(String(2000), default="")  # where it was fetched from
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    # the original bytes (pages and PDFs); deferred: listing intakes never loads them
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    text: Mapped[str] = mapped_column(Text, default="")  # the extracted text, while pending
+    found: Mapped[dict] = mapped_column(JSON, default=dict)  # metadata as found
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship()
+    document: Mapped[Document | None] = relationship()
 
 
 class Source(db.Model):
@@ -233,6 +280,9 @@ class Annotation(db.Model):
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     creator_name: Mapped[str] = mapped_column(String(200), default="")
     via: Mapped[str | None] = mapped_column(String(2000), unique=True)  # a foreign IRI
+    # what an imported W3C annotation held beyond these columns (unknown motivations,
+    # bodyValue, other terms...), kept to export it back unchanged: see interchange/foreign.py
+    extra: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

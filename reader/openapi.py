@@ -10,12 +10,13 @@ enough to catch a change; schemas of what it reads are as loose as the import is
 from importlib.metadata import PackageNotFoundError, version
 
 from .config import KINDS, RELATIONS, STATUSES, VERDICTS
-from .w3c import AR_NAMESPACE, MEDIA_TYPE, MOTIVATION_OF_KIND
+from .w3c import AR_NAMESPACE, MEDIA_TYPE
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger one names nothing
 JSON = "application/json"
 JSONLD = "application/ld+json"
 HTML = "text/html"
+CSV = "text/csv"
 
 
 def _ref(name, section="schemas"):
@@ -73,9 +74,10 @@ SCHEMAS = {
     },
     "SpecificResource": {
         "type": "object",
-        "description": "A span of a document: `source` is its IRI (`<base>/docs/<slug>`; any "
-                       "host), placed by its TextPositionSelector if the text there equals "
-                       "the quote, else by its TextQuoteSelector.",
+        "description": "A span of a document: `source` is its IRI (`<base>/docs/<slug>` on "
+                       "this server), placed by its TextPositionSelector, which must select "
+                       "the words its TextQuoteSelector quotes; a quote alone must be found "
+                       "once, or its prefix and suffix must tell which.",
         "required": ["source"],
         "properties": {
             "type": {"const": "SpecificResource"},
@@ -135,14 +137,15 @@ SCHEMAS = {
         "type": "object",
         "description": (
             "A W3C Web Annotation as the container accepts it: any conformant annotation "
-            "whose target (or one of whose targets) is a document of this reader. The "
+            "whose target (or exactly one of whose targets) is a document of this server "
+            "(its own host, BASE_URL's or one the OWN_HOSTS setting names). The "
             "motivation maps onto a kind (commenting: note; describing, linking, "
-            "identifying: context; assessing: factcheck; anything else: note). Without "
-            "`ar:status` the annotation is published, except a kind under review "
-            "(READER_REVIEW_KINDS, fact checks by default), which awaits review. With "
-            "motivation `replying` and a target that is one of our annotations' IRIs it is "
-            "an editors' comment on that note (readers never see it). `@context` is not "
-            "checked."
+            "identifying: context; assessing: factcheck; anything else: a note that keeps "
+            "its motivation). Without `ar:status` the annotation is published, except a kind "
+            "under review (READER_REVIEW_KINDS, fact checks by default), which awaits review. "
+            "With motivation `replying` and a target that is one of our annotations' IRIs it "
+            "is an editors' comment on that note (readers never see it). What it says beyond "
+            "our fields is kept and written back. `@context` is not checked."
         ),
         "required": ["type", "target"],
         "properties": {
@@ -173,7 +176,8 @@ SCHEMAS = {
             "via": {"type": "string"},
             "ar:status": {"enum": list(STATUSES)},
             "ar:verdict": {"enum": list(VERDICTS),
-                           "description": "required when the motivation is assessing"},
+                           "description": "the fact check's finding; without it a fact "
+                                          "check (assessing) has no verdict yet"},
             "ar:relation": {"enum": list(RELATIONS)},
             "ar:source": _ref("SourceInput"),
             "ar:orphan": {"type": "boolean"},
@@ -192,21 +196,31 @@ SCHEMAS = {
     "Annotation": {
         "type": "object",
         "description": "A W3C Web Annotation as this reader writes it "
-                       "(docs/annotation-format.md). `@context` only when it stands alone. "
-                       "An editors' comment (motivation `replying`) targets the note's IRI "
-                       "and has no `ar:status`; editors also get `ar:pending`, a change "
-                       "to a published note that awaits approval.",
+                       "(docs/annotation-format.md). `@context` only when it stands alone, or "
+                       "when it came with terms of other vocabularies. What an annotation "
+                       "from elsewhere said beyond our fields (another motivation, "
+                       "`bodyValue`, bodies with a language or links, `canonical`, `rights`, "
+                       "`audience`, other terms, more targets) is written back as it came, "
+                       "while the fields it stands for are unchanged. An editors' comment "
+                       "(motivation `replying`) targets the note's IRI and has no "
+                       "`ar:status`; editors also get `ar:pending`, a change to a published "
+                       "note that awaits approval.",
         "required": ["id", "type", "motivation", "created", "modified", "target"],
         "properties": {
             "@context": CONTEXT,
             "id": IRI,
-            "type": {"const": "Annotation"},
-            "motivation": {"enum": sorted(set(MOTIVATION_OF_KIND.values()))},
+            "type": {"anyOf": [{"const": "Annotation"},
+                               {"type": "array", "contains": {"const": "Annotation"}}]},
+            "motivation": {"anyOf": [{"type": "string"}, {"type": "array"}]},
             "created": {"type": "string", "format": "date-time"},
             "modified": {"type": "string", "format": "date-time"},
-            "creator": _ref("Person"),
-            "body": {"type": "array", "minItems": 1, "items": {
-                "allOf": [_ref("TextualBody"), {"required": ["purpose"]}]}},
+            "creator": {"anyOf": [_ref("Person"), {"type": "string"}, {"type": "array"}]},
+            "body": {"anyOf": [
+                {"type": "array", "minItems": 1, "items": {
+                    "allOf": [_ref("TextualBody"), {"required": ["purpose"]}]},
+                 "description": "ours: the note's Markdown, then one body per tag"},
+                {"type": "string"}, {"type": "object"}, {"type": "array"}]},
+            "bodyValue": {"type": "string"},
             "target": {"anyOf": [
                 IRI,
                 {"type": "object", "required": ["source", "selector"], "properties": {
@@ -215,10 +229,14 @@ SCHEMAS = {
                         _ref("TextQuoteSelector"),
                         {"type": "array", "prefixItems": [_ref("TextQuoteSelector"),
                                                           _ref("TextPositionSelector")],
-                         "minItems": 2, "maxItems": 2}]},
+                         "minItems": 2}]},
                 }},
+                {"type": "array", "minItems": 1,
+                 "description": "our document among the targets it came with"},
             ]},
-            "via": {"type": "string"},
+            "via": {"anyOf": [{"type": "string"},
+                              {"type": "array", "items": {"type": "string"}}]},
+            "canonical": {"type": "string"},
             "ar:status": {"enum": list(STATUSES)},
             "ar:orphan": {"const": True},
             "ar:verdict": {"enum": list(VERDICTS)},
@@ -261,12 +279,14 @@ SCHEMAS = {
     "AnnotationCollection": {
         "type": "object",
         "description": "A paged collection: its first page embedded (or its IRI, for a "
-                       "minimal container), the last page's IRI; neither when it is empty.",
+                       "minimal container), the last page's IRI; neither when it is empty. "
+                       "The container at /annotations/ is typed BasicContainer too.",
         "required": ["id", "type", "total"],
         "properties": {
             "@context": CONTEXT,
             "id": IRI,
-            "type": {"const": "AnnotationCollection"},
+            "type": {"anyOf": [{"const": "AnnotationCollection"},
+                               {"const": ["BasicContainer", "AnnotationCollection"]}]},
             "label": {"type": "string"},
             "total": {"type": "integer", "minimum": 0},
             "first": {"anyOf": [_ref("AnnotationPage"), IRI]},
@@ -275,9 +295,11 @@ SCHEMAS = {
     },
     "ClaimReview": {
         "type": "object",
-        "description": "One published fact check as schema.org ClaimReview.",
+        "description": "One published fact check as schema.org ClaimReview. A fact check "
+                       "with no verdict yet has no reviewRating; one without a text no "
+                       "reviewBody.",
         "required": ["@type", "url", "datePublished", "dateModified", "author",
-                     "claimReviewed", "itemReviewed", "reviewRating", "reviewBody"],
+                     "claimReviewed", "itemReviewed"],
         "properties": {
             "@type": {"const": "ClaimReview"},
             "url": IRI,
@@ -340,6 +362,10 @@ PARAMETERS = {
                                              "case-sensitive)."),
     "source": _query("source", {"type": "integer", "minimum": 0, "maximum": MAX_ID},
                      "Only annotations citing the source with this id. 400 if not an id."),
+    "iris": _query("iris", {"enum": ["0", "1"]},
+                   "1: the representation whose pages list annotation IRIs (as Prefer "
+                   "`http://www.w3.org/ns/oa#PreferContainedIRIs` asks for); 0: annotations "
+                   "embedded. It wins over Prefer; the response's Content-Location names it."),
     "Prefer": _header(
         "Prefer",
         "W3C Annotation Protocol container preference: `include` naming "
@@ -367,6 +393,12 @@ HEADERS = {
     "ETag": {"description": "`\"<ID>-<version>\"`: send it back in If-Match to change it.",
              "required": True,
              "schema": {"type": "string", "pattern": '^"[0-9]+-[0-9]+"$'}},
+    "RepresentationETag": {"description": "An entity tag of this representation: send it in "
+                                          "If-None-Match for a 304 while it is current.",
+                           "required": True, "schema": {"type": "string"}},
+    "Content-Location": {"description": "The IRI of the representation returned (the "
+                                        "collection, `?iris=1` for IRIs, or the page).",
+                         "required": True, "schema": {"type": "string", "format": "uri"}},
     "Last-Modified": {"description": "When the annotation last changed.",
                       "schema": {"type": "string"}},
     "Location": {"description": "The new annotation's IRI.", "required": True,
@@ -400,31 +432,39 @@ RESPONSES = {
                         "author or an admin; a comment by its author only; nobody approves "
                         "their own change; only admins override."),
     "NotFound": _error("No such resource, or a draft or deleted annotation asked for by a "
-                       "reader. A path that matches no route at all (e.g. a non-numeric ID) "
-                       "gets the site's HTML page.", html=True),
+                       "reader. Under /annotations/ every error is JSON, even for a path that "
+                       "matches no route (e.g. a non-numeric ID); elsewhere such a path gets "
+                       "the site's HTML page.", html=True),
     "Conflict": _error("An annotation imported from this foreign `id` (its `via`) exists "
                        "already, or (error `review required`) this kind is published only "
                        "once another editor approves it."),
-    "PreconditionFailed": _error("If-Match names an older version: GET it again."),
+    "PreconditionFailed": _error("If-Match names an older version, or none of the "
+                                 "annotation's ETags: GET it again."),
     "PayloadTooLarge": _error("The body is larger than the server takes (4 MiB by default)."),
     "UnsupportedMediaType": _error("The body is not application/ld+json or application/json."),
     "Unprocessable": _error("JSON, but not an annotation this reader can take: the reason is "
-                            "in `detail` (not an Annotation, no target document, a quote not "
-                            "in the text, a bad field)."),
-    "PreconditionRequired": _error("PUT needs If-Match with the annotation's ETag."),
+                            "in `detail` (not an Annotation, no target document, a target on "
+                            "another host, a quote not in the text, a position that "
+                            "disagrees with its quote, a quote found more than once with "
+                            "nothing to say which, a bad field)."),
+    "PreconditionRequired": _error("PUT and DELETE need If-Match with the annotation's ETag."),
 }
+
+
+def _header_refs(names):
+    """Map response header names onto their components (a collection's ETag is its own)."""
+    return {("ETag" if name == "RepresentationETag" else name): _ref(name, "headers")
+            for name in names}
 
 
 def _jsonld(schema, description, headers=()):
     """A 200-style response with W3C JSON-LD content and the named headers."""
-    return {"description": description,
-            "headers": {name: _ref(name, "headers") for name in headers},
+    return {"description": description, "headers": _header_refs(headers),
             "content": {MEDIA_TYPE: {"schema": schema}}}
 
 
 def _headers_only(description, headers=()):
-    return {"description": description,
-            "headers": {name: _ref(name, "headers") for name in headers}}
+    return {"description": description, "headers": _header_refs(headers)}
 
 
 def _responses(**codes):
@@ -436,7 +476,8 @@ def _responses(**codes):
 READ = [{}, {"bearerAuth": []}, {"cookieAuth": []}]
 WRITE = [{"bearerAuth": []}, {"cookieAuth": []}]
 ANNOTATION_HEADERS = ("ETag", "Last-Modified", "Link", "Allow", "Vary")
-CONTAINER_HEADERS = ("Link", "Allow", "Accept-Post", "Vary", "Access-Control-Allow-Origin")
+COLLECTION_HEADERS = ("RepresentationETag", "Content-Location", "Access-Control-Allow-Origin")
+CONTAINER_HEADERS = ("Link", "Allow", "Accept-Post", "Vary") + COLLECTION_HEADERS
 COLLECTION_OR_PAGE = {"anyOf": [_ref("AnnotationCollection"), _ref("AnnotationPage")]}
 WRITE_BODY = {"required": True, "description": "A W3C Web Annotation (JSON-LD).",
               "content": {JSONLD: {"schema": _ref("AnnotationInput")},
@@ -448,7 +489,8 @@ def _params(*names):
 
 
 def _paths():
-    container_params = _params("page", "doc", "kind", "tag", "source", "Prefer")
+    container_params = _params("page", "doc", "kind", "tag", "source", "iris", "Prefer",
+                               "If-None-Match")
     item_read = {
         "parameters": _params("If-None-Match", "If-Modified-Since"),
         "security": READ,
@@ -458,12 +500,15 @@ def _paths():
             "get": {
                 "operationId": "listAnnotations", "tags": ["Annotations"],
                 "summary": "The annotation container: published annotations, paged",
-                "description": "An AnnotationCollection with its first page embedded, or with "
-                               "`page` one AnnotationPage. Filters combine.",
+                "description": "An AnnotationCollection (typed BasicContainer too) with its "
+                               "first page embedded, or with `page` one AnnotationPage. "
+                               "Filters combine.",
                 "parameters": container_params, "security": READ,
                 "responses": _responses(
                     r200=_jsonld(COLLECTION_OR_PAGE, "The collection, or the page asked for.",
                                  CONTAINER_HEADERS),
+                    r304=_headers_only("The representation has not changed since the ETag "
+                                       "sent.", ("RepresentationETag",)),
                     r400="BadRequest", r404="NotFound"),
             },
             "head": {
@@ -472,6 +517,7 @@ def _paths():
                 "security": READ,
                 "responses": _responses(
                     r200=_headers_only("As GET, without a body.", CONTAINER_HEADERS),
+                    r304=_headers_only("As GET.", ("RepresentationETag",)),
                     r400=_headers_only("As GET."), r404=_headers_only("As GET.")),
             },
             "post": {
@@ -532,11 +578,14 @@ def _paths():
             "delete": {
                 "operationId": "deleteAnnotation", "tags": ["Annotations"],
                 "summary": "Delete an annotation (editors can restore it)",
-                "parameters": _params("If-Match", "X-CSRFToken"), "security": WRITE,
+                "description": "Optimistic locking: If-Match must carry the current ETag.",
+                "parameters": [{**PARAMETERS["If-Match"], "required": True},
+                               *_params("X-CSRFToken")],
+                "security": WRITE,
                 "responses": _responses(
                     r204={"description": "Deleted."}, r400="BadRequest",
                     r401="Unauthorized", r403="Forbidden", r404="NotFound",
-                    r412="PreconditionFailed"),
+                    r412="PreconditionFailed", r428="PreconditionRequired"),
             },
         },
         "/annotations/{annotation_id}/approval": {
@@ -565,11 +614,30 @@ def _paths():
             "get": {
                 "operationId": "getDocumentAnnotations", "tags": ["Documents"],
                 "summary": "A document's published annotations",
-                "parameters": _params("page"), "security": READ,
+                "parameters": _params("page", "If-None-Match"), "security": READ,
                 "responses": _responses(
                     r200=_jsonld(COLLECTION_OR_PAGE, "The collection, or the page asked for.",
-                                 ("Access-Control-Allow-Origin",)),
+                                 COLLECTION_HEADERS),
+                    r304=_headers_only("Not changed since the ETag sent.",
+                                       ("RepresentationETag",)),
                     r400="BadRequest", r404="NotFound"),
+            },
+        },
+        "/docs/{slug}/annotations.csv": {
+            "parameters": _params("slug"),
+            "get": {
+                "operationId": "getDocumentAnnotationsCsv", "tags": ["Documents"],
+                "summary": "A document's published annotations as CSV, for spreadsheets",
+                "description": "One row per note: document, quote, start, end, kind, verdict, "
+                               "note, tags, source, author, status, created, modified, "
+                               "permalink. UTF-8 with a byte-order mark; a cell that would "
+                               "start with =, +, - or @ starts with an apostrophe.",
+                "security": READ,
+                "responses": _responses(
+                    r200={"description": "The CSV file.",
+                          "headers": _header_refs(("Access-Control-Allow-Origin",)),
+                          "content": {CSV: {"schema": {"type": "string"}}}},
+                    r404="NotFound"),
             },
         },
         "/docs/{slug}/claimreview.json": {

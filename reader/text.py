@@ -16,6 +16,7 @@ FIND_BUDGET = 20_000_000  # code points of quote the search for its occurrences 
 MAX_META_LINE = 300  # longer lines are prose, never "Published by" or a byline
 HEADING_MAX_CHARS = 90
 HEADING_MAX_WORDS = 12
+TITLE_LINES = 3  # the title, when the document's title is known, is one of the first lines
 KNOWN_OUTLETS = (
     "Sputnik", "RT", "Rt.com", "TASS", "RIA Novosti", "Reuters", "AP",
     "AFP", "BBC", "Al Mayadeen", "Interfax", "Xinhua",
@@ -24,6 +25,7 @@ KNOWN_OUTLETS = (
 _SENTENCE_END = tuple(".,;:!?…\"”")
 _BYLINE = re.compile(r"^By ((?:[A-Z][\w'’.-]+ ){1,2}[A-Z][\w'’-]+)(?= [A-Z][a-z]+ | *$)")
 _BOILERPLATE = re.compile(r"^(?:(?:Re)?[Pp]ublished by|Source:|Leave a Reply$|Discuss$|Share$)")
+_MD_HEADING_OPEN = re.compile(r"#{1,6}\s+")  # matched at a line's start only: linear
 # no quantifier next to another over the same characters: linear on any line
 _PUBLISHED_BY = re.compile(r"(?:Published by|Source:)(?=\s)", re.IGNORECASE)
 
@@ -99,19 +101,29 @@ def _ends_sentence(stripped):
     return stripped.endswith(_SENTENCE_END)
 
 
-def detect_structure(text):
+def detect_structure(text, title=None):
     """Return the Blocks of ``text`` in order: its title, headings, meta lines and paragraphs.
 
     Every non-blank line is one block (the seeds break paragraphs by blank lines and by
     single newlines alike); blank and whitespace-only lines are gaps between blocks.
-    The first non-blank line is the title.
+    The first non-blank line is the title; given the document's ``title``, the title is
+    the line among the first TITLE_LINES that reads as it does, the lines above it are
+    meta lines (a section, a kicker, the outlet's name: "Foreign Policy Blogs" above
+    "Russia and the Changing World"), and no line is the title if none reads as it.
     """
+    lines = [(start, end) for start, end in _lines(text) if text[start:end].strip()]
+    if title is None:
+        title_at = 0
+    else:
+        wanted = _title_key(title)
+        title_at = next((n for n, (start, end) in enumerate(lines[:TITLE_LINES])
+                         if _title_key(text[start:end]) == wanted), None)
     blocks = []
-    for start, end in _lines(text):
-        line = text[start:end]
-        if not line.strip():
-            continue
-        kind = "title" if not blocks else _classify(line)
+    for n, (start, end) in enumerate(lines):
+        if title_at is not None and n <= title_at:
+            kind = "title" if n == title_at else "meta"
+        else:
+            kind = _classify(text[start:end])
         blocks.append(Block(kind, start, end))
     return blocks
 
@@ -123,13 +135,45 @@ def block_index(text, pos):
     """Return the index in ``detect_structure(text)`` of the block holding ``pos`` (a
     visible character), without building the blocks: it reads ``text`` up to ``pos`` only."""
     return max(len(_BLOCK_START.findall(text, 0, pos + 1)) - 1, 0)
+def has_title_line(text, title):
+    """True if one of the first TITLE_LINES non-blank lines of ``text`` reads as ``title``."""
+    wanted = _title_key(title)
+    seen = 0
+    for start, end in _lines(text):
+        if text[start:end].strip():
+            if _title_key(text[start:end]) == wanted:
+                return True
+            seen += 1
+            if seen == TITLE_LINES:
+                break
+    return False
+
+
+def _title_key(line):
+    """A title as lines are compared with it: Markdown's # marks, spacing and case aside."""
+    return " ".join(_unmark_heading(line.strip()).split()).casefold()
+
+
+def _unmark_heading(line):
+    """Return ``line`` without Markdown's opening ``#`` marks and closing ``#`` run.
+
+    Done without a regex on the closing run: ``\\s+#+$`` backtracks over every run of
+    spaces, quadratic on a long line of them.
+    """
+    opening = _MD_HEADING_OPEN.match(line)
+    if opening:
+        line = line[opening.end():]
+    closed = line.rstrip("#")
+    if closed != line and (not closed or closed[-1].isspace()):
+        line = closed.rstrip()
+    return line
 
 
 def detect_metadata(text):
     """Return ``{"title", "outlet", "author"}`` as far as the text states them ("" if not)."""
     lines = [text[s:e].strip() for s, e in _lines(text)]
     nonblank = [line for line in lines if line]
-    title = nonblank[0] if nonblank else ""
+    title = _unmark_heading(nonblank[0]) if nonblank else ""  # "# Title" is titled "Title"
     outlet = author = ""
     for line in nonblank:
         if len(line) > MAX_META_LINE:
@@ -198,6 +242,12 @@ def trim_context(prefix, suffix, limit=MAX_QUOTE_CONTEXT):
     return prefix[max(len(prefix) - limit, 0):], suffix[:limit]
 
 
+def _quote_score(text, pos, end, prefix, suffix):
+    """How well the text around ``[pos, end)`` matches ``prefix`` and ``suffix`` (characters)."""
+    return (_common_suffix_len(text[max(0, pos - len(prefix)):pos], prefix)
+            + _common_prefix_len(text[end:end + len(suffix)], suffix))
+
+
 def locate_quote(text, exact, prefix="", suffix="", hint=None):
     """Return ``(start, end)`` of the best exact occurrence of ``exact`` in ``text``, or None.
 
@@ -218,14 +268,30 @@ def locate_quote(text, exact, prefix="", suffix="", hint=None):
         if pos == -1:
             return (best[1], best[2]) if best else None
         end = pos + len(exact)
-        score = _common_suffix_len(text[max(0, pos - len(prefix)):pos], prefix)
-        score += _common_prefix_len(text[end:end + len(suffix)], suffix)
+        score = _quote_score(text, pos, end, prefix, suffix)
         distance = abs(pos - hint) if hint is not None else 0
         key = (-score, distance, pos)
         if best is None or key < best[0]:
             best = (key, pos, end)
         pos = text.find(exact, pos + 1)
     return None if pos != -1 else (best[1], best[2])
+
+
+def quote_ambiguity(text, exact, prefix="", suffix=""):
+    """Return ``(occurrences, best)``: how often ``exact`` occurs in ``text``, and how many of
+    those fit ``prefix`` and ``suffix`` best (more than one: the quote alone cannot say which).
+    """
+    count, best, ties = 0, -1, 0
+    pos = text.find(exact) if exact else -1
+    while pos != -1:
+        count += 1
+        score = _quote_score(text, pos, pos + len(exact), prefix, suffix)
+        if score > best:
+            best, ties = score, 1
+        elif score == best:
+            ties += 1
+        pos = text.find(exact, pos + 1)
+    return count, ties
 
 
 def reanchor(text, exact, prefix, suffix, old_start):

@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from .config import MAX_ID
+from .interchange import foreign
 from .text import MAX_QUOTE_CONTEXT, trim_context
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
 AR_NAMESPACE = "urn:annotated-reader:"
 CONTEXT = [ANNO_CONTEXT, {"ar": AR_NAMESPACE}]
 PROFILE = ANNO_CONTEXT
@@ -58,7 +60,9 @@ def source_iri(base, source_id):
 def annotation_to_jsonld(annotation, base, slug, with_context=True):
     """Return one annotation as a W3C Annotation (a dict ready for ``json.dumps``).
 
-    ``annotation`` needs the model's attributes; ``slug`` names its document.
+    ``annotation`` needs the model's attributes; ``slug`` names its document. The
+    parts of an imported annotation kept in ``extra`` are written back (see
+    interchange/foreign.py).
     """
     out = {}
     if with_context:
@@ -71,12 +75,7 @@ def annotation_to_jsonld(annotation, base, slug, with_context=True):
     creator = _creator(annotation)
     if creator:
         out["creator"] = creator
-    bodies = []
-    if annotation.body:
-        bodies.append({"type": "TextualBody", "value": annotation.body,
-                       "format": "text/markdown", "purpose": out["motivation"]})
-    bodies.extend({"type": "TextualBody", "value": tag, "purpose": "tagging"}
-                  for tag in annotation.tags or ())
+    bodies = standard_bodies(annotation.body, annotation.tags, out["motivation"])
     if bodies:
         out["body"] = bodies
     if annotation.kind == REPLY:
@@ -96,7 +95,27 @@ def annotation_to_jsonld(annotation, base, slug, with_context=True):
         out["ar:relation"] = annotation.relation
     if annotation.source is not None:
         out["ar:source"] = source_to_jsonld(annotation.source, base)
-    return out
+    return foreign.merge(out, getattr(annotation, "extra", None), _now(annotation), CONTEXT)
+
+
+def standard_bodies(body, tags, motivation):
+    """Return the bodies we write for a note's Markdown ``body`` and ``tags`` (maybe [])."""
+    bodies = []
+    if body:
+        bodies.append({"type": "TextualBody", "value": body, "format": "text/markdown",
+                       "purpose": motivation})
+    bodies.extend({"type": "TextualBody", "value": tag, "purpose": "tagging"}
+                  for tag in tags or ())
+    return bodies
+
+
+def _now(annotation):
+    """Return the fields the kept parts of an imported annotation are checked against."""
+    return {"kind": annotation.kind, "body": annotation.body, "tags": list(annotation.tags or ()),
+            "creator_name": annotation.creator_name, "has_user": annotation.creator is not None,
+            "created": isoformat(annotation.created_at),
+            "modified": isoformat(annotation.modified_at),
+            "span": [annotation.start, annotation.end]}
 
 
 def _creator(annotation):
@@ -151,6 +170,13 @@ def annotation_page(page_iri, items, collection, start_index=0, next_iri=None, p
         page["prev"] = prev_iri
     page["items"] = items
     return page
+
+
+def as_container(collection):
+    """Return an AnnotationCollection as the protocol's container: a BasicContainer too."""
+    return {"@context": [ANNO_CONTEXT, LDP_CONTEXT, *CONTEXT[1:]],
+            **{k: v for k, v in collection.items() if k != "@context"},
+            "type": ["BasicContainer", "AnnotationCollection"]}
 
 
 def annotation_collection(collection_iri, label, total, first, last_iri=None):
@@ -229,12 +255,15 @@ def local_id(iri, base, pattern=_ANNOTATION_PATH):
     return None
 
 
-def parse_annotation(obj, base):
+def parse_annotation(obj, base, hosts=None):
     """Return the plain fields of one W3C annotation, or raise W3CError with the reason.
 
     The result holds ``slug`` (from the target's ``/docs/<slug>`` path), ``local_id``
     (our id, when the ``id`` is one of ours under ``base``), ``iri``, the span
-    (start/end/exact/prefix/suffix, each possibly None) and every stored field.
+    (start/end/exact/prefix/suffix, each possibly None), every stored field, and
+    ``extra``: what else the annotation says, kept to write it back (or None).
+    With ``hosts`` (a set of ``host[:port]``), a document target on any other host
+    is refused, as the HTTP API does; without, a target is matched by its path alone.
     """
     if not isinstance(obj, dict):
         raise W3CError("an annotation must be a JSON object")
@@ -250,7 +279,7 @@ def parse_annotation(obj, base):
                     "suffix": "", "kind": REPLY, "reply_to": reply_to,
                     "reply_to_local": local_id(reply_to, base)})
     else:
-        out.update(_parse_target(obj.get("target")))
+        out.update(_parse_target(obj.get("target"), hosts))
         out["kind"] = _parse_kind(obj)
     out.update(_parse_bodies(obj))
     out["status"] = obj.get("ar:status", "published")
@@ -261,12 +290,26 @@ def parse_annotation(obj, base):
     out["created"] = _parse_time(obj, "created")
     out["modified"] = _parse_time(obj, "modified") or out["created"]
     out["creator"] = _parse_creator(obj.get("creator"))
-    via = obj.get("via")
-    out["via"] = via if isinstance(via, str) else None
+    out["via"], out["via_more"] = _parse_via(obj.get("via"), iri if out["local_id"] is None
+                                             else None)
     if obj.get("ar:orphan") and out["start"] is not None:
         out["start"] = out["end"] = None  # an orphan has no position
     out["orphan"] = bool(obj.get("ar:orphan"))
     out["pending"] = _parse_pending(obj, base)
+    if out["kind"] == REPLY:
+        out["extra"] = None  # an editors' comment is kept in our own form
+    else:
+        motivation = MOTIVATION_OF_KIND[out["kind"]]
+        standard = {
+            "motivation": motivation,
+            "body": standard_bodies(out["body"], out["tags"], motivation) or None,
+            "creators": _creator_forms(out["creator"]),
+            "created": isoformat(out["created"]) if out["created"] else None,
+            "modified": isoformat(out["modified"]) if out["modified"] else None,
+        }
+        out["extra"] = foreign.split(obj, out, standard, CONTEXT)
+    out.pop("target_parts", None)
+    del out["via_more"]
     return out
 
 
@@ -286,18 +329,57 @@ def _parse_pending(obj, base):
         raise W3CError(f"ar:pending: {exc}") from None
 
 
-def _parse_target(target):
-    """Return slug and selector fields of a target (IRI, object, or list of either)."""
-    if isinstance(target, list):
-        candidates = [t for t in target if _target_slug(t)]
-        if not candidates:
+def _parse_via(value, foreign_id):
+    """Return ``(via, more)``: the IRI the ``via`` column keeps and the other ``via`` IRIs.
+
+    A foreign ``id`` is what the column keeps (DESIGN: IDs), so every given ``via``
+    is one more; else the first ``via`` is the column's.
+    """
+    vias = [value] if isinstance(value, str) else (
+        [v for v in value if isinstance(v, str)] if isinstance(value, list) else [])
+    if foreign_id:
+        return foreign_id, vias
+    return (vias[0] if vias else None), vias[1:]
+
+
+def _creator_forms(creator):
+    """Return the creator objects export writes for a parsed creator (with or without user)."""
+    if creator is None:
+        return [None]
+    forms = [{"type": "Person", "name": creator["name"]}]
+    if creator["nickname"]:
+        forms.append({"type": "Person", "nickname": creator["nickname"], "name": creator["name"]})
+    return forms
+
+
+def _parse_target(target, hosts=None):
+    """Return slug and selector fields of a target (IRI, object, or list of either).
+
+    Of a list, exactly one target must be one of our documents; the others are kept
+    (``target_parts``) to be written back. Raises W3CError naming what is refused.
+    """
+    was_list = isinstance(target, list)
+    targets = target if was_list else [target]
+    documents = []
+    for index, candidate in enumerate(targets):
+        slug = _target_slug(candidate)
+        if hosts is not None:
+            _check_host(candidate, hosts, refuse_any=slug is not None or len(targets) == 1)
+        if slug is not None:
+            documents.append(index)
+    if not documents:
+        if was_list:
             raise W3CError("no target is a document of this reader (…/docs/<slug>)")
-        target = candidates[0]
-    slug = _target_slug(target)
-    if slug is None:
         raise W3CError("the target must be a document IRI ending in /docs/<slug>")
-    span = {"slug": slug, "start": None, "end": None, "exact": None, "prefix": "",
-            "suffix": ""}
+    if len(documents) > 1:
+        named = ", ".join(_source_of(targets[i])[:120] for i in documents)
+        raise W3CError(f"{len(documents)} targets are documents here ({named}): a note "
+                       "has one span, so send one annotation per target")
+    index = documents[0]
+    target = targets[index]
+    span = {"slug": _target_slug(target), "start": None, "end": None, "exact": None,
+            "prefix": "", "suffix": "",
+            "target_parts": foreign.target_parts(targets, index, was_list)}
     if isinstance(target, str) or target.get("selector") is None:
         return span
     selectors = target["selector"]
@@ -329,10 +411,40 @@ def _parse_target(target):
     return span
 
 
-def _target_slug(target):
+def _source_of(target):
+    """Return a target's IRI (its ``source`` for an object), or ""."""
     source = target if isinstance(target, str) else (
         target.get("source") if isinstance(target, dict) else None)
-    if not isinstance(source, str):
+    return source if isinstance(source, str) else ""
+
+
+def host_of(url):
+    """Return the ``host[:port]`` of ``url`` in lower case, without a default port."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = (parts.hostname or "").lower()
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return host if port in (None, default) else f"{host}:{port}"
+
+
+def _check_host(target, hosts, refuse_any):
+    """Refuse a target on a host not in ``hosts``: a document elsewhere, or the only target."""
+    source = _source_of(target)
+    if not source or not refuse_any or not urlsplit(source).netloc:
+        return
+    host = host_of(source)
+    if host not in hosts:
+        raise W3CError(f"the target {source[:200]} is on another host ({host[:100]}): this "
+                       f"server takes annotations on its own documents "
+                       f"({', '.join(sorted(hosts))})")
+
+
+def _target_slug(target):
+    source = _source_of(target)
+    if not source:
         return None
     match = _DOC_PATH.search(urlsplit(source).path)
     return match.group(1) if match else None
@@ -373,7 +485,11 @@ def _parse_kind(obj):
 
 
 def _parse_bodies(obj):
-    """Return ``body`` (Markdown) and ``tags`` from ``body``/``bodyValue``."""
+    """Return ``body`` (Markdown) and ``tags`` from ``body``/``bodyValue``.
+
+    Textual values become the note's text, links (IRIs, resources with an ``id`` or a
+    ``source``) Markdown links in it; the bodies as given are kept (foreign.py).
+    """
     if "bodyValue" in obj:
         return {"body": _string(obj["bodyValue"], "bodyValue"), "tags": []}
     bodies = obj.get("body", [])
@@ -390,8 +506,10 @@ def _parse_bodies(obj):
             tags.append(_string(value, "a tag's value"))
         elif value is not None:
             texts.append(_string(value, "a body's value"))
-        elif isinstance(body.get("id"), str):
+        elif isinstance(body.get("id"), str):  # a link: readers see it in the note
             texts.append(f"<{body['id']}>")
+        elif isinstance(body.get("source"), str):  # a SpecificResource: a link too
+            texts.append(f"<{body['source']}>")
     return {"body": "\n\n".join(texts), "tags": tags}
 
 

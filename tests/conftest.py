@@ -212,3 +212,11 @@ def login(client, name="eddie", password=PASSWORD):
 def editor_client(client, editor):
     assert login(client).status_code == 302
     return client
+
+
+@pytest.fixture
+def page_server():
+    """A local HTTP server: ``add(path, body)`` serves a page, ``url(path)`` is its address."""
+    from tests.pages_server import PageServer
+    with PageServer() as server:
+        yield server

@@ -1,7 +1,7 @@
 """desk: assignments, the re-anchoring check flag, indexes for the dashboard
 
 Revision ID: 0008
-Revises: 0011
+Revises: 0010
 Create Date: 2026-12-01 22:00:00
 
 Columns are added and dropped in place (no batch copy of the table), so SQLite keeps
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

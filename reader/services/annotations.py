@@ -6,7 +6,9 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..config import KINDS, RELATIONS, STATUSES, VERDICTS
+from ..config import (
+    KIND_LABELS, KINDS, RELATION_LABELS, RELATIONS, STATUSES, VERDICT_LABELS, VERDICTS,
+)
 from ..extensions import db
 from ..fields import strip_invisible
 from ..models import Annotation, AnnotationRevision, utcnow
@@ -20,6 +22,9 @@ MAX_TAG_LENGTH = 40
 # fields a revision snapshot keeps and an editor can change
 EDITABLE = ("kind", "body", "tags", "status", "start", "end", "exact", "source_id",
             "relation", "verdict")
+# what people read in the editor's form, for each field's choices
+CHOICE_LABELS = {"kind": KIND_LABELS, "verdict": VERDICT_LABELS, "relation": RELATION_LABELS}
+_KEEP = object()  # update_annotation: leave ``extra`` as it is
 # what readers read: a change to any of these is a change of the note's words
 CONTENT = tuple(field for field in EDITABLE if field != "status")
 
@@ -50,13 +55,19 @@ def clean_tags(value, errors):
 
 
 def _check_choice(data, field, choices, errors, required):
-    """Return ``data[field]`` if it is one of ``choices`` (or empty when allowed)."""
+    """Return ``data[field]`` if it is one of ``choices`` (or empty when allowed).
+
+    A missing choice is asked for by the labels the form shows; an unknown value
+    (only a script sends one) is answered with the values to send, each with its label.
+    """
     value = data.get(field) or None
+    labels = CHOICE_LABELS.get(field, {})
     if value is None:
         if required:
-            errors[field] = f"choose one of: {', '.join(choices)}"
+            errors[field] = f"choose one of: {', '.join(labels.get(c, c) for c in choices)}"
     elif value not in choices:
-        errors[field] = f"unknown {field} {str(value)[:40]!r}; choose one of: {', '.join(choices)}"
+        named = ", ".join(f"{c} ({labels[c]})" if c in labels else c for c in choices)
+        errors[field] = f"unknown {field} {str(value)[:40]!r}; choose one of: {named}"
     return value
 
 
@@ -75,13 +86,15 @@ def _check_target(text, data, errors):
     return start, end, text[start:end]
 
 
-def validate_annotation(document, data, user=None):
+def validate_annotation(document, data, user=None, require=True):
     """Return the cleaned fields of an annotation on ``document`` or raise ValidationError.
 
     ``data`` holds kind, body, tags, status, start/end (code points) with exact, and
     for context notes a ``source_id`` or a new ``source`` dict plus a relation, for
     fact checks a verdict. Every rule of every entry point lives here. A new source
     is created (or an identical one reused) on behalf of ``user``.
+    With ``require`` False (an annotation from elsewhere: any conformant W3C annotation
+    may come in) a note may have no text and a fact check no verdict yet.
     """
     errors = {}
     kind = _check_choice(data, "kind", KINDS, errors, required=True)
@@ -110,8 +123,8 @@ def validate_annotation(document, data, user=None):
         if clean["relation"] and clean["source_id"] is None and not errors.get("source"):
             errors["source"] = "pick or create the source the words relate to"
     elif kind == "factcheck":
-        clean["verdict"] = _check_choice(data, "verdict", VERDICTS, errors, required=True)
-    if kind and not body.strip() and kind != "context":
+        clean["verdict"] = _check_choice(data, "verdict", VERDICTS, errors, required=require)
+    if require and kind and not body.strip() and kind != "context":
         errors["body"] = "write the note" if kind == "note" else "give the evidence"
     if errors:
         raise ValidationError(errors)
@@ -250,11 +263,16 @@ def check_may_change(annotation, user):
 
 
 def create_annotation(document, data, user=None, *, creator_name="", via=None,
-                      annotation_id=None, created=None, modified=None, flush=True):
+                      annotation_id=None, created=None, modified=None, flush=True,
+                      extra=None, require=True):
     """Validate ``data`` and add a new annotation on ``document``; return it (with its id,
-    unless ``flush`` is False: a bulk import flushes in batches)."""
-    clean = validate_annotation(document, data, user)
-    annotation = Annotation(document=document, creator=user, via=via,
+    unless ``flush`` is False: a bulk import flushes in batches).
+
+    ``extra`` holds what an imported annotation says beyond our fields
+    (interchange/foreign.py); ``require`` is as for ``validate_annotation``.
+    """
+    clean = validate_annotation(document, data, user, require)
+    annotation = Annotation(document=document, creator=user, via=via, extra=extra,
                             creator_name=creator_name or (user.public_name if user else ""))
     if annotation_id is not None:
         annotation.id = annotation_id
@@ -269,20 +287,26 @@ def create_annotation(document, data, user=None, *, creator_name="", via=None,
     return annotation
 
 
-def update_annotation(annotation, data, user=None, *, based_on=None, modified=None):
+def update_annotation(annotation, data, user=None, *, based_on=None, modified=None,
+                      extra=_KEEP, require=True):
     """Apply a full edit to ``annotation`` if ``based_on`` is its current version.
 
     Fields missing from ``data`` keep their values. Returns the names of the changed
     fields (nothing is written when none changed). Raises StaleVersionError or
-    ValidationError.
+    ValidationError. A change of status alone never asks for what the note lacked
+    before (an imported fact check with no verdict yet can be published); ``extra``,
+    when given, replaces what was kept of an imported annotation.
     """
     check_version(annotation, based_on)
-    clean = clean_edit(annotation, data, user=user)
+    clean = clean_edit(annotation, data, user=user, require=require)
     before = annotation.status
     changed = _apply(annotation, clean, annotation.document.text)
     if annotation.needs_check and clean["start"] is not None and \
             {"start", "end", "exact"} & set(changed):
         annotation.needs_check = False  # re-attached: an editor chose the words
+    if extra is not _KEEP and extra != annotation.extra:
+        annotation.extra = extra
+        changed.append("extra")
     if changed:
         if any(field in CONTENT for field in changed):
             note_author(annotation, user)
@@ -292,17 +316,20 @@ def update_annotation(annotation, data, user=None, *, based_on=None, modified=No
     return changed
 
 
-def clean_edit(annotation, data, current=None, user=None):
+def clean_edit(annotation, data, current=None, user=None, require=True):
     """Return the checked fields of ``annotation`` once ``data`` is laid over ``current``.
 
     ``current`` defaults to its stored fields (a pending change passes its own).
-    Raises ValidationError.
+    A change of status alone never asks for what the note lacked before (an imported
+    fact check with no verdict yet can be published); otherwise ``require`` is as for
+    ``validate_annotation``. Raises ValidationError.
     """
+    require = require and set(data) != {"status"}
     merged = dict(current or snapshot(annotation))
     merged.update(data)
     if merged.get("start") is None and "start" not in data:
         merged["exact"] = None
-    clean = validate_annotation(annotation.document, merged, user)
+    clean = validate_annotation(annotation.document, merged, user, require)
     if annotation.orphan and clean["start"] is None:
         clean["exact"] = annotation.exact  # an orphan keeps its last quote
     return clean

@@ -38,6 +38,8 @@ def mentioned_names(body):
 def _check_body(body):
     if not isinstance(body, str) or not body.strip():
         raise ValidationError({"body": "write the comment"})
+    if "\x00" in body:  # PostgreSQL stores no NUL in text
+        raise ValidationError({"body": "the comment cannot contain a NUL character"})
     if len(body) > MAX_BODY:
         raise ValidationError({"body": f"at most {MAX_BODY:,} characters "
                                        f"(this one has {len(body):,})"})

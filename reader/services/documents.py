@@ -11,25 +11,31 @@ from ..extensions import db
 from ..models import Annotation, Document, DocumentRevision, utcnow
 from ..anchoring import Span, reanchor_all
 from ..fields import strip_invisible
-from ..text import TextError, canonicalize, detect_metadata, quote_selector
+from ..intake import size_words
+from ..text import TextError, detect_metadata, quote_selector
 from . import ValidationError
 from .annotations import record_reanchoring
 from .sources import check_date, check_url
 
-IMPORT_SUFFIXES = (".txt", ".md")
+IMPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 # landings an editor should look at: onto changed words, or no words at all
 CHECK_STATES = ("fuzzy", "orphaned")
 SLUG_MAX = 80
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,3}")
+METADATA_FIELDS = ("title", "outlet", "original_outlet", "author", "published_on", "source_url",
+                   "language")
 
 
 @dataclass
 class ImportResult:
-    """What ``docs import`` did with one file: created, revised, unchanged or failed."""
+    """What ``docs import`` did with one file: created, revised, updated (its details),
+    unchanged, skipped (the article is in the corpus already) or failed."""
 
     name: str
     action: str
     document: Document | None = None
     error: str = ""
+    detail: str = ""
 
 
 def slugify(title):
@@ -54,26 +60,61 @@ def unique_slug(title):
     return slug
 
 
-def import_paths(paths, user=None):
-    """Import text files and folders of them; return one ImportResult per file.
+def import_paths(paths, user=None, metadata=None, revise=False, max_bytes=16 * 1024 * 1024):
+    """Import text files, saved pages and PDFs, and folders of them; return one ImportResult each.
 
-    Each file is written in its own savepoint, so a bad file is reported and the
-    others still import. The caller commits.
+    ``metadata`` maps file names to their details (see ``apply_metadata``); ``revise``
+    lets a page already in the corpus under another file name become its new
+    revision. Each file is written in its own savepoint, so a bad file is reported
+    and the others still import. The caller commits.
     """
+    from .intake import import_file  # intake builds on this module
+    metadata = metadata or {}
     results = []
     for path in _expand(paths):
         try:
+            if path.stat().st_size > max_bytes:
+                raise TextError(f"larger than the limit of {size_words(max_bytes)}")
             raw = path.read_bytes()
         except OSError as exc:
             results.append(ImportResult(path.name, "failed", error=exc.strerror or str(exc)))
             continue
+        except TextError as exc:
+            results.append(ImportResult(path.name, "failed", error=str(exc)))
+            continue
         try:
             with db.session.begin_nested():
-                document, action = import_text(path.name, raw, user)
-            results.append(ImportResult(path.name, action, document))
+                given = metadata.get(path.name)
+                result = import_file(path.name, raw, user, max_bytes=max_bytes, metadata=given,
+                                     revise=revise)
+                action = result.action
+                if given and action == "unchanged" and not result.detail and \
+                        apply_metadata(result.document, given):
+                    action = "updated"
+            results.append(ImportResult(path.name, action, result.document, detail=result.detail))
         except (TextError, ValidationError) as exc:
             results.append(ImportResult(path.name, "failed", error=str(exc)))
     return results
+
+
+def apply_metadata(document, given):
+    """Give ``document`` the details ``given`` where its own are empty or as detected from
+    its text (an editor's changes stay); the slug never changes. True if any changed."""
+    detected = detect_metadata(document.revisions[0].text if document.revisions else document.text)
+    current = {field: getattr(document, field) for field in METADATA_FIELDS}
+    merged = dict(current)
+    for field in METADATA_FIELDS:
+        value = given.get(field)
+        mine = current[field]
+        if value and (not mine or mine == detected.get(field)):
+            merged[field] = value
+    clean = _clean_metadata(merged)
+    changed = {field: value for field, value in clean.items() if value != current[field]}
+    for field, value in changed.items():
+        setattr(document, field, value)
+    if changed:
+        document.modified_at = utcnow()
+    return bool(changed)
 
 
 def _expand(paths):
@@ -87,28 +128,17 @@ def _expand(paths):
             yield path
 
 
-def import_text(name, raw, user=None):
-    """Create or revise the document imported from file ``name``; return ``(doc, action)``.
+def create_document(text, meta=None, source_file=None, user=None, slug=None):
+    """Add a document with canonical ``text``; metadata not given is detected from the text.
 
-    A known file name whose text changed becomes a new revision; the same text
-    changes nothing.
+    ``slug``, if given and free, is used instead of one made from the title.
     """
-    text = canonicalize(raw)
-    document = db.session.scalars(select(Document).filter_by(source_file=name)).first()
-    if document is None:
-        return create_document(text, source_file=name, user=user), "created"
-    if document.text == text:
-        return document, "unchanged"
-    revise_text(document, text, user, note=f"re-imported from {name}")
-    return document, "revised"
-
-
-def create_document(text, meta=None, source_file=None, user=None):
-    """Add a document with canonical ``text``; metadata not given is detected from the text."""
     detected = detect_metadata(text)
     fields = _clean_metadata({**detected, **{k: v for k, v in (meta or {}).items() if v}})
-    document = Document(slug=unique_slug(fields["title"]), text=text, source_file=source_file,
-                        **fields)
+    if not slug or slugify(slug) != slug or \
+            db.session.scalars(select(Document.id).filter_by(slug=slug)).first() is not None:
+        slug = unique_slug(fields["title"])
+    document = Document(slug=slug, text=text, source_file=source_file, **fields)
     document.revisions.append(DocumentRevision(
         number=1, text=text, created_by_id=user.id if user else None, note="first version"
     ))
@@ -174,8 +204,8 @@ def _apply_landing(annotation, landing, text):
 def _clean_metadata(data):
     """Return checked document metadata or raise ValidationError.
 
-    Invisible and direction-changing characters are removed from the title, outlet and
-    author (never from the text itself).
+    Invisible and direction-changing characters are removed from the title, outlets,
+    author, URL and language (never from the text itself).
     """
     errors = {}
     title = " ".join(strip_invisible(data.get("title") or "").split())
@@ -185,6 +215,8 @@ def _clean_metadata(data):
         "title": title[:300],
         "outlet": strip_invisible(data.get("outlet") or "").strip()[:200],
         "author": strip_invisible(data.get("author") or "").strip()[:200],
+        "original_outlet": strip_invisible(data.get("original_outlet") or "").strip()[:200],
+        "language": _check_language(data.get("language"), errors),
         "source_url": check_url(data.get("source_url"), "source_url", errors),
         "published_on": check_date(data.get("published_on"), "published_on", errors),
     }
@@ -193,9 +225,18 @@ def _clean_metadata(data):
     return clean
 
 
+def _check_language(value, errors):
+    """Return a language tag (``en``, ``ru``, ``pt-BR``…) or "", else record an error."""
+    value = strip_invisible(value or "").strip().replace("_", "-")
+    if value and not LANGUAGE_TAG.fullmatch(value):
+        errors["language"] = "a language tag such as en, ru or pt-BR"
+    return value[:35]
+
+
 def update_metadata(document, data):
-    """Change a document's title, outlet, author, date or URL; the slug never changes."""
-    clean = _clean_metadata(data)
+    """Change a document's title, outlets, author, date, URL or language; the slug never changes."""
+    current = {field: getattr(document, field) for field in METADATA_FIELDS}
+    clean = _clean_metadata({**current, **{k: v for k, v in data.items() if k in current}})
     for field, value in clean.items():
         setattr(document, field, value)
     document.modified_at = utcnow()

@@ -3,18 +3,20 @@
 import json
 
 from sqlalchemy import func, select
-from sqlalchemy import text as sql
 
 from ..config import REPLY
 from ..extensions import db
 from ..models import Annotation, Document, Source, User
-from ..text import locate_quote
+from ..interchange.foreign import pin_span
+from ..interchange.spreadsheet import csv_lines, note_row
+from ..text import locate_quote, quote_ambiguity
 from ..w3c import (
-    W3CError, annotation_collection, annotation_page, annotation_to_jsonld, iter_items,
-    parse_annotation,
+    W3CError, annotation_collection, annotation_page, annotation_to_jsonld, doc_iri, isoformat,
+    iter_items, parse_annotation,
 )
 from . import AnnotationImportError, ValidationError
 from .annotations import create_annotation, update_annotation
+from .corpus import advance_sequences
 from .discussion import add_reply, edit_reply
 from .review import keep_pending, pending_view
 from .sources import create_source, find_source, live_source, update_source, validate_source
@@ -23,13 +25,15 @@ from .users import find_by_display_name, find_user
 EXPORT_BATCH = 1000
 
 
-def import_annotations(data, base, user=None, only_new=False):
+def import_annotations(data, base, user=None, only_new=False, partial=False, refused=None):
     """Import every annotation in parsed W3C JSON ``data``; return counts of what happened.
 
     Every item is checked and written inside one savepoint; if any item is bad the
     savepoint is rolled back and AnnotationImportError lists each bad item by index
-    and reason. With ``only_new`` an item that is already stored is left as it is
-    (an editor may have changed it since). The caller commits.
+    and reason. With ``partial`` the good items are imported and each bad one is
+    appended to ``refused`` as ``(index, reason)``. With ``only_new`` an item that is
+    already stored is left as it is (an editor may have changed it since). The caller
+    commits.
     """
     try:
         items = list(iter_items(data))
@@ -47,18 +51,27 @@ def import_annotations(data, base, user=None, only_new=False):
     savepoint = db.session.begin_nested()
     with db.session.no_autoflush:
         for index, parsed in _notes_then_replies(parsed_items):
+            item = db.session.begin_nested() if partial else None
             try:
                 outcome = _import_one(parsed, user, state, only_new)
             except (W3CError, ValidationError) as exc:
                 problems.append((index, str(exc)))
+                if item is not None:
+                    item.rollback()
+                    state.sources.clear()  # a source made for the refused item is gone
                 continue
+            if item is not None:
+                item.commit()
             counts[outcome] += 1
             state.written_one()
-    if problems:
+    if partial:
+        (refused if refused is not None else []).extend(
+            sorted(problems, key=lambda p: str(p[0]).zfill(12)))
+    elif problems:
         savepoint.rollback()
         raise AnnotationImportError(sorted(problems, key=lambda p: str(p[0]).zfill(12)))
     savepoint.commit()
-    _advance_sequences()
+    advance_sequences(("annotations", "sources"))
     return counts
 
 
@@ -157,7 +170,8 @@ def _import_one(parsed, user, state, only_new):
         annotation = create_annotation(
             document, data, creator, creator_name=creator_name, via=via,
             annotation_id=parsed["local_id"], created=parsed["created"],
-            modified=parsed["modified"], flush=False,
+            modified=parsed["modified"], flush=False, extra=kept_parts(parsed, data),
+            require=False,
         )
         keep_orphan(annotation, parsed)
         _keep_pending(annotation, parsed, document, state)
@@ -165,7 +179,8 @@ def _import_one(parsed, user, state, only_new):
         return "created"
     if existing.document_id != document.id:
         raise W3CError(f"annotation {existing.id} belongs to another document")
-    changed = update_annotation(existing, data, creator, modified=parsed["modified"])
+    changed = update_annotation(existing, data, creator, modified=parsed["modified"],
+                                extra=kept_parts(parsed, data), require=False)
     before = (existing.pending, existing.pending_status)
     _keep_pending(existing, parsed, document, state)
     if (existing.pending, existing.pending_status) != before:
@@ -212,37 +227,47 @@ def find_document(slug):
     return document
 
 
-def annotation_data(parsed, document, sources=None, *, user=None, keep_ids=False):
+def annotation_data(parsed, document, sources=None, strict=False, *, user=None,
+                    keep_ids=False):
     """Turn a parsed W3C annotation into the fields the annotation services take.
 
     The span is placed on ``document``'s text (by position, else by quote); a cited
     source is reused, edited (with a revision, on behalf of ``user``) or created.
     ``sources`` caches sources already resolved. Only a trusted import (``keep_ids``,
     the command line) creates a source under the id it names; over HTTP an id must
-    name an existing source, and new sources get the database's next id.
+    name an existing source, and new sources get the database's next id. With
+    ``strict`` (the HTTP API) a position and quote that disagree, or a quote that
+    occurs more than once with nothing to say which, are refused (W3CError).
     """
     data = {key: parsed[key] for key in ("kind", "body", "tags", "status", "verdict",
                                           "relation")}
-    data.update(_place(document.text, parsed))
+    data.update(_place(document.text, parsed, strict))
     if parsed["source"] is not None and parsed["kind"] == "context":
         data["source_id"] = _import_source(dict(parsed["source"]), {} if sources is None
                                            else sources, user, keep_ids).id
     return data
 
 
-def _place(text, parsed):
+def kept_parts(parsed, data):
+    """Return what is kept of a parsed annotation beyond our fields, tied to its placed span."""
+    return pin_span(parsed["extra"], data["start"], data["end"])
+
+
+def _place(text, parsed, strict=False):
     """Return start/end/exact for the item: its position if it matches, else found by quote."""
     start, end, exact = parsed["start"], parsed["end"], parsed["exact"]
     if parsed["orphan"] or (start is None and exact is None):
         return {"start": None, "end": None, "exact": None}
-    if start is not None and end <= len(text) and start < end and (
-            exact is None or text[start:end] == exact):
+    fits = start is not None and start < end <= len(text)
+    if fits and (exact is None or text[start:end] == exact):
         return {"start": start, "end": end, "exact": text[start:end]}
     if exact is None:
         raise W3CError(f"the position [{start}, {end}) is outside the text and there is no quote")
     if len(exact) > len(text):
         raise W3CError(f"the quote ({len(exact):,} characters) is longer than the document "
                        f"({len(text):,})")
+    if strict:
+        _refuse_doubt(text, parsed, fits)
     found = locate_quote(text, exact, parsed["prefix"], parsed["suffix"], hint=start)
     if found is None and exact in text:
         raise W3CError(f"the quote {exact[:60]!r} occurs too often to be placed by its words "
@@ -250,6 +275,23 @@ def _place(text, parsed):
     if found is None:
         raise W3CError(f"the quote {exact[:60]!r} is not in the document")
     return {"start": found[0], "end": found[1], "exact": exact}
+
+
+def _refuse_doubt(text, parsed, fits):
+    """Raise W3CError when a position and quote disagree, or the quote cannot say where."""
+    start, end, exact = parsed["start"], parsed["end"], parsed["exact"]
+    if fits:
+        raise W3CError(f"the TextPositionSelector [{start}, {end}) selects "
+                       f"{text[start:end][:80]!r}, but the TextQuoteSelector says {exact[:80]!r}")
+    if start is not None:
+        raise W3CError(f"the TextPositionSelector [{start}, {end}) is outside the text (0 to "
+                       f"{len(text)}); the TextQuoteSelector says {exact[:80]!r}")
+    count, best = quote_ambiguity(text, exact, parsed["prefix"], parsed["suffix"])
+    if best > 1:
+        context = " and its prefix and suffix fit" if parsed["prefix"] or parsed["suffix"] else ""
+        which = f"{context} {best} of them equally" if context else ""
+        raise W3CError(f"the quote {exact[:60]!r} occurs {count} times in the document{which}: "
+                       "add a TextPositionSelector, or a prefix or suffix that tells them apart")
 
 
 def keep_orphan(annotation, parsed):
@@ -297,20 +339,6 @@ def _import_source(data, cache, user=None, keep_ids=False):
         source = find_source(validate_source(data)) or create_source(data, user, source_id=local)
     cache[key] = source
     return source
-
-
-def _advance_sequences():
-    """After rows were inserted with explicit ids, move PostgreSQL's id sequences past them."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for table in ("annotations", "sources"):
-        # never move a sequence backwards (a concurrent save may hold the next id already)
-        sequence = f"pg_get_serial_sequence('{table}', 'id')"
-        db.session.execute(sql(
-            f"SELECT setval({sequence}, GREATEST("
-            f"COALESCE((SELECT MAX(id) FROM {table}), 0), "
-            f"COALESCE(pg_sequence_last_value({sequence}::regclass), 0)) + 1, false)"
-        ))
 
 
 def export_query(document=None, include_drafts=False):
@@ -390,3 +418,14 @@ def stream_export(base, document=None, include_drafts=False, progress=None):
         if progress:
             progress(annotation)
     yield "\n]}}\n"
+
+
+def stream_csv(base, document=None, include_drafts=False, progress=None):
+    """Yield CSV text with one row per exported note (interchange/spreadsheet.py)."""
+    def rows():
+        for annotation, slug in iter_export(document, include_drafts):
+            yield note_row(annotation, slug, f"{doc_iri(base, slug)}#a-{annotation.id}",
+                           isoformat)
+            if progress:
+                progress(annotation)
+    yield from csv_lines(rows())

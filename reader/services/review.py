@@ -114,31 +114,33 @@ def create_note(document, data, user, **options):
     return create_annotation(document, data, user, **options)
 
 
-def edit_note(annotation, data, user, *, based_on=None):
+def edit_note(annotation, data, user, *, based_on=None, **options):
     """Apply an editor's edit; return the names of the fields that changed.
 
     A published note of a reviewed kind (before or after the edit) keeps what
     readers see: the change is stored as pending, a draft or awaiting review as
-    ``data["status"]`` says. Unpublishing (status draft, words unchanged) is direct.
-    Publishing a reviewed kind raises ReviewRequiredError.
+    ``data["status"]`` says (what an imported note kept beyond our fields stays as
+    it is until the change is approved). Unpublishing (status draft, words
+    unchanged) is direct. Publishing a reviewed kind raises ReviewRequiredError.
+    ``options`` (``extra``, ``require``) go to ``update_annotation``.
     """
     check_version(annotation, based_on)
     kind = data.get("kind") or annotation.kind
     if annotation.status == "published" and needs_review(annotation.kind, kind):
-        return _edit_published(annotation, data, user)
+        return _edit_published(annotation, data, user, options.get("require", True))
     if data.get("status") == "published" and annotation.status != "published" \
             and needs_review(kind):
         raise ReviewRequiredError(kind)
-    changed = update_annotation(annotation, data, user)
+    changed = update_annotation(annotation, data, user, **options)
     if "status" in changed:
         annotation.changes_requested_at = None
     return changed
 
 
-def _edit_published(annotation, data, user):
+def _edit_published(annotation, data, user, require=True):
     """Store an edit of a published, reviewed note as its pending change."""
     working = working_fields(annotation)
-    clean = clean_edit(annotation, data, current=working, user=user)
+    clean = clean_edit(annotation, data, current=working, user=user, require=require)
     status = clean["status"]
     differs = [field for field in CONTENT if clean[field] != working[field]]
     if not differs:

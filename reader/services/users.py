@@ -88,6 +88,15 @@ def add_user(name, password, role="editor", display_name=""):
     return user
 
 
+def set_password(user, password):
+    """Give ``user`` a new password (ends its sessions); raise ValidationError if it is bad."""
+    errors = {}
+    _check_password(password, errors)
+    if errors:
+        raise ValidationError(errors)
+    _set_password(user, password)
+
+
 def find_user(name):
     """Return the user called ``name`` or None."""
     return db.session.scalars(select(User).filter_by(name=name)).first()

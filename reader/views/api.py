@@ -23,16 +23,19 @@ from ..services.discussion import add_reply, edit_reply
 from ..services.review import (
     approve, create_note, edit_note, needs_review, override, pending_view, request_changes,
 )
-from ..services.interchange import annotation_data, export_query, find_document, keep_orphan
+from ..services.interchange import (
+    annotation_data, export_query, find_document, keep_orphan, kept_parts, stream_csv,
+)
 from ..w3c import (
     MEDIA_TYPE, W3CError, annotation_collection, annotation_iri, annotation_page,
-    annotation_to_jsonld, parse_annotation,
+    annotation_to_jsonld, as_container, host_of, parse_annotation,
 )
 from . import base_url, editor_required, is_editor
 
 LDP = "http://www.w3.org/ns/ldp#"
 PREFER_MINIMAL = LDP + "PreferMinimalContainer"
 PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs"
+PREFER_DESCRIPTIONS = "http://www.w3.org/ns/oa#PreferContainedDescriptions"
 CONTAINER_LINKS = (f'<{LDP}BasicContainer>; rel="type", '
                    '<http://www.w3.org/TR/annotation-protocol/>; '
                    f'rel="{LDP}constrainedBy"')
@@ -83,6 +86,31 @@ for _code in (400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 422, 428, 429, 5
     bp.register_error_handler(_code, http_error)
 
 
+def api_error(error):
+    """The JSON error for a request under /annotations/ that no view of ours answered, else None.
+
+    A path no route matches (``/annotations/abc``) or a method none takes (405) is
+    decided before the blueprint is known, so the app's own handlers ask here first.
+    """
+    path = request.path
+    if path == "/annotations" or path.startswith("/annotations/"):
+        return http_error(error)
+    return None
+
+
+def own_hosts():
+    """Return the hosts whose document IRIs the API takes as its own.
+
+    The request's own host, BASE_URL's, and those of the OWN_HOSTS setting (host names,
+    ``host:port`` or URLs).
+    """
+    hosts = {host_of(request.host_url), host_of(current_app.config["BASE_URL"])}
+    for entry in current_app.config.get("OWN_HOSTS") or ():
+        entry = str(entry).strip()
+        hosts.add(host_of(entry if "://" in entry else f"http://{entry}"))
+    return hosts - {""}
+
+
 def _page_number():
     raw = request.args.get("page", "0")
     if not _is_number(raw):
@@ -104,11 +132,13 @@ def _is_id(raw):
     return _is_number(raw) and len(digits) <= len(str(MAX_ID)) and int(digits) <= MAX_ID
 
 
-def _collection(query, collection_url, label, prefer=None):
+def _collection(query, collection_url, label, iris=False, minimal=False, container=False):
     """Return an AnnotationCollection (page 0 embedded) or, with ?page=N, AnnotationPage N.
 
-    ``prefer`` is the W3C protocol's container preference: "minimal" (no embedded
-    page) or "iris" (pages list annotation IRIs instead of embedding them).
+    ``iris`` lists annotation IRIs instead of embedding them; ``minimal`` gives the
+    first page as a link (the W3C protocol's container preferences); ``container``
+    types the collection as the protocol's container. The response has an ETag (304 to
+    If-None-Match) and names the representation it is in Content-Location.
     """
     base = base_url()
     size = current_app.config["PAGE_SIZE"]
@@ -122,7 +152,7 @@ def _collection(query, collection_url, label, prefer=None):
                       selectinload(Annotation.source))
         .order_by(Annotation.id).offset(number * size).limit(size)
     ).all()
-    if prefer == "iris":
+    if iris:
         items = [annotation_iri(base, a.id) for a in rows]
     else:
         items = [annotation_to_jsonld(a, base, a.document.slug, with_context=False) for a in rows]
@@ -138,10 +168,24 @@ def _collection(query, collection_url, label, prefer=None):
         with_context="page" in request.args,
     )
     if "page" in request.args:
-        return _jsonld(page)
-    first = page_url(0) if prefer == "minimal" else page
-    return _jsonld(annotation_collection(collection_url, label, total, first,
-                                         last_iri=page_url(pages - 1)))
+        response = _jsonld(page)
+        response.headers["Content-Location"] = page["id"]
+        return _conditional(response)
+    first = page_url(0) if minimal else page
+    data = annotation_collection(collection_url, label, total, first,
+                                 last_iri=page_url(pages - 1))
+    response = _jsonld(as_container(data) if container else data)
+    response.headers["Content-Location"] = collection_url
+    return _conditional(response)
+
+
+def _conditional(response):
+    """Give a read its ETag (from its body) and answer 304 to a matching If-None-Match."""
+    response.add_etag()
+    response = response.make_conditional(request)
+    if response.status_code == 412:  # If-Match names another representation
+        abort(412, description="the representation is not the one If-Match names")
+    return response
 
 
 @bp.get("/api/openapi.json")
@@ -161,6 +205,17 @@ def document_annotations(slug):
     collection_url = url_for("api.document_annotations", slug=slug, _external=True)
     return _collection(export_query(document), collection_url,
                        f"Annotations on {document.title}")
+
+
+@bp.get("/docs/<slug>/annotations.csv")
+def document_annotations_csv(slug):
+    """The document's published annotations as CSV, one row per note, for spreadsheets."""
+    document = _document(slug)
+    response = current_app.response_class("".join(stream_csv(base_url(), document)),
+                                          mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}-notes.csv"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.get("/docs/<slug>/claimreview.json")
@@ -213,11 +268,19 @@ def _filtered(query):
 
 @bp.get("/annotations/")
 def container():
-    """The W3C Annotation Protocol container: published annotations, paged and filterable."""
+    """The W3C Annotation Protocol container: published annotations, paged and filterable.
+
+    ``?iris=1`` (or Prefer: PreferContainedIRIs) is the representation whose pages list
+    annotation IRIs; its own IRI says so, and Content-Location names it.
+    """
+    minimal, iris = _preferences()
     params = {k: v for k, v in request.args.items() if k in ("doc", "kind", "tag", "source")}
+    if iris:
+        params["iris"] = "1"
     collection_url = url_for("api.container", _external=True, **params)
     response = _collection(_filtered(export_query()), collection_url,
-                           "Annotated Reader: all annotations", prefer=_prefer())
+                           "Annotated Reader: all annotations", iris=iris, minimal=minimal,
+                           container=True)
     response.headers["Link"] = CONTAINER_LINKS
     response.headers["Allow"] = "GET, HEAD, OPTIONS, POST"
     response.headers["Accept-Post"] = MEDIA_TYPE
@@ -225,14 +288,19 @@ def container():
     return response
 
 
-def _prefer():
-    """Return the container representation the client prefers: "minimal", "iris" or None."""
+def _preferences():
+    """Return ``(minimal, iris)``: the container representation the client asks for.
+
+    ``?iris=`` (0 or 1) names a representation and wins over the Prefer header.
+    """
     prefer = request.headers.get("Prefer", "")
-    if PREFER_MINIMAL in prefer:
-        return "minimal"
-    if PREFER_IRIS in prefer:
-        return "iris"
-    return None
+    if "iris" in request.args:
+        if request.args["iris"] not in ("0", "1"):
+            abort(400, description="iris must be 0 (annotations) or 1 (their IRIs)")
+        iris = request.args["iris"] == "1"
+    else:
+        iris = PREFER_IRIS in prefer and PREFER_DESCRIPTIONS not in prefer
+    return PREFER_MINIMAL in prefer, iris
 
 
 def review_required(exc):
@@ -267,10 +335,11 @@ def annotation_create():
                                    creator_name=creator_name, via=via)
         else:
             document = _document_of(parsed)
-            data = annotation_data(parsed, document, user=current_user)
+            data = annotation_data(parsed, document, strict=True, user=current_user)
             data["status"] = _status_of(parsed)
             annotation = create_note(document, data, current_user,
-                                     creator_name=creator_name, via=via)
+                                     creator_name=creator_name, via=via,
+                                     extra=kept_parts(parsed, data), require=False)
             keep_orphan(annotation, parsed)
         db.session.commit()
     except (ValidationError, W3CError) as exc:
@@ -316,10 +385,11 @@ def annotation_replace(annotation_id):
             document = _document_of(parsed)
             if document.id != annotation.document_id:
                 abort(422, description="an annotation cannot move to another document")
-            data = annotation_data(parsed, document, user=current_user)
+            data = annotation_data(parsed, document, strict=True, user=current_user)
             data.setdefault("source_id", None)
             data["status"] = _status_of(parsed)
-            edit_note(annotation, data, current_user, based_on=based_on)
+            edit_note(annotation, data, current_user, based_on=based_on,
+                      extra=kept_parts(parsed, data), require=False)
         db.session.commit()
     except (ValidationError, W3CError) as exc:
         db.session.rollback()
@@ -398,10 +468,10 @@ def _reply_parent(parsed):
 @bp.delete("/annotations/<int:annotation_id>")
 @editor_required
 def annotation_delete(annotation_id):
-    """Delete (softly: editors can restore it); If-Match, when given, must be current."""
+    """Delete (softly: editors can restore it); If-Match with its current ETag is required."""
     annotation = _live(annotation_id)
     _may_change(annotation)
-    based_on = _if_match(annotation, required=False)
+    based_on = _if_match(annotation, required=True)
     try:
         delete_annotation(annotation, current_user, based_on=based_on)
     except StaleVersionError as exc:
@@ -434,15 +504,31 @@ def _etag(annotation):
 
 
 def _if_match(annotation, required):
-    """Return the version an If-Match header names; 428 if required and missing, 412 if stale."""
+    """Return the version an If-Match header names; 428 if required and missing, 412 if stale
+    or if it names none of this annotation's ETags."""
     header = request.if_match
     if not header:
         if required:
             abort(428, description="send If-Match with the annotation's ETag")
         return None
-    if header.star_tag or header.contains(_etag(annotation)):
+    current = _etag(annotation)
+    if header.star_tag or header.contains(current):
         return annotation.version
-    abort(412, description="the annotation changed since that ETag: GET it again")
+    older = [tag for tag in header.as_set() if _version_of(tag, annotation) is not None]
+    if older:
+        abort(412, description=f'the annotation changed since that ETag (it is now "{current}"):'
+                               " GET it again")
+    sent = request.headers.get("If-Match", "")[:80]
+    abort(412, description=f"If-Match {sent} is none of this annotation's ETags (its ETag is "
+                           f'"{current}"): GET it for the current one')
+
+
+def _version_of(tag, annotation):
+    """Return the earlier version an ETag of ours names for ``annotation``, else None."""
+    head, _, version = (tag or "").partition("-")
+    if head == str(annotation.id) and _is_number(version) and int(version) < annotation.version:
+        return int(version)
+    return None
 
 
 def _parsed_body():
@@ -456,7 +542,7 @@ def _parsed_body():
     if _has_nul(data):
         abort(422, description="text cannot contain a NUL character")
     try:
-        return parse_annotation(data, base_url())
+        return parse_annotation(data, base_url(), hosts=own_hosts())
     except W3CError as exc:
         abort(422, description=str(exc))
 

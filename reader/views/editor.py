@@ -1,20 +1,25 @@
 """Editors' work: annotate from the page (JSON with the CSRF token), history, deleted notes,
 document metadata and new documents."""
 
+from datetime import date
+
 from flask import (
-    Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for,
+    Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
+    request, url_for,
 )
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.utils import secure_filename
 
 from ..config import MAX_ID
 from ..database import retry_after
 from ..extensions import db
 from ..diffview import side_by_side
-from ..forms import DocumentForm, NewDocumentForm, TextForm
-from ..models import Annotation, AnnotationRevision, Document, Source
+from ..forms import DocumentForm, IntakeForm, NewDocumentForm, TextForm
+from ..intake import IntakeError, size_words
+from ..models import Annotation, AnnotationRevision, Document, Intake, Source
 from ..safejson import MAX_DEPTH
 from ..sanitize import render_markdown
 from ..services import (
@@ -29,7 +34,10 @@ from ..services.review import (
     approve, create_note, edit_note, may_approve, needs_review, override, publish,
     request_changes, review_state, submit, unpublish, working_fields,
 )
-from ..services.documents import create_document, revise_text, update_metadata
+from ..services.documents import revise_text, update_metadata
+from ..services.intake import (
+    DuplicateError, confirm, discard, intake_duplicates, pending, receive, receive_text, receive_url,
+)
 from ..services.related import link_passages
 from ..services.sources import search_sources
 from ..text import TextError, canonicalize
@@ -37,6 +45,12 @@ from . import editor_required
 from .parts import document_parts
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
+
+TEXT_FIELD_BYTES = 8 * 1024 * 1024  # 2,000,000 characters of pasted text, as UTF-8 at worst
+PREVIEW_PARAGRAPHS = 12  # of a text to confirm
+# an archived page: no script, plugin, form or frame, nothing loaded from anywhere
+ARCHIVE_POLICY = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                  "font-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 
 
 def _json_error(status, error, detail, fields=None, **extra):
@@ -73,7 +87,7 @@ def _api_http_error(error):
     return response
 
 
-for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422, 503):
+for _code in (400, 401, 403, 404, 405, 409, 415, 422, 503):
     bp.register_error_handler(_code, _api_http_error)
 
 
@@ -377,30 +391,155 @@ def document_edit(slug):
     return render_template("editor/document_edit.html", form=form, document=document)
 
 
+@bp.before_app_request
+def _upload_limits():
+    """Let the add-a-document form carry a file up to INTAKE_MAX_BYTES and text up to its limit.
+
+    Runs before the CSRF check reads the form. A body a little over the limit is
+    still read, so the form can come back saying so; one far over it is a 413 that
+    ``too_large`` answers with the form.
+    """
+    if request.endpoint == "editor.document_new" and request.method == "POST":
+        limit = current_app.config["INTAKE_MAX_BYTES"]
+        request.max_content_length = 2 * limit + TEXT_FIELD_BYTES
+        request.max_form_memory_size = TEXT_FIELD_BYTES
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    """A request body over the limit: the form again, stating the limit (a bare 413 elsewhere)."""
+    if request.endpoint != "editor.document_new":
+        return _api_http_error(error)
+    form = NewDocumentForm(formdata=None)
+    form.file.errors = [f"The file is larger than the limit of "
+                        f"{size_words(current_app.config['INTAKE_MAX_BYTES'])}."]
+    return render_template("editor/document_new.html", form=form, **_limits()), 413
+
+
+def _limits():
+    return {"max_bytes": current_app.config["INTAKE_MAX_BYTES"],
+            "max_size": size_words(current_app.config["INTAKE_MAX_BYTES"])}
+
+
 @bp.route("/docs/new", methods=["GET", "POST"])
 @editor_required
 def document_new():
-    """Add a document by pasting its text or uploading a .txt or .md file."""
+    """Add a document from pasted text, a file (text, saved web page, PDF) or a web address.
+
+    What was found is shown on the next page to confirm. Text and a file (or an
+    address) given together is a question: each is read, and the editor picks one.
+    """
     form = NewDocumentForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        raw = upload.read() if upload else form.text.data.encode("utf-8")
+        received, failed = [], []
+        for field in form.given():
+            try:
+                received.append((field, _receive(field)))
+            except TextError as exc:
+                field.errors.append(str(exc))
+                failed.append(field)
+        if received:
+            db.session.commit()
+            if len(received) == 1 and not failed:
+                return redirect(url_for("editor.intake_confirm", token=received[0][1].token))
+            return render_template("editor/intake_choose.html", received=received,
+                                   failed=failed)
+    return render_template("editor/document_new.html", form=form, **_limits())
+
+
+def _receive(field):
+    """Read one field of the new-document form into a pending intake (raises TextError)."""
+    config = current_app.config
+    if field.name == "url":
+        return receive_url(field.data.strip(), current_user, config)
+    if field.name == "text":
+        return receive_text(field.data, current_user)
+    upload = field.data
+    stream = upload.stream
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    if size > config["INTAKE_MAX_BYTES"]:
+        raise IntakeError(f"{upload.filename}: the file is {size_words(size)}, larger than the "
+                          f"limit of {size_words(config['INTAKE_MAX_BYTES'])}")
+    try:
+        return receive(upload.filename, stream.read(), current_user,
+                       max_bytes=config["INTAKE_MAX_BYTES"])
+    except TextError as exc:
+        raise IntakeError(f"{upload.filename}: {exc}") from None
+
+
+@bp.route("/intake/<token>", methods=["GET", "POST"])
+@editor_required
+def intake_confirm(token):
+    """Show what was found in a page, PDF or text: the details to confirm, the text, and the
+    documents it may duplicate; save it as a new document or a new revision of one."""
+    intake = pending(token) or abort(404)
+    if request.method == "POST" and "discard" in request.form:
+        discard(intake)
+        db.session.commit()
+        flash("Discarded: nothing was added.", "info")
+        return redirect(url_for("editor.document_new"))
+    form = IntakeForm(data=_found_fields(intake.found))
+    matches = intake_duplicates(intake)
+    if form.validate_on_submit():
+        revise = request.form.get("revise", type=int)
         try:
-            text = canonicalize(raw)
-            meta = {k: v for k, v in form.data.items() if k in (
-                "title", "outlet", "author", "published_on", "source_url")}
-            document = create_document(text, meta, user=current_user)
-        except TextError as exc:
-            field = form.file if upload else form.text
-            field.errors.append(f"{upload.filename + ': ' if upload else ''}{exc}")
+            document, action = confirm(intake, form.data, current_user, revise=revise,
+                                       separate="separate" in request.form)
+        except DuplicateError as exc:
+            db.session.rollback()
+            matches = exc.matches
         except ValidationError as exc:
             db.session.rollback()
             _form_errors(form, exc)
         else:
             db.session.commit()
-            flash("Document added.", "info")
+            flash("Document added." if action == "created" else
+                  f"Revision {document.revision} saved: the notes followed their words.", "info")
             return redirect(url_for("public.document", slug=document.slug))
-    return render_template("editor/document_new.html", form=form)
+    paragraphs = intake.text.split("\n\n", PREVIEW_PARAGRAPHS)
+    return render_template(
+        "editor/intake_confirm.html", form=form, intake=intake, matches=matches,
+        paragraphs=paragraphs[:PREVIEW_PARAGRAPHS], more=len(paragraphs) > PREVIEW_PARAGRAPHS,
+        words=len(intake.text.split()))
+
+
+def _found_fields(found):
+    """The metadata as found, as the confirm form's fields take it (a date for the date)."""
+    fields = dict(found or {})
+    try:
+        fields["published_on"] = date.fromisoformat(fields.get("published_on") or "")
+    except ValueError:
+        fields["published_on"] = None
+    return fields
+
+
+@bp.get("/originals/<id:intake_id>")
+@editor_required
+def original(intake_id):
+    """Serve the archived original of a page or PDF, inert: no script runs, nothing loads.
+
+    A page is served under a sandboxing CSP that forbids scripts, plugins, forms and
+    every load from elsewhere (inline styles stay, so it still looks like itself); a
+    PDF is a download.
+    """
+    intake = db.session.get(Intake, intake_id)
+    if intake is None or intake.content is None:
+        abort(404)
+    response = make_response(intake.content)
+    name = secure_filename(intake.filename) or f"original-{intake.id}"
+    if intake.kind == "pdf":
+        response.content_type = "application/pdf"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    else:
+        response.content_type = f"text/html; charset={intake.charset or 'utf-8'}"
+        response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Content-Security-Policy"] = ARCHIVE_POLICY
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, max-age=0"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
 
 
 @bp.route("/docs/<slug>/text", methods=["GET", "POST"])

@@ -44,7 +44,7 @@ def document_parts(document, editor=False, filters=None, annotations=None):
     filters = filters or {}
     shown = {a.id for a in annotations if matches(a, filters)}
     placed = [a for a in annotations if a.start is not None]
-    blocks = detect_structure(document.text)
+    blocks = detect_structure(document.text, document.title)
     runs = segment((a.id, a.start, a.end) for a in placed)
     block_starts = [b.start for b in blocks]
     assignees = open_assignees_by_note(document) if editor else {}

@@ -399,8 +399,9 @@ def test_only_its_author_or_an_admin_changes_a_published_note(seeded, app, edito
     token = issue_token(db.session.get(User, {"its author": editor.id, "another editor": frank.id,
                                               "an admin": admin.id}[who]), "script")
     db.session.commit()
-    deleted = app.test_client().delete(
-        f"/annotations/{note.id}", headers={"Authorization": f"Bearer {token}"})
+    scripted, auth = app.test_client(), {"Authorization": f"Bearer {token}"}
+    etag = scripted.get(f"/annotations/{note.id}", headers=auth).headers["ETag"]
+    deleted = scripted.delete(f"/annotations/{note.id}", headers={**auth, "If-Match": etag})
     assert deleted.status_code == (204 if allowed else 403)
     db.session.expire_all()
     stored = db.session.get(Annotation, note.id)

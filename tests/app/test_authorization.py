@@ -12,10 +12,14 @@ from reader.extensions import db
 from reader.models import Annotation, ApiToken, Document, Source
 from reader.services.assignments import assign
 from reader.services.desk import SECTIONS
+from reader.services.intake import receive
 from reader.services.users import issue_token, sign_in_link_token
 from tests.conftest import csrf_token, login
 
 READ, PAGE, EDITOR_JSON, WRITE = "read", "page", "editor-json", "write"
+PAGE_HTML = (b"<html><head><title>A page</title></head><body><article>"
+             + b"<p>A paragraph about diplomacy that is long enough to be an article.</p>" * 8
+             + b"</article></body></html>")
 SIGN_IN_PAGE, LOGIN, LOGOUT = "sign-in page", "login", "logout"
 ADMIN_PAGE, ADMIN_WRITE, SESSION_WRITE = "admin page", "admin write", "session write"
 WELCOME, WELCOME_POST = "sign-in link", "sign-in link form"
@@ -25,6 +29,7 @@ RULES = {
     ("public.stats", "GET"): READ, ("static", "GET"): READ, ("healthz", "GET"): READ,
     ("api.container", "GET"): READ, ("api.annotation", "GET"): READ,
     ("api.document_annotations", "GET"): READ, ("api.document_claimreviews", "GET"): READ,
+    ("api.document_annotations_csv", "GET"): READ,
     ("api.openapi", "GET"): READ,
     ("auth.login", "GET"): SIGN_IN_PAGE, ("auth.login", "POST"): LOGIN, ("auth.logout", "POST"): LOGOUT,
     ("auth.account", "GET"): PAGE, ("auth.account", "POST"): WRITE,
@@ -32,6 +37,8 @@ RULES = {
     ("editor.history", "GET"): PAGE, ("editor.deleted", "GET"): PAGE,
     ("editor.document_edit", "GET"): PAGE, ("editor.document_edit", "POST"): WRITE,
     ("editor.document_new", "GET"): PAGE, ("editor.document_new", "POST"): WRITE,
+    ("editor.intake_confirm", "GET"): PAGE, ("editor.intake_confirm", "POST"): WRITE,
+    ("editor.original", "GET"): PAGE,
     ("editor.document_text", "GET"): PAGE, ("editor.document_text", "POST"): WRITE,
     ("editor.revisions", "GET"): PAGE, ("editor.link", "POST"): WRITE,
     ("editor.restore", "POST"): WRITE,
@@ -103,11 +110,17 @@ def _values(rule, editor):
               "action": "sign-out" if rule.endpoint.startswith("admin.") else "publish",
               "source_id": db.session.scalars(select(Source.id)).first(),
               "token_id": token.id, "filename": "reader.css", "user_id": editor.id,
-              "token": sign_in_link_token(editor, "test secret"), "key": SECTIONS[0].key}
+              "key": SECTIONS[0].key}
     if rule.endpoint == "desk.assignment_action":
         values["action"] = "done"
         values["assignment_id"] = assign(document, editor.name, "matrix", editor).id
         db.session.commit()
+    if rule.endpoint.startswith("editor."):  # an added page waiting for its details
+        intake = receive("page.html", PAGE_HTML, editor, max_bytes=len(PAGE_HTML))
+        db.session.commit()
+        values.update({"token": intake.token, "intake_id": intake.id})
+    else:  # a one-time sign-in link
+        values["token"] = sign_in_link_token(editor, "test secret")
     return {name: values[name] for name in rule.arguments}
 
 

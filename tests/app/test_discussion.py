@@ -84,7 +84,8 @@ def test_a_reply_answers_a_live_note_of_ours(client, note, token):
     assert _reply(client, token, "http://elsewhere.example/annotations/1", "x").status_code == 422
     assert _reply(client, token, "http://localhost/annotations/999", "x").status_code == 422
     assert _reply(client, token, note, "   ").status_code == 422
-    client.delete(note, headers=_auth(token))
+    etag = client.get(note, headers=_auth(token)).headers["ETag"]
+    assert client.delete(note, headers={**_auth(token), "If-Match": etag}).status_code == 204
     assert _reply(client, token, note, "too late").status_code == 422
 
 
@@ -129,6 +130,17 @@ def test_the_editor_page_shows_the_thread_and_posts_comments_with_csrf(
     assert client.post(url, json={"body": ""}, headers=csrf).status_code == 422
     reader = app.test_client().get("/docs/a-title").get_data(as_text=True)
     assert "And more." not in reader and "Discussion" not in reader
+
+
+def test_a_comment_with_a_nul_character_is_refused_and_nothing_is_saved(client, doc, note):
+    note_id = int(note.rsplit("/", 1)[1])
+    login(client)
+    csrf = {"X-CSRFToken": csrf_token(client, "/docs/a-title")}
+    response = client.post(f"/editor/api/annotations/{note_id}/comments",
+                           json={"body": "a\x00b"}, headers=csrf)
+    assert response.status_code == 422
+    assert "NUL" in response.get_json()["fields"]["body"]
+    assert db.session.scalars(select(Annotation).filter_by(kind="reply")).all() == []
 
 
 def test_replies_are_exported_only_with_drafts_and_import_again(

@@ -75,7 +75,12 @@ def test_create_returns_the_rerendered_page_parts(editor_client, doc, token_for)
     ({"tags": [f"t{i}" for i in range(21)]}, "tags", "at most 20 tags"),
     ({"tags": ["x" * 41]}, "tags", "at most 40"),
     ({"kind": "factcheck", "verdict": "maybe"}, "verdict", "unknown verdict"),
-    ({"kind": "factcheck"}, "verdict", "choose one of"),
+    # the form asks in the words it shows, not in internal keys
+    ({"kind": "factcheck"}, "verdict",
+     "choose one of: Accurate, Mostly accurate, Misleading, False, Unsupported, Unverifiable"),
+    ({"kind": None}, "kind", "choose one of: Editorial note, Source context, Fact check"),
+    ({"kind": "context", "source": {"title": "Speech"}}, "relation",
+     "choose one of: verbatim, a translation, a paraphrase, a summary, not found in the source"),
     ({"kind": "context", "source": {"title": "Speech", "url": "javascript:alert(1)"},
       "relation": "verbatim"}, "source.url", "http"),
     ({"kind": "context", "source": {"title": "Speech", "occurred_on": "2021-02-30"},
@@ -172,14 +177,19 @@ def test_add_a_document_by_upload_or_paste(editor_client):
     upload = editor_client.post("/editor/docs/new", data={
         "csrf_token": token, "file": (io.BytesIO("\ufeffUploaded\r\n\r\nBody.\r\n".encode()), "u.txt")},
         content_type="multipart/form-data")
-    assert upload.status_code == 302
+    assert upload.status_code == 302 and "/editor/intake/" in upload.headers["Location"]
+    confirm = editor_client.get(upload.headers["Location"]).get_data(as_text=True)
+    assert 'value="Uploaded"' in confirm
+    saved = editor_client.post(upload.headers["Location"], data={"csrf_token": token,
+                                                                "title": "Uploaded"})
+    assert saved.status_code == 302
     assert db.session.scalars(select(Document)).one().text == "Uploaded\n\nBody.\n"
     bad = editor_client.post("/editor/docs/new", data={
         "csrf_token": token, "file": (io.BytesIO(b"\xff\xfe\x00bad"), "bad.txt")},
         content_type="multipart/form-data")
     assert bad.status_code == 200 and "bad.txt: not UTF-8" in bad.get_data(as_text=True)
     empty = editor_client.post("/editor/docs/new", data={"csrf_token": token, "text": "  "})
-    assert "paste the text or choose a file" in empty.get_data(as_text=True)
+    assert "Paste the text, choose a file or give an address." in empty.get_data(as_text=True)
 
 
 def test_login_has_one_message_for_wrong_name_or_password(client, editor):

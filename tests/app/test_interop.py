@@ -6,15 +6,16 @@ one change: the target's ``source`` (``http://example.org/...``) is a seed docum
 because the container only takes annotations on its own documents. Where a quote must be
 found in that document, the words are adapted too, as each comment says. The container
 must accept each (201) and give back an equivalent annotation: the same quote, the same
-span in code points, the same body value, the motivation kept or mapped as
-docs/annotation-format.md says, and the spec's ``id`` kept as ``via``.
+span in code points, its body exactly as it was sent (an IRI, ``bodyValue``, a language),
+the motivation kept or mapped as docs/annotation-format.md says, and the spec's ``id``
+kept as ``via``.
 """
 
 import pytest
 from sqlalchemy import select
 
 from reader.extensions import db
-from reader.models import Document
+from reader.models import Annotation, Document
 
 # Seed 003 ("Putin rejects claims of ‘isolation’ …"): 8,239 code points, 8,337 UTF-8 bytes.
 # Curly quotes and an ellipsis come before [412, 795), so byte or UTF-16 offsets there
@@ -72,8 +73,8 @@ BODY_VALUE = {
     "target": DOC,
 }
 
-# Example: Embedded Textual Body (anno5), target adapted. We keep the value; the language
-# and the HTML format are not stored (a note's body is Markdown, which takes HTML as it is).
+# Example: Embedded Textual Body (anno5), target adapted. The note shows the value (a
+# note's body is Markdown, which takes HTML as it is); language and format are kept.
 TEXTUAL_BODY = {
     "@context": "http://www.w3.org/ns/anno.jsonld",
     "id": "http://example.org/anno5",
@@ -163,8 +164,9 @@ def test_text_quote_selector_example_is_placed_on_its_words(client, token, text)
     assert quote["prefix"].endswith(PREFIX) and quote["suffix"].startswith(SUFFIX)
     assert (position["start"], position["end"]) == (_quote_start(text),
                                                     _quote_start(text) + len(EXACT))
-    # an IRI body is kept as a link in the note
-    assert [body["value"] for body in data["body"]] == ["<http://example.org/comment1>"]
+    # an IRI body comes back as it was; the note shows it as a link
+    assert data["body"] == "http://example.org/comment1"
+    assert _stored_body() == "<http://example.org/comment1>"
 
 
 def test_text_position_selector_example_keeps_its_code_points(client, token, text):
@@ -174,20 +176,21 @@ def test_text_position_selector_example_keeps_its_code_points(client, token, tex
                                                  "start": 412, "end": 795}
     assert selectors["TextQuoteSelector"]["exact"] == text[412:795]
     assert len(text[:795].encode("utf-8")) != 795  # bytes would have landed elsewhere
-    assert [body["value"] for body in data["body"]] == ["<http://example.org/review1>"]
+    assert data["body"] == "http://example.org/review1"
 
 
 def test_body_value_example_is_a_note_on_the_whole_document(client, token, text):
     data = _post_and_get(client, token, BODY_VALUE)
     assert data["target"] == DOC
-    assert [body["value"] for body in data["body"]] == ["Comment text"]
+    assert data["bodyValue"] == "Comment text" and "body" not in data
+    assert _stored_body() == "Comment text"
 
 
 def test_textual_body_example_keeps_its_value(client, token, text):
     data = _post_and_get(client, token, TEXTUAL_BODY)
     assert data["target"] == DOC
-    [body] = data["body"]
-    assert body["type"] == "TextualBody" and body["value"] == "<p>j'adore !</p>"
+    assert data["body"] == TEXTUAL_BODY["body"]  # language and format too
+    assert _stored_body() == "<p>j'adore !</p>"
 
 
 def test_selector_list_on_a_specific_resource_keeps_quote_and_span(client, token, text):
@@ -197,14 +200,23 @@ def test_selector_list_on_a_specific_resource_keeps_quote_and_span(client, token
     assert selectors["TextQuoteSelector"]["exact"] == EXACT
     assert (selectors["TextPositionSelector"]["start"],
             selectors["TextPositionSelector"]["end"]) == (start, start + len(EXACT))
-    assert [body["value"] for body in data["body"]] == ["Typo: this should read 'annotation'."]
+    assert data["target"]["type"] == "SpecificResource"
+    assert data["body"] == _selector_list(0, 1)["body"]
 
 
-def test_a_position_on_other_words_than_the_quote_is_placed_by_the_quote(client, token, text):
+def test_a_position_on_other_words_than_the_quote_is_refused_showing_both(client, token, text):
     # 412-421: the spec's TextPositionSelector start with the quote's length, as
     # comment-on-text-span.json has it; in seed 003 those are other words
     assert text[412:421] != EXACT
-    data = _post_and_get(client, token, _selector_list(412, 421))
-    position = _selectors(data)["TextPositionSelector"]
-    assert (position["start"], position["end"]) == (_quote_start(text),
-                                                    _quote_start(text) + len(EXACT))
+    response = client.post("/annotations/", json=_selector_list(412, 421), headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/ld+json"})
+    assert response.status_code == 422
+    detail = response.get_json()["detail"]
+    assert repr(text[412:421]) in detail and repr(EXACT) in detail
+    assert db.session.scalars(select(Annotation).filter_by(via="http://example.org/anno/comment-1")
+                              ).first() is None  # nothing stored
+
+
+def _stored_body():
+    """The Markdown the one POSTed note shows readers."""
+    return db.session.scalars(select(Annotation).order_by(Annotation.id.desc())).first().body

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from reader.extensions import db
 from reader.models import Annotation, Document, Source
 from reader.services.desk import SECTIONS
+from reader.services.intake import receive
 
 # every field name a form or JSON body of the app reads, and every query argument
 FIELDS = (
@@ -22,6 +23,7 @@ FIELDS = (
     "relation", "other_relation", "source_id", "source_title", "source_speaker",
     "source_date", "source_venue", "body", "kind", "tags", "status", "exact", "verdict",
     "source", "q", "page", "from", "to", "doc", "tag", "prefix", "suffix",
+    "original_outlet", "revise", "separate",
 )
 TEXT_JUNK = (
     "abc", "-1", "0", "1.5", "99999999999999999999", "2147483648", "１２", "²", "",
@@ -31,6 +33,9 @@ TEXT_JUNK = (
 JSON_JUNK = TEXT_JUNK + (None, True, -1, 2**70, 1e308, [], {}, [1, "a"], {"title": None},
                          {"id": "http://localhost/sources/2147483647"})
 SKIPPED = {("auth.logout", "POST")}  # junk there would only sign the editor out
+PAGE_HTML = (b"<html><head><title>A page</title></head><body><article>"
+             + b"<p>A paragraph about diplomacy that is long enough to be an article.</p>" * 8
+             + b"</article></body></html>")
 
 
 def _routes(app, methods):
@@ -44,7 +49,11 @@ def _url(app, rule):
     values = {"slug": document.slug, "annotation_id": annotation.id, "action": "publish",
               "source_id": db.session.scalars(select(Source.id).order_by(Source.id)).first(),
               "token_id": 1, "filename": "reader.css", "user_id": 1,
-              "token": "not-a-token", "assignment_id": 1, "key": SECTIONS[0].key}
+              "token": "not-a-token", "intake_id": 1, "assignment_id": 1, "key": SECTIONS[0].key}
+    if rule.endpoint.startswith("editor.") and {"token", "intake_id"} & rule.arguments:
+        intake = receive("page.html", PAGE_HTML, None, max_bytes=len(PAGE_HTML))  # a page to confirm
+        db.session.commit()
+        values.update({"token": intake.token, "intake_id": intake.id})
     choices = getattr(rule._converters.get("action"), "items", None)
     if choices:  # an <any(...)> action: the first it takes
         values["action"] = sorted(choices)[0]

@@ -66,7 +66,7 @@ def test_put_needs_if_match_and_refuses_a_stale_etag(client, doc, token):
     missing = client.put(location, json=_anno(body="edited"), headers=_auth(token))
     assert missing.status_code == 428
     ok = client.put(location, json=_anno(body="edited"), headers={**_auth(token), "If-Match": etag})
-    assert ok.status_code == 200 and ok.get_json()["body"][0]["value"] == "edited"
+    assert ok.status_code == 200 and ok.get_json()["body"]["value"] == "edited"
     stale = client.put(location, json=_anno(body="lost"), headers={**_auth(token), "If-Match": etag})
     assert stale.status_code == 412
     assert stale.get_json()["error"] == "Precondition Failed"
@@ -74,8 +74,10 @@ def test_put_needs_if_match_and_refuses_a_stale_etag(client, doc, token):
 
 
 def test_delete_is_soft_and_then_404(client, doc, token):
-    location = _create(client, token).headers["Location"]
-    assert client.delete(location, headers=_auth(token)).status_code == 204
+    created = _create(client, token)
+    location = created.headers["Location"]
+    assert client.delete(location, headers={**_auth(token), "If-Match": created.headers["ETag"]}
+                         ).status_code == 204
     assert client.get(location).status_code == 404
     assert db.session.scalars(select(Annotation)).one().deleted_at is not None
 

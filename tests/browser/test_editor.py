@@ -120,7 +120,8 @@ def test_validation_error_shows_next_to_the_field_and_keeps_the_input(page, live
     panel.get_by_role("button", name="Save draft").click()
 
     expect(panel).to_be_visible()
-    expect(panel.locator('[data-error-for="verdict"]')).to_contain_text("choose one of")
+    expect(panel.locator('[data-error-for="verdict"]')).to_contain_text(
+        "choose one of: Accurate, Mostly accurate, Misleading")  # labels, not keys
     expect(panel.locator("#verdict")).to_have_attribute("aria-invalid", "true")
     expect(panel.locator("#panel-message")).to_contain_text("check the highlighted fields")
     expect(panel.locator("#body")).to_have_value("Validation test: the concept was published in 2023.")

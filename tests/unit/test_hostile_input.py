@@ -284,3 +284,24 @@ def test_matching_compares_each_sentence_with_a_bounded_number_of_others(monkeyp
     assert len(CountingStems.taken) <= n_sentences * MAX_CANDIDATES
     assert max(CountingStems.taken) <= MAX_STEMS
     assert all(len(m.a.stems) <= MAX_STEMS for m in found)
+
+
+@pytest.mark.parametrize("title, plain", [
+    ("## Russia and the Changing World ##", "Russia and the Changing World"),
+    ("# C#", "C#"), ("#hashtag", "#hashtag"), ("Title", "Title"),
+])
+def test_a_markdown_title_loses_its_marks(title, plain):
+    assert detect_metadata(title + "\nBody.\n")["title"] == plain
+
+
+@pytest.mark.parametrize("line", [
+    "A" + " " * 120_000 + "B",  # a closing-# pattern would backtrack over every space
+    "#" + " " * 120_000 + "#" * 3 + " " * 120_000 + "x",
+])
+def test_a_long_first_line_is_read_once_for_its_title(monkeypatch, line):
+    patterns = {"_MD_HEADING_OPEN": RecordingPattern(text._MD_HEADING_OPEN)}
+    monkeypatch.setattr(text, "_MD_HEADING_OPEN", patterns["_MD_HEADING_OPEN"])
+    meta = detect_metadata(line + "\nBody.\n")
+    assert meta["title"].strip()
+    # the only regex over the line is anchored at its start and reads its opening marks
+    assert len(patterns["_MD_HEADING_OPEN"].lengths) == 1
