@@ -45,6 +45,7 @@ bench: install-test
 	$(PY) bench/corpus.py 10000
 	$(PY) bench/reanchor.py
 	$(PY) bench/matching.py
+	$(PY) bench/desk.py
 	$(PY) bench/hostile.py
 
 clean:

@@ -52,12 +52,13 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    from .views import IdConverter, admin, api, auth, editor, public, refuse_nul, sources
+    from .views import IdConverter, admin, api, auth, desk, editor, public, refuse_nul, sources
     app.url_map.converters["id"] = IdConverter
     app.url_value_preprocessor(refuse_nul)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(desk.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(sources.bp)

@@ -68,3 +68,37 @@ def _inline(a, b, budget):
         if new:
             right.append(f"<ins>{escape(new)}</ins>")
     return Markup("".join(left)), Markup("".join(right))
+
+
+MARK_BUDGET = 50_000  # pairs of equal words one note's words before and after may weigh
+
+
+def marked_changes(old, new, context=40, budget=None):
+    """Return one line of HTML showing how ``old`` became ``new``: removed words in ``<del>``,
+    added ones in ``<ins>``; an unchanged stretch longer than twice ``context`` characters
+    keeps only its ends, joined by "…". Every piece of text is escaped.
+
+    The words are diffed within ``budget`` (by default MARK_BUDGET pairs): past it, only
+    the common start and end are kept and the rest shows as replaced."""
+    budget = budget or Budget(MARK_BUDGET)
+    old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
+    blocks = matching_blocks(old_tokens, new_tokens, budget, fallback=True)
+    ops = opcodes(blocks, len(old_tokens), len(new_tokens))
+    parts = []
+    for n, (tag, i1, i2, j1, j2) in enumerate(ops):
+        removed, added = "".join(old_tokens[i1:i2]), "".join(new_tokens[j1:j2])
+        if tag != "equal":
+            parts.append((f"<del>{escape(removed)}</del>" if removed else "") +
+                         (f"<ins>{escape(added)}</ins>" if added else ""))
+            continue
+        first, last = n == 0, n == len(ops) - 1
+        if first and last:
+            pass  # nothing changed
+        elif first and len(added) > context:
+            added = "… " + added[-context:].lstrip()
+        elif last and len(added) > context:
+            added = added[:context].rstrip() + " …"
+        elif not (first or last) and len(added) > 2 * context + 3:
+            added = added[:context].rstrip() + " … " + added[-context:].lstrip()
+        parts.append(escape(added))
+    return Markup("".join(parts))

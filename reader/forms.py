@@ -4,8 +4,8 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
-    BooleanField, DateField, HiddenField, PasswordField, RadioField, StringField, TextAreaField,
-    URLField,
+    BooleanField, DateField, HiddenField, PasswordField, RadioField, SelectField, StringField,
+    TextAreaField, URLField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -156,6 +156,25 @@ class TextForm(Form):
     text = TextAreaField("Text", validators=[DataRequired(), Length(max=2_000_000)])
     note = StringField("What changed?", validators=[Optional(), Length(max=300)],
                        render_kw={"placeholder": "e.g. corrected a typo in the second paragraph"})
+
+
+class AssignForm(Form):
+    """Give a document or a note to an editor with a message; also reassigns one.
+
+    Which editors may take it and how long a message may be are the service's rules
+    (refused there, with a message), so any name passes the field.
+    """
+
+    assignee = SelectField("Assign to", validate_choice=False)
+    message = TextAreaField("Message", validators=[Optional()],  # its length: the service
+                            render_kw={"rows": 2, "placeholder": "What should they do?"})
+    next = HiddenField()
+
+
+class ActionForm(Form):
+    """A button that changes something (mark done, unassign, confirm), with where to go next."""
+
+    next = HiddenField()
 
 
 class SourceForm(Form):

@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from markupsafe import Markup
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, deferred, mapped_column, relationship, validates
 
@@ -151,11 +153,12 @@ class DocumentRevision(db.Model):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(300), default="")
 
     document: Mapped[Document] = relationship(back_populates="revisions")
+    created_by: Mapped[User | None] = relationship()
 
 
 class Intake(db.Model):
@@ -247,7 +250,8 @@ class Annotation(db.Model):
     """
 
     __tablename__ = "annotations"
-    __table_args__ = (Index("ix_annotations_document_status", "document_id", "status"),)
+    __table_args__ = (Index("ix_annotations_document_status", "document_id", "status"),
+                      Index("ix_annotations_creator_status", "creator_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
@@ -260,6 +264,9 @@ class Annotation(db.Model):
     # how the span landed when the text last changed: unchanged, moved, fuzzy, orphaned
     anchor_state: Mapped[str] = mapped_column(String(20), default="unchanged")
     anchor_score: Mapped[float | None]
+    # re-anchored onto changed words (fuzzy) or orphaned: an editor should look, then
+    # confirm or re-attach it
+    needs_check: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown source
     # the body as sanitize.py renders it, set whenever the body is: pages show this and
@@ -341,10 +348,55 @@ class AnnotationRevision(db.Model):
     snapshot: Mapped[dict] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)  # a reviewer's request, an override's reason
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     annotation: Mapped[Annotation] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
+
+
+class Assignment(db.Model):
+    """A task given to an editor: annotate a document, or review a note; with a message.
+
+    Exactly one of ``document_id`` and ``annotation_id`` is set. It is open until it is
+    marked done (``done_at``) or cancelled (``cancelled_at``, an unassignment or a
+    reassignment, which opens a new one that ``replaces`` it).
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint("(document_id IS NULL) <> (annotation_id IS NULL)", name="one_target"),
+        Index("ix_assignments_assignee_open", "assignee_id", "done_at", "cancelled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    annotation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True)
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # done or cancelled it
+    # a reassignment: the assignment this one took over from
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+
+    document: Mapped[Document | None] = relationship()
+    annotation: Mapped[Annotation | None] = relationship()
+    assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])
+    assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    @property
+    def is_open(self):
+        return self.done_at is None and self.cancelled_at is None
+
+    @property
+    def task(self):
+        """What the assignee is asked to do: ``annotate`` a document or ``review`` a note."""
+        return "annotate" if self.document_id is not None else "review"
 
 
 class AuditEvent(db.Model):
@@ -361,6 +413,8 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     target: Mapped[User | None] = relationship(foreign_keys=[target_id])
+
+
 class Mention(db.Model):
     """An ``@name`` of an editor in a comment, kept so the editor can find it."""
 

@@ -211,6 +211,44 @@ def record_revision(annotation, action, changed, user, *, shown=None, comment=No
     ))
 
 
+def record_reanchoring(annotation, old_exact, old_span, revision, user=None):
+    """Keep a history entry for a note a text revision moved onto changed words or orphaned.
+
+    The annotation must be flushed already (its version is the new one); the entry's
+    snapshot carries ``anchor``: the words before and after, the state, the score and
+    the document's revision number. Added directly, so re-anchoring thousands of notes
+    loads no note's history.
+    """
+    details = {"from": old_exact, "to": None if annotation.orphan else annotation.exact,
+               "state": annotation.anchor_state, "score": annotation.anchor_score,
+               "revision": revision}
+    changed = [field for field, old in zip(("start", "end"), old_span)
+               if getattr(annotation, field) != old]
+    if details["to"] != old_exact:
+        changed.append("exact")
+    db.session.add(AnnotationRevision(
+        annotation_id=annotation.id, version=annotation.version, action="re-anchored",
+        changed=changed, snapshot={**snapshot(annotation), "anchor": details},
+        user_id=user.id if user else None, created_at=utcnow(),
+    ))
+
+
+def confirm_anchor(annotation, user=None, *, based_on=None):
+    """Clear the check flag of a note re-anchored onto changed words; return True if it was set.
+
+    An orphan has no words to confirm: ValidationError (re-attach or delete it).
+    """
+    check_version(annotation, based_on)
+    if not annotation.needs_check:
+        return False
+    if annotation.orphan:
+        raise ValidationError({"span": "an orphaned note has no words to confirm: re-attach it "
+                                       "to words in the text, or delete it"})
+    annotation.needs_check = False
+    record_revision(annotation, "confirmed", ["needs_check"], user, at=utcnow())
+    return True
+
+
 def check_may_change(annotation, user):
     """Raise NotAllowedError unless ``user`` may edit, publish, unpublish, delete or restore it.
 
@@ -263,6 +301,9 @@ def update_annotation(annotation, data, user=None, *, based_on=None, modified=No
     clean = clean_edit(annotation, data, user=user, require=require)
     before = annotation.status
     changed = _apply(annotation, clean, annotation.document.text)
+    if annotation.needs_check and clean["start"] is not None and \
+            {"start", "end", "exact"} & set(changed):
+        annotation.needs_check = False  # re-attached: an editor chose the words
     if extra is not _KEEP and extra != annotation.extra:
         annotation.extra = extra
         changed.append("extra")

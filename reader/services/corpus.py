@@ -21,8 +21,8 @@ from ..interchange.corpus import (
     CorpusError, decode, end_line, header_line, read_records, record_line,
 )
 from ..models import (
-    Annotation, AnnotationRevision, AuditEvent, Document, DocumentRevision, Mention, Source,
-    SourceRevision, User,
+    Annotation, AnnotationRevision, Assignment, AuditEvent, Document, DocumentRevision, Mention,
+    Source, SourceRevision, User,
 )
 from ..sanitize import render_markdown
 from . import ServiceError
@@ -41,6 +41,7 @@ TABLES = (
     ("annotation", Annotation, {"body_html"}),
     ("annotation_revision", AnnotationRevision, set()),
     ("mention", Mention, set()),
+    ("assignment", Assignment, set()),
 )
 BATCHES = {"document": TEXT_BATCH, "document_revision": TEXT_BATCH}
 RECORDS = tuple(name for name, _, _ in TABLES)

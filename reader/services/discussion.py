@@ -139,10 +139,16 @@ def discussions(document):
     return {note_id: thread for note_id, thread in threads.items() if thread}
 
 
+def mentions_query(user):
+    """The live comments that mention ``user``, newest first (a SELECT)."""
+    return (select(Annotation).join(Mention, Mention.annotation_id == Annotation.id)
+            .where(Mention.user_id == user.id, Annotation.deleted_at.is_(None))
+            .order_by(Annotation.created_at.desc(), Annotation.id.desc()))
+
+
 def mentions_of(user, limit=100):
     """Return the live comments that mention ``user``, newest first, with their documents."""
     return db.session.scalars(
-        select(Annotation).join(Mention, Mention.annotation_id == Annotation.id)
-        .where(Mention.user_id == user.id, Annotation.deleted_at.is_(None))
+        mentions_query(user)
         .options(selectinload(Annotation.document), selectinload(Annotation.creator))
-        .order_by(Annotation.created_at.desc(), Annotation.id.desc()).limit(limit)).all()
+        .limit(limit)).all()

@@ -14,9 +14,12 @@ from ..fields import strip_invisible
 from ..intake import size_words
 from ..text import TextError, detect_metadata, quote_selector
 from . import ValidationError
+from .annotations import record_reanchoring
 from .sources import check_date, check_url
 
 IMPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+# landings an editor should look at: onto changed words, or no words at all
+CHECK_STATES = ("fuzzy", "orphaned")
 SLUG_MAX = 80
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,3}")
 METADATA_FIELDS = ("title", "outlet", "original_outlet", "author", "published_on", "source_url",
@@ -149,7 +152,9 @@ def revise_text(document, text, user=None, note=""):
 
     Every annotation with a span is mapped through the diff (exact where its words
     are untouched), else found again by its quote (tolerating small edits), else
-    made an orphan that keeps its last quote. Returns ``{state: count}``.
+    made an orphan that keeps its last quote. A note that lands on changed words or
+    is orphaned is flagged for an editor to check, with an entry in its history.
+    Returns ``{state: count}``.
     """
     old_text = document.text
     document.revision += 1
@@ -163,9 +168,19 @@ def revise_text(document, text, user=None, note=""):
     spans = [Span(a.id, a.start, a.end, a.exact, a.prefix, a.suffix)
              for a in annotations.values()]
     landed = {}
+    flagged = []
     for landing in reanchor_all(old_text, text, spans):
-        _apply_landing(annotations[landing.id], landing, text)
+        annotation = annotations[landing.id]
+        before = (annotation.exact, (annotation.start, annotation.end))
+        _apply_landing(annotation, landing, text)
         landed[landing.state] = landed.get(landing.state, 0) + 1
+        if landing.state in CHECK_STATES:
+            annotation.needs_check = True
+            flagged.append((annotation, before))
+    if flagged:
+        db.session.flush()  # once for all: each moved note's version is now the new one
+        for annotation, (old_exact, old_span) in flagged:
+            record_reanchoring(annotation, old_exact, old_span, document.revision, user)
     return landed
 
 

@@ -12,10 +12,20 @@ from .sources import find_or_create_source, live_source
 _CACHE = {}  # corpus fingerprint -> matches; the corpus changes rarely
 
 
+def _corpus_key():
+    """The state of the corpus's texts: every document's id and revision number."""
+    rows = db.session.execute(select(Document.id, Document.revision).order_by(Document.id)).all()
+    return tuple(map(tuple, rows))
+
+
+def kept_corpus_matches():
+    """Return the Matches if they are worked out for the corpus as it is now, else None."""
+    return _CACHE.get(_corpus_key())
+
+
 def corpus_matches():
     """Return the Matches over every document's current text (computed once per corpus state)."""
-    rows = db.session.execute(select(Document.id, Document.revision).order_by(Document.id)).all()
-    key = tuple(map(tuple, rows))
+    key = _corpus_key()
     if key not in _CACHE:
         texts = db.session.execute(select(Document.id, Document.text)).all()
         _CACHE.clear()

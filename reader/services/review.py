@@ -11,7 +11,8 @@ the last approval: none of them may approve. Callers commit.
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import cast, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -311,6 +312,9 @@ def _publish_working(annotation):
         clean = clean_edit(annotation, {"status": "published"}, current=working)
         annotation.pending = annotation.pending_status = None
         changed = apply_fields(annotation, clean)
+        if annotation.needs_check and clean["start"] is not None and \
+                {"start", "end", "exact"} & set(changed):
+            annotation.needs_check = False  # re-attached: an editor chose the words, another approved
     else:
         annotation.status = "published"
         changed = ["status"]
@@ -329,33 +333,62 @@ def _required_text(value, field, message):
     return value.strip()
 
 
-# --- what waits for whom (the editors' dashboard lists these) ------------------------
+# --- what waits for whom (the editors' desk lists these) -----------------------------
+# Each ``*_query`` is a SELECT the desk counts and pages in SQL; the list functions run it.
 
-def _notes():
+def _change_author(user):
+    """A SQL condition: ``user`` is among the authors of a note's change (``change_authors``)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        authors = func.coalesce(cast(Annotation.change_authors, JSONB), cast("[]", JSONB))
+        return authors.contains(cast([user.id], JSONB))
+    ids = func.json_each(Annotation.change_authors).table_valued("value")
+    return select(ids.c.value).where(ids.c.value == user.id).exists()
+
+
+def _in_review():
+    return (Annotation.status == "review") | (Annotation.pending_status == "review")
+
+
+def _live_notes(*conditions):
+    """Notes (never comments) not deleted, matching ``conditions``."""
     return select(Annotation).where(Annotation.deleted_at.is_(None),
-                                    Annotation.reply_to_id.is_(None)).options(
-        selectinload(Annotation.document), selectinload(Annotation.creator))
+                                    Annotation.reply_to_id.is_(None), *conditions)
+
+
+def _loaded(query, limit):
+    return db.session.scalars(query.options(selectinload(Annotation.document),
+                                            selectinload(Annotation.creator))
+                              .limit(limit)).all()
+
+
+def awaiting_review_query(user):
+    """Notes with a change awaiting review that ``user`` may approve (not their own), oldest first."""
+    return (_live_notes(_in_review(), ~_change_author(user))
+            .order_by(Annotation.modified_at, Annotation.id))
+
+
+def submitted_by_query(user):
+    """Notes with a change of ``user``'s awaiting someone else's review, oldest first."""
+    return _live_notes(_in_review(), _change_author(user)).order_by(Annotation.modified_at,
+                                                                    Annotation.id)
+
+
+def changes_requested_query(user):
+    """Notes a reviewer sent back to ``user`` (one of the change's authors), newest first."""
+    return (_live_notes(Annotation.changes_requested_at.is_not(None), _change_author(user))
+            .order_by(Annotation.changes_requested_at.desc(), Annotation.id.desc()))
 
 
 def awaiting_review(user, limit=200):
-    """Notes with a change awaiting review that ``user`` may approve (not their own), oldest first."""
-    rows = db.session.scalars(_notes().where(
-        (Annotation.status == "review") | (Annotation.pending_status == "review"))
-        .order_by(Annotation.modified_at, Annotation.id)).all()
-    return [a for a in rows if may_approve(a, user)][:limit]
+    """The first ``limit`` rows of awaiting_review_query."""
+    return _loaded(awaiting_review_query(user), limit)
 
 
 def submitted_by(user, limit=200):
-    """Notes with a change of ``user``'s awaiting someone else's review."""
-    rows = db.session.scalars(_notes().where(
-        (Annotation.status == "review") | (Annotation.pending_status == "review"))
-        .order_by(Annotation.modified_at, Annotation.id)).all()
-    return [a for a in rows if user.id in authors_of_change(a)][:limit]
+    """The first ``limit`` rows of submitted_by_query."""
+    return _loaded(submitted_by_query(user), limit)
 
 
 def changes_requested(user, limit=200):
-    """Notes a reviewer sent back to ``user`` (one of the change's authors), newest first."""
-    rows = db.session.scalars(_notes().where(Annotation.changes_requested_at.is_not(None))
-                              .order_by(Annotation.changes_requested_at.desc(),
-                                        Annotation.id.desc())).all()
-    return [a for a in rows if user.id in authors_of_change(a)][:limit]
+    """The first ``limit`` rows of changes_requested_query."""
+    return _loaded(changes_requested_query(user), limit)

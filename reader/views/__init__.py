@@ -1,6 +1,8 @@
-"""Blueprints: public (readers), auth (sign-in), editor (annotating), api (W3C JSON), admin."""
+"""Blueprints: public (readers), auth (sign-in), editor (annotating), desk (what waits for an
+editor, assignments), api (W3C JSON), admin, sources."""
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
@@ -42,7 +44,8 @@ def editor_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            if request.method == "GET" and request.blueprint in ("editor", "auth", "admin", "sources") and not \
+            if request.method == "GET" and request.blueprint in (
+                    "editor", "desk", "auth", "admin", "sources") and not \
                     request.path.startswith("/editor/api/"):
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             abort(401)
@@ -81,3 +84,17 @@ def form_errors(form, exc):
         target = getattr(form, field, None)
         (target.errors if target is not None and hasattr(target, "errors")
          else form.form_errors).append(message)
+
+
+def local_path(target):
+    """Return ``target`` if it is a path on this site, else None.
+
+    Browsers read ``//host`` as another site, a backslash as a slash (so ``/\\host``
+    too), and drop tabs and line breaks from an address (so ``/<tab>/host`` too): a
+    path here has one leading slash, no backslash and only printable characters.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target or not target.isprintable():
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target

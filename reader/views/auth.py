@@ -6,8 +6,6 @@ every session and remember-me cookie of the account (``services.users``). A requ
 with an ``Authorization`` header is judged by that header alone.
 """
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
@@ -23,7 +21,7 @@ from ..services.users import (
     set_password_by_link, user_for_sign_in_link, user_for_token,
 )
 from ..throttle import SignInThrottle
-from . import editor_required, form_errors, session_required
+from . import editor_required, form_errors, local_path, session_required
 
 bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "Wrong name or password."
@@ -77,12 +75,8 @@ def _no_store(response):
 
 
 def _safe_next(target):
-    """Return ``target`` if it is a path on this site, else the index."""
-    parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and target.startswith("/") \
-            and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("public.index")
+    """Return ``target`` if it is a path on this site (see views.local_path), else the index."""
+    return local_path(target) or url_for("public.index")
 
 
 def _throttle():

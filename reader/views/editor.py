@@ -26,7 +26,9 @@ from ..services import (
     NotAllowedError, NotAwaitingReviewError, OwnChangeError, ReviewRequiredError,
     StaleVersionError, ValidationError,
 )
-from ..services.annotations import check_may_change, delete_annotation, restore_annotation
+from ..services.annotations import (
+    check_may_change, confirm_anchor, delete_annotation, restore_annotation,
+)
 from ..services.discussion import add_reply
 from ..services.review import (
     approve, create_note, edit_note, may_approve, needs_review, override, publish,
@@ -250,18 +252,22 @@ ACTIONS = {
                                                         based_on=based_on),
     "override": lambda a, data, based_on: override(a, current_user, data.get("reason"),
                                                    based_on=based_on),
+    "confirm": lambda a, data, based_on: confirm_anchor(a, current_user, based_on=based_on),
 }
 
 
-REVIEW_ACTIONS = frozenset({"submit", "approve", "changes"})
+# reviewing another editor's change is the point; confirming the words a text revision
+# chose changes nothing readers see: any editor may do these
+OPEN_ACTIONS = frozenset({"submit", "approve", "changes", "confirm"})
 
 
 @bp.post("/api/annotations/<id:annotation_id>/<any(publish, unpublish, delete, restore, submit, "
-         "approve, changes, override):action>")
+         "approve, changes, override, confirm):action>")
 @editor_required
 def annotation_action(annotation_id, action):
     """Publish, unpublish, delete (soft), restore; submit, approve, request changes (with a
-    ``comment``) or, for admins, publish without review (with a ``reason``)."""
+    ``comment``) or, for admins, publish without review (with a ``reason``); confirm the
+    words a text revision moved a note onto."""
     annotation = _annotation(annotation_id)
     if annotation.is_reply and action not in ("delete", "restore"):
         abort(422, description="comments are not published or reviewed")
@@ -269,7 +275,7 @@ def annotation_action(annotation_id, action):
     based_on = _version(data)
 
     def run():
-        if action not in REVIEW_ACTIONS:  # reviewing another editor's change is the point
+        if action not in OPEN_ACTIONS:
             check_may_change(annotation, current_user)
         ACTIONS[action](annotation, data, based_on)
         return _saved(annotation)
@@ -312,6 +318,7 @@ ACTION_LABELS = {
     "override": "published without review (admin override)",
     "change proposed": "change proposed (readers keep the published version)",
     "change withdrawn": "change withdrawn", "withdrawn": "back to draft",
+    "confirmed": "new words confirmed",
 }
 
 

@@ -12,6 +12,7 @@ from ..filters import facet_options, matches
 from ..highlight import render_text, segment
 from ..sanitize import render_markdown
 from ..services.annotations import visible_annotations
+from ..services.assignments import open_assignees_by_note
 from ..services.discussion import discussions
 from ..services.review import may_approve, needs_review, pending_view, review_state
 from ..text import detect_structure
@@ -31,7 +32,8 @@ def page_annotations(document, editor=False):
 def document_parts(document, editor=False, filters=None, annotations=None):
     """Return the HTML of the text, the margin notes and the whole-document notes, and counts.
 
-    Readers get published notes; editors also drafts, and the orphans panel. Every
+    Readers get published notes; editors also drafts, the orphans panel, who is asked
+    to review each note and which notes to check after a text revision. Every
     note is in the HTML; those ``filters`` (see filters.py) leave out are ``hidden``
     and their highlights muted, so a script can show them again without a request.
     Shown notes are numbered in text order for print footnotes. One pass over the
@@ -45,6 +47,7 @@ def document_parts(document, editor=False, filters=None, annotations=None):
     blocks = detect_structure(document.text, document.title)
     runs = segment((a.id, a.start, a.end) for a in placed)
     block_starts = [b.start for b in blocks]
+    assignees = open_assignees_by_note(document) if editor else {}
     numbers = {}
     for a in placed:
         if a.id in shown:
@@ -57,6 +60,7 @@ def document_parts(document, editor=False, filters=None, annotations=None):
                  "tag_keys": [t.casefold() for t in annotation.tags or []]}  # as filters.py
         if editor:
             found.update(editor_extras(annotation, threads.get(annotation.id, [])))
+            found["assignees"] = assignees.get(annotation.id, ())
         return found
 
     notes = [note(a, max(bisect_right(block_starts, a.start) - 1, 0)) for a in placed]

@@ -17,10 +17,11 @@ from ..extensions import db
 from ..filters import parse_filters
 from ..models import Annotation, Document, Source
 from ..search import search
+from ..services.assignments import assignable_editors, open_assignments
 from ..services.related import related_passages
 from ..services.intake import latest_original
-from ..services.sources import is_public, live_source
 from ..services.review import review_kinds
+from ..services.sources import is_public, live_source
 from ..text import detect_structure, has_title_line
 from . import is_editor
 from .parts import document_parts, page_annotations, reader_tools
@@ -103,7 +104,9 @@ def document(slug):
                       "sources": db.session.scalars(select(Source).where(Source.deleted_at.is_(None))
                                                     .order_by(Source.title)).all(),
                       "review_kinds": sorted(review_kinds()),
-                      "archived": latest_original(document)})
+                      "archived": latest_original(document),
+                      "assignments": open_assignments(document=document),
+                      "editors": assignable_editors()})
     response = render_template(
         "public/document.html", document=document, kinds=KINDS, kind_labels=KIND_LABELS,
         editor=editor, filters=filters, **reader_tools(document, annotations, filters, editor),

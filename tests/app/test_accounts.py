@@ -407,3 +407,27 @@ def test_only_its_author_or_an_admin_changes_a_published_note(seeded, app, edito
     stored = db.session.get(Annotation, note.id)
     assert (stored.body == "Rewritten.") is allowed
     assert (stored.deleted_at is not None) is allowed
+
+
+LEAVING = ("//evil.example/", "/\\evil.example/", "/\\\\evil.example", "\\/evil.example",
+           "/\t/evil.example", "/\n/evil.example", "/\r/evil.example", " //evil.example",
+           "/%09/evil.example\t", "https://evil.example/", "javascript:alert(1)",
+           "\\\\evil.example", "/\x0b/evil.example", "/\u2028/evil.example")
+
+
+@pytest.mark.parametrize("target", LEAVING)
+def test_signing_in_never_sends_the_editor_to_another_site(app, editor, target):
+    client = app.test_client()
+    response = client.post("/login", query_string={"next": target}, data={
+        "name": "eddie", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    again = client.get("/login", query_string={"next": target})  # already signed in
+    assert again.status_code == 302 and again.headers["Location"] == "/"
+
+
+def test_signing_in_goes_on_to_a_page_of_this_site(app, editor):
+    client = app.test_client()
+    response = client.post("/login", query_string={"next": "/editor/deleted?page=2"}, data={
+        "name": "eddie", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == "/editor/deleted?page=2"

@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from reader.extensions import db
 from reader.models import Annotation, ApiToken, Document, Source
+from reader.services.assignments import assign
+from reader.services.desk import SECTIONS
 from reader.services.intake import receive
 from reader.services.users import issue_token, sign_in_link_token
 from tests.conftest import csrf_token, login
@@ -45,6 +47,10 @@ RULES = {
     ("editor.annotation_create", "POST"): WRITE, ("editor.preview", "POST"): WRITE,
     ("api.annotation_create", "POST"): WRITE, ("api.annotation_replace", "PUT"): WRITE,
     ("api.annotation_delete", "DELETE"): WRITE,
+    ("desk.dashboard", "GET"): PAGE, ("desk.section", "GET"): PAGE,
+    ("desk.document_assignments", "GET"): PAGE, ("desk.document_assignments", "POST"): WRITE,
+    ("desk.annotation_assignments", "GET"): PAGE, ("desk.annotation_assignments", "POST"): WRITE,
+    ("desk.assignment_action", "POST"): WRITE, ("desk.confirm", "POST"): WRITE,
     ("auth.password", "POST"): SESSION_WRITE, ("auth.display_name", "POST"): SESSION_WRITE,
     ("auth.welcome", "GET"): WELCOME, ("auth.welcome", "POST"): WELCOME_POST,
     ("admin.users", "GET"): ADMIN_PAGE, ("admin.user", "GET"): ADMIN_PAGE,
@@ -103,7 +109,12 @@ def _values(rule, editor):
     values = {"slug": document.slug, "annotation_id": annotation.id,
               "action": "sign-out" if rule.endpoint.startswith("admin.") else "publish",
               "source_id": db.session.scalars(select(Source.id)).first(),
-              "token_id": token.id, "filename": "reader.css", "user_id": editor.id}
+              "token_id": token.id, "filename": "reader.css", "user_id": editor.id,
+              "key": SECTIONS[0].key}
+    if rule.endpoint == "desk.assignment_action":
+        values["action"] = "done"
+        values["assignment_id"] = assign(document, editor.name, "matrix", editor).id
+        db.session.commit()
     if rule.endpoint.startswith("editor."):  # an added page waiting for its details
         intake = receive("page.html", PAGE_HTML, editor, max_bytes=len(PAGE_HTML))
         db.session.commit()

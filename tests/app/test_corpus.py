@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from reader.extensions import db
 from reader.models import (
-    Annotation, AuditEvent, Document, DocumentRevision, Mention, Source, SourceRevision, User,
+    Annotation, Assignment, AuditEvent, Document, DocumentRevision, Mention, Source, SourceRevision, User,
 )
 from reader.services.annotations import (
     create_annotation, delete_annotation, restore_annotation, update_annotation,
 )
+from reader.services.assignments import assign, mark_done, reassign
 from reader.services.discussion import add_reply
 from reader.services.documents import revise_text
 from reader.services.review import approve, create_note, edit_note, request_changes, submit
@@ -70,6 +71,10 @@ def corpus(seeded, editor, admin, runner, tmp_path):
     # discussion under the note: a comment naming @eddie, and an answer to it
     comment = add_reply(checked, "Is the **date** right, @eddie?", admin)
     add_reply(comment, "Yes: see the transcript.", editor)
+    # assignments: one open, one done, one handed over
+    assign(checked, "eddie", "Check the date again.", admin)
+    mark_done(assign(document, "eddie", "Annotate the second half.", admin), editor)
+    reassign(assign(sent_back, "eddie", "Review this.", editor), "ada", "Over to you.", editor)
     # sources: the draft's source merged into a newer one
     older = db.session.scalars(select(Source).filter_by(title="Interview")).one()
     newer = create_source({"title": "Interview, full transcript", "speaker": "A minister"},
@@ -175,6 +180,9 @@ def _counts():
             Annotation.reply_to_id.is_not(None))).all()),
         "mentions": sorted(db.session.execute(select(Mention.annotation_id, Mention.user_id))
                            .all()),
+        "assignments": sorted(db.session.execute(select(
+            Assignment.id, Assignment.document_id, Assignment.annotation_id, Assignment.assignee_id,
+            Assignment.message, Assignment.done_at, Assignment.cancelled_at)).all()),
         "html": sorted(db.session.execute(select(Annotation.id, Annotation.body_html)).all()),
         "merged": sorted(db.session.execute(select(Source.id, Source.merged_into_id).where(
             Source.merged_into_id.is_not(None))).all()),

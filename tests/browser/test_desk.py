@@ -1,114 +1,100 @@
-"""Two editors in two browsers take a fact check from draft through discussion and review to
-readers, and a later change stays invisible to readers until it is approved."""
+"""The desk in the browser: two editors hand a note over; a revised text flags a note until an
+editor confirms it.
 
-from .helpers import expect, note, open_panel, saved_note_id, sign_in
+The live server is shared, so each test works on a document of its own and finds its rows
+on the desk by their ids.
+"""
 
-DOC = "002_babb521a0d9bcf18.txt"
-PHRASE = "many years of difficult positional confrontations"
+from reader.extensions import db
+from reader.services.annotations import create_annotation
+from reader.services.documents import create_document
+
+from .helpers import axe_unavailable, axe_violations, expect, note, sign_in
+
+TEXT = ("Council meeting\n\nJust a week earlier, at the operational meeting of the permanent "
+        "members of the Security Council, the main outlines were considered.\n\n"
+        "The minister said the talks were constructive.\n")
+QUOTE = "the operational meeting of the permanent members of the Security Council"
 
 
-def _doc(live):
-    return f"/docs/{live.slug(DOC)}"
+def _document_with_note(live, title, words, **fields):
+    with live.app.app_context():
+        document = create_document(TEXT, {"title": title})
+        start = TEXT.index(words)
+        annotation = create_annotation(document, {
+            "kind": "note", "body": "Which talks?", "status": "published", "start": start,
+            "end": start + len(words), "exact": words, **fields})
+        db.session.commit()
+        return document.slug, str(annotation.id)
 
 
-def _discussion(page, annotation_id):
-    found = note(page, annotation_id).locator("details.discussion")
-    if found.get_attribute("open") is None:
-        found.locator("summary").click()
-    return found
+def test_an_editor_assigns_a_note_and_the_other_finds_it_on_the_desk_and_marks_it_done(
+        new_page, live):
+    slug, note_id = _document_with_note(live, "Desk test: assignment", "the talks were constructive")
+    eddie = new_page()
+    sign_in(eddie, "eddie", then=f"/docs/{slug}")
+    note(eddie, note_id).get_by_role("link", name="Assign").click()
+    expect(eddie.get_by_role("heading", level=1)).to_contain_text("Desk test: assignment")
+    eddie.get_by_label("Assign to").select_option(label="Frank Factchecker")
+    eddie.get_by_label("Message").fill("Which talks? Check the date against the readout.")
+    eddie.get_by_role("button", name="Assign").click()
+    expect(eddie.locator(".flash")).to_have_text("Frank Factchecker is asked to review this note.")
+    expect(note(eddie, note_id).locator(".note-assigned")).to_have_text(
+        "Review asked of Frank Factchecker")
 
+    if axe_unavailable() is None:
+        assert axe_violations(eddie) == []  # the document page with the assignment forms
 
-def test_draft_discussion_review_changes_approval_and_a_later_change(new_page, live):
-    eddie, frank, reader = new_page(), new_page(), new_page()
-    sign_in(eddie, "eddie", then=_doc(live))
-    sign_in(frank, "frank", then=_doc(live))
+    frank = new_page()
+    sign_in(frank, "frank", then="/editor")
+    expect(frank.locator("header.site .desk-link .nav-count")).to_be_visible()
+    if axe_unavailable() is None:
+        assert axe_violations(frank) == []
+    item = frank.locator("#assigned-to-me .assignment", has_text="Desk test: assignment")
+    expect(item).to_have_count(1)
+    expect(item.locator(".assignment-message")).to_have_text(
+        "Which talks? Check the date against the readout.")
+    expect(item).to_contain_text("from Eddie Editor")
+    expect(item.locator(".quote")).to_have_text("the talks were constructive")
+    item.get_by_role("button", name="Mark done").click()
+    expect(frank.locator(".flash")).to_have_text("Marked done.")
+    expect(frank.locator("#assigned-to-me .assignment", has_text="Desk test: assignment")) \
+        .to_have_count(0)
+    expect(frank.locator("#recent-activity .event").first).to_contain_text(
+        "Frank Factchecker marked done: review an editorial note on Desk test: assignment")
 
-    # Eddie drafts a fact check: a reviewed kind is submitted, never published by its author
-    panel = open_panel(eddie, PHRASE)
-    panel.get_by_label("Fact check").check()
-    expect(panel.get_by_role("button", name="Save and publish")).to_have_count(0)
-    panel.locator("#verdict").select_option("misleading")
-    panel.locator("#body").fill("Desk test: the talks had stalled for years.")
-    panel.get_by_role("button", name="Save draft").click()
-    check = saved_note_id(eddie, "Desk test")
-    expect(note(eddie, check).locator(".review-status")).to_have_text("Draft")
-
-    # he asks Frank in the discussion, with a mention
-    thread = _discussion(eddie, check)
-    thread.get_by_role("button", name="Comment").click()
-    thread.locator(".note-form textarea").fill("@frank is *misleading* the right verdict?")
-    thread.get_by_role("button", name="Post comment").click()
-    expect(_discussion(eddie, check).locator(".comment")).to_have_count(1)
-    expect(_discussion(eddie, check).locator(".comment-body em")).to_have_text("misleading")
-    note(eddie, check).get_by_role("button", name="Submit for review").click()
-    expect(note(eddie, check).locator(".badge-review")).to_have_text("Awaiting review")
-    expect(note(eddie, check).get_by_role("button", name="Approve")).to_have_count(0)
-    live_state = live.annotation(check)
-    assert live_state["status"] == "review"
-
-    # Frank sees the question and sends it back with a request
-    frank.reload()
-    expect(_discussion(frank, check).locator(".comment")).to_contain_text("@frank is misleading")
-    note(frank, check).get_by_role("button", name="Request changes").click()
-    note(frank, check).locator(".note-form textarea").fill("Say which talks, @eddie.")
-    note(frank, check).get_by_role("button", name="Send back").click()
-    expect(note(frank, check).locator(".badge-changes")).to_have_text("Changes requested")
-    assert live.annotation(check)["status"] == "draft"
-
-    # Eddie reads the request, edits and submits again from the panel
     eddie.reload()
-    expect(note(eddie, check).locator(".badge-changes")).to_be_visible()
-    expect(_discussion(eddie, check).locator(".comment")).to_have_count(2)
-    expect(_discussion(eddie, check).locator(".comment").nth(1)).to_contain_text("Say which talks")
-    note(eddie, check).get_by_role("button", name="Edit").click()
-    eddie.locator("#body").fill("Desk test: the arms-control talks had stalled for years.")
-    eddie.locator("#panel").get_by_role("button", name="Submit for review").click()
-    expect(eddie.locator("#panel")).to_be_hidden()
-    expect(note(eddie, check).locator(".badge-review")).to_have_text("Awaiting review")
+    expect(note(eddie, note_id).locator(".note-assigned")).to_have_count(0)
 
-    # nothing reaches readers before the approval
-    reader.goto(_doc(live))
-    expect(note(reader, check)).to_have_count(0)
 
-    frank.reload()
-    note(frank, check).get_by_role("button", name="Approve").click()
-    expect(note(frank, check).locator(".review-status")).to_have_text("Published")
-    reader.reload()
-    expect(note(reader, check).locator(".note-body")).to_have_text(
-        "Desk test: the arms-control talks had stalled for years.")
-    expect(note(reader, check).locator(".discussion, .review-step")).to_have_count(0)
+def test_a_revised_text_flags_a_note_on_the_desk_and_confirming_clears_it(page, live):
+    slug, note_id = _document_with_note(live, "Desk test: revision", QUOTE, kind="factcheck",
+                                        verdict="accurate",
+                                        body="The readout of the meeting confirms it.")
+    sign_in(page, "eddie", then=f"/editor/docs/{slug}/text")
+    page.locator("textarea[name=text]").fill(TEXT.replace("permanent", "standing"))
+    page.locator("input[name=note]").fill("translation: standing members")
+    page.get_by_role("button", name="Save a new revision").click()
+    expect(page.locator(".flash")).to_contain_text("found again on slightly changed words")
+    expect(note(page, note_id).locator(".badge-check")).to_have_text("Words changed: check")
 
-    # a later change waits, beside the published words, while readers keep the approved ones
-    eddie.reload()
-    note(eddie, check).get_by_role("button", name="Edit").click()
-    expect(eddie.locator("#panel").get_by_role("button", name="Submit change for review")).to_be_visible()
-    eddie.locator("#verdict").select_option("false")
-    eddie.locator("#body").fill("Desk test, later: no talks took place at all.")
-    eddie.locator("#panel").get_by_role("button", name="Submit change for review").click()
-    expect(eddie.locator("#panel")).to_be_hidden()
-    pending = note(eddie, check).locator(".pending-change")
-    expect(pending).to_contain_text("Desk test, later: no talks took place at all.")
-    expect(pending.locator(".verdict")).to_have_text("False")
-    expect(note(eddie, check).locator(".note-body").first).to_have_text(
-        "Desk test: the arms-control talks had stalled for years.")
-    reader.reload()
-    expect(note(reader, check).locator(".note-body")).to_have_text(
-        "Desk test: the arms-control talks had stalled for years.")
-    expect(note(reader, check).locator(".verdict")).to_have_text("Misleading")
-    expect(reader.locator("body")).not_to_contain_text("no talks took place")
+    page.goto("/editor")
+    item = page.locator(f"#desk-note-{note_id}")
+    expect(item.locator(".words-changed del")).to_have_text("permanent")
+    expect(item.locator(".words-changed ins")).to_have_text("standing")
+    item.get_by_role("link", name="History").click()
+    entry = page.locator(".revision", has_text="re-anchored onto changed words")
+    expect(entry.locator(".reanchor div", has_text="Words before").locator("del")) \
+        .to_have_text(QUOTE)
+    expect(entry.locator(".reanchor div", has_text="What changed").locator("ins")) \
+        .to_have_text("standing")
+    expect(entry.locator(".reanchor")).to_contain_text("fuzzy, score 0.")
 
-    frank.reload()
-    expect(note(frank, check).locator(".pending-change")).to_contain_text("no talks took place")
-    note(frank, check).get_by_role("button", name="Approve").click()
-    expect(note(frank, check).locator(".pending-change")).to_have_count(0)
-    reader.reload()
-    expect(note(reader, check).locator(".note-body")).to_have_text(
-        "Desk test, later: no talks took place at all.")
-    expect(note(reader, check).locator(".verdict")).to_have_text("False")
-
-    # every step is in the history
-    frank.goto(f"/editor/annotations/{check}/history")
-    history = frank.locator(".history")
-    for step in ("submitted for review", "sent back: changes requested", "Say which talks",
-                 "approved and published", "change proposed"):
-        expect(history).to_contain_text(step)
+    page.goto(f"/docs/{slug}#a-{note_id}")
+    note(page, note_id).get_by_role("button", name="Confirm").click()
+    expect(note(page, note_id).locator(".badge-check")).to_have_count(0)
+    expect(note(page, note_id).get_by_role("button", name="Confirm")).to_have_count(0)
+    page.goto("/editor")
+    expect(page.locator(f"#desk-note-{note_id}")).to_have_count(0)
+    expect(page.locator("#recent-activity")).to_contain_text(
+        "Eddie Editor confirmed the new words of a fact check on Desk test: revision")
