@@ -190,6 +190,14 @@ def admin(app):
 
 
 @pytest.fixture
+def frank(app):
+    """A second editor, to review or discuss what eddie wrote."""
+    user = add_user("frank", PASSWORD, "editor", "Frank Factchecker")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
 def token(editor):
     value = issue_token(editor, "tests")
     db.session.commit()

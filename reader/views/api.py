@@ -57,6 +57,19 @@ def _jsonld(data, status=200):
     return response
 
 
+# what a service's refusal of a write answers over the protocol
+REFUSAL_STATUS = ((ValidationError, 422), (W3CError, 422), (OwnChangeError, 403),
+                  (NotAllowedError, 403), (NotAwaitingReviewError, 409), (StaleVersionError, 412))
+REFUSALS = tuple(kind for kind, _ in REFUSAL_STATUS)
+
+
+def _refuse(exc):
+    """Undo the write ``exc`` refused and answer with its status (raises HTTPException)."""
+    db.session.rollback()
+    abort(next(status for kind, status in REFUSAL_STATUS if isinstance(exc, kind)),
+          description=str(exc))
+
+
 @bp.after_request
 def _private_for_editors(response):
     """What a signed-in editor or a token holder gets may hold drafts: no cache keeps it.
@@ -342,9 +355,8 @@ def annotation_create():
                                      extra=kept_parts(parsed, data), require=False)
             keep_orphan(annotation, parsed)
         db.session.commit()
-    except (ValidationError, W3CError) as exc:
-        db.session.rollback()
-        abort(422, description=str(exc))
+    except REFUSALS as exc:
+        _refuse(exc)
     except IntegrityError:
         db.session.rollback()
         abort(409, description="an annotation with this id (via) already exists")
@@ -391,15 +403,8 @@ def annotation_replace(annotation_id):
             edit_note(annotation, data, current_user, based_on=based_on,
                       extra=kept_parts(parsed, data), require=False)
         db.session.commit()
-    except (ValidationError, W3CError) as exc:
-        db.session.rollback()
-        abort(422, description=str(exc))
-    except NotAllowedError as exc:
-        db.session.rollback()
-        abort(403, description=str(exc))
-    except StaleVersionError as exc:
-        db.session.rollback()
-        abort(412, description=str(exc))
+    except REFUSALS as exc:
+        _refuse(exc)
     return _annotation_response(annotation)
 
 
@@ -428,18 +433,8 @@ def annotation_approval(annotation_id):
         else:
             abort(422, description='decision must be "approve", "changes" or "override"')
         db.session.commit()
-    except (OwnChangeError, NotAllowedError) as exc:
-        db.session.rollback()
-        abort(403, description=str(exc))
-    except NotAwaitingReviewError as exc:
-        db.session.rollback()
-        abort(409, description=str(exc))
-    except ValidationError as exc:
-        db.session.rollback()
-        abort(422, description=str(exc))
-    except StaleVersionError as exc:
-        db.session.rollback()
-        abort(412, description=str(exc))
+    except REFUSALS as exc:
+        _refuse(exc)
     return _annotation_response(annotation, status=201)
 
 

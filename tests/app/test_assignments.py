@@ -33,13 +33,6 @@ def note(doc, editor):
     return annotation
 
 
-@pytest.fixture
-def frank(app):
-    user = add_user("frank", PASSWORD, "editor", "Frank Factchecker")
-    db.session.commit()
-    return user
-
-
 def _client_for(app, name):
     client = app.test_client()
     assert login(client, name).status_code == 302

@@ -11,8 +11,7 @@ from reader.extensions import db
 from reader.models import Annotation
 from reader.services.desk import SECTIONS
 from reader.services.documents import create_document
-from reader.services.users import add_user
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import csrf_token, login
 
 TEXT = "Talks\n\nThe minister said the talks were constructive.\n"
 
@@ -22,13 +21,6 @@ def doc(app):
     document = create_document(TEXT, {"title": "Talks"})
     db.session.commit()
     return document
-
-
-@pytest.fixture
-def frank(app):
-    user = add_user("frank", PASSWORD, "editor", "Frank Factchecker")
-    db.session.commit()
-    return user
 
 
 def _text(response):

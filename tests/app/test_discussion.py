@@ -9,8 +9,8 @@ from reader.extensions import db
 from reader.models import Annotation, Mention
 from reader.services.discussion import discussions, mentioned_names, mentions_of
 from reader.services.documents import create_document
-from reader.services.users import add_user, issue_token
-from tests.conftest import PASSWORD, csrf_token, login
+from reader.services.users import issue_token
+from tests.conftest import csrf_token, login
 
 TEXT = "A title\n\nThe spokesman said the talks were constructive.\n"
 DOC = "http://localhost/docs/a-title"
@@ -21,13 +21,6 @@ def doc(app):
     document = create_document(TEXT, {"title": "A title"})
     db.session.commit()
     return document
-
-
-@pytest.fixture
-def frank(app):
-    user = add_user("frank", PASSWORD, "editor", "Frank Factchecker")
-    db.session.commit()
-    return user
 
 
 def _auth(token):

@@ -11,8 +11,8 @@ from reader.extensions import db
 from reader.models import Annotation
 from reader.services.documents import create_document
 from reader.services.review import awaiting_review, changes_requested, submitted_by
-from reader.services.users import add_user, issue_token
-from tests.conftest import PASSWORD, csrf_token, login
+from reader.services.users import issue_token
+from tests.conftest import csrf_token, login
 
 TEXT = ("A title\n\nThe spokesman said the alliance was a permanent threat to the region.\n"
         "Officials called the talks constructive.\n")
@@ -24,13 +24,6 @@ def doc(app):
     document = create_document(TEXT, {"title": "A title"})
     db.session.commit()
     return document
-
-
-@pytest.fixture
-def frank(app):
-    user = add_user("frank", PASSWORD, "editor", "Frank Factchecker")
-    db.session.commit()
-    return user
 
 
 def _bearer(user):
