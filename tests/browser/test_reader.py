@@ -107,3 +107,11 @@ def test_on_a_phone_notes_sit_below_their_paragraph(new_page, live, notes):
             overlaps = (n["top"] < block["bottom"] - 1 and block["top"] < n["bottom"] - 1
                         and n["left"] < block["right"] and block["left"] < n["right"])
             assert not overlaps, f"note {n['id']} covers the text of block {number}"
+
+
+@pytest.mark.parametrize("path", ["/", "/stats", "/login"])
+def test_reader_pages_never_scroll_sideways_on_a_phone(new_page, live, notes, path):
+    page = new_page(viewport={"width": 390, "height": 844})
+    page.goto(path)
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    assert widths[0] <= widths[1], f"{path} is {widths[0]} px wide on a 390 px phone"
