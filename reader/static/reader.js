@@ -170,8 +170,9 @@ function closeSheet() {
   return true;
 }
 
-/** Mark these annotations' notes and highlights active; optionally bring them into view. */
-export function activate(ids, { scroll = false, focus = false } = {}) {
+/** Mark these annotations' notes and highlights active; optionally bring them into view.
+ *  ``sheet: false`` keeps a phone's note in place under its paragraph (a permalink). */
+export function activate(ids, { scroll = false, focus = false, sheet: useSheet = true } = {}) {
   for (const element of document.querySelectorAll(".is-active")) element.classList.remove("is-active");
   const notes = ids.map(noteFor).filter((note) => note && !note.hidden);
   for (const note of notes) note.classList.add("is-active");
@@ -180,7 +181,7 @@ export function activate(ids, { scroll = false, focus = false } = {}) {
   layout();
   if (!notes.length) { closeSheet(); return; }
   const mark = marksFor(activeId)[0];
-  if (PHONE.matches && sheet) {
+  if (PHONE.matches && sheet && useSheet) {
     if (!sheet.contains(document.activeElement) && !returnFocus) returnFocus = document.activeElement;
     openSheet(notes);
     // the sheet covers the lower part: bring the words into the upper part
@@ -219,9 +220,52 @@ function deactivate() {
   return had;
 }
 
+// --- a permalink's or a search hit's words in view, with room above them ----------------
+
+let pinned = null; // re-applies the last permalink's or search hit's scroll
+
+/** Scroll so that ``target``'s top sits ``offset()`` px below the top of the screen.
+ *  The browser jumps to the element a #fragment names again while the page finishes
+ *  loading, and fonts arriving move the text: ``target`` (that element) gets the same
+ *  distance as its scroll-margin-top, and the scroll is made again when the fonts and
+ *  the page have loaded, unless the reader has scrolled since. */
+function pin(target, offset) {
+  pinned = () => {
+    layout();
+    const margin = Math.round(offset());
+    target.style.scrollMarginTop = `${margin}px`;
+    window.scrollBy({ top: target.getBoundingClientRect().top - margin, behavior: "instant" });
+  };
+  pinned();
+}
+
+function unpin() {
+  pinned = null;
+}
+
+/** Where a note's top belongs so that its first highlight has room above it and the
+ *  note shows too: beside the words on wide screens, under their paragraph otherwise. */
+function permalinkOffset(note, mark) {
+  const room = window.innerHeight / 4;
+  if (!mark) return room;
+  const markTop = mark.getBoundingClientRect().top;
+  const noteBox = note.getBoundingClientRect();
+  const below = noteBox.top - markTop; // the note's top under the words' top
+  const span = Math.max(noteBox.bottom, mark.getBoundingClientRect().bottom) - markTop;
+  // as much room as fits with the note's end on screen, but never the words off the top
+  const fit = Math.min(room, window.innerHeight - span - 16);
+  const wordsAt = Math.max(fit, Math.min(24, room));
+  // a paragraph taller than the screen between the words and the note: show the note's start
+  return Math.min(wordsAt + below, window.innerHeight - 96);
+}
+
 function openFromHash() {
   const match = /^#a-(\d+)$/.exec(window.location.hash);
-  if (match && noteFor(match[1])) activate([match[1]], { scroll: true, focus: true });
+  const note = match && noteFor(match[1]);
+  if (!note) return;
+  activate([match[1]], { focus: true, sheet: false });
+  if (note.hidden || !note.dataset.block) { note.scrollIntoView({ block: "center", behavior: "instant" }); return; }
+  pin(note, () => permalinkOffset(note, marksFor(match[1])[0]));
 }
 
 function onMarkClick(event) {
@@ -461,8 +505,11 @@ function showSearchHit() {
     CSS.highlights.set("search-hit", new Highlight(range));
     setTimeout(() => CSS.highlights.delete("search-hit"), 6000);
   }
-  const rect = range.getBoundingClientRect();
-  window.scrollBy({ top: rect.top - window.innerHeight / 3, behavior: "instant" });
+  // the link names the hit's paragraph (#p-N, for readers without JavaScript): the
+  // browser's jump to it is kept a third of the screen above the words
+  const paragraph = (/^#p-\d+$/.test(window.location.hash) && document.getElementById(window.location.hash.slice(1)))
+    || range.startContainer.parentElement.closest("[data-block]") || root;
+  pin(paragraph, () => window.innerHeight / 3 - (range.getBoundingClientRect().top - paragraph.getBoundingClientRect().top));
 }
 
 // --- wiring -----------------------------------------------------------------------------
@@ -487,6 +534,9 @@ if (page && root && pane) {
   layout();
   openFromHash();
   showSearchHit();
-  document.fonts?.ready.then(() => { layout(); });
+  document.fonts?.ready.then(() => { if (pinned) pinned(); else layout(); });
+  window.addEventListener("load", () => pinned?.());
+  // the reader scrolls or acts: nothing is brought back into view any more
+  for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) window.addEventListener(type, unpin, { passive: true });
   performance.mark("reader-ready");
 }

@@ -3,6 +3,10 @@
 import re
 
 import pytest
+from sqlalchemy import select
+
+from reader.extensions import db
+from reader.models import Annotation, Document
 
 from .helpers import SEEDS, canonical_text, expect, marks, note, wait_until
 
@@ -62,6 +66,56 @@ def test_permalink_opens_its_note(page, live, notes):
     expect(target.locator(".note-body")).to_have_text("Reader test: the closing condition.")
     expect(marks(page, notes["last"]).first).to_have_class(ACTIVE)
     expect(note(page, notes["first"])).not_to_have_class(ACTIVE)
+
+
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+# a seed note halfway down its document, and one on words in the middle of a long paragraph
+PERMALINKED = [("002_babb521a0d9bcf18.txt", "the main outlines of our new foreign policy"),
+               ("000_4407d142b209daaa.txt", "wedge between Moscow and Beijing")]
+
+
+def _seed_note(live, seed_name, phrase):
+    with live.app.app_context():
+        return str(db.session.scalars(select(Annotation.id).join(Document).where(
+            Document.slug == live.slug(seed_name), Annotation.reply_to_id.is_(None),
+            Annotation.exact.contains(phrase))).one())
+
+
+@pytest.mark.parametrize("seed_name, phrase", PERMALINKED, ids=["mid-document", "long-paragraph"])
+@pytest.mark.parametrize("size", SIZES)
+def test_a_permalink_shows_the_words_and_the_note_together(new_page, live, size, seed_name,
+                                                            phrase):
+    annotation_id = _seed_note(live, seed_name, phrase)
+    page = new_page(viewport=SIZES[size])  # a fresh browser: nothing cached, fonts to load
+
+    page.goto(f"/docs/{live.slug(seed_name)}#a-{annotation_id}")
+    wait_until(page, "document.readyState === 'complete' && document.fonts.status === 'loaded'")
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+    target = note(page, annotation_id)
+    expect(target).to_have_class(ACTIVE)
+    expect(target).to_be_focused()
+    boxes = page.evaluate("""(id) => {
+      const box = (e) => e.getBoundingClientRect().toJSON();
+      return {mark: box(document.querySelector(`[data-doc-text] mark[data-annotations~="${id}"]`)),
+              note: box(document.getElementById(`a-${id}`)), height: innerHeight,
+              scrollY: scrollY};
+    }""", annotation_id)
+    mark, card, height = boxes["mark"], boxes["note"], boxes["height"]
+    assert boxes["scrollY"] > 0, "the page scrolled to the note"
+    assert 16 <= mark["top"] and mark["bottom"] <= height, f"the words are off screen: {boxes}"
+    if max(card["bottom"], mark["bottom"]) - mark["top"] <= height - 56:  # both fit: with room
+        assert mark["top"] >= 40, f"the words are at the top edge: {boxes}"
+        assert 0 <= card["top"] and card["bottom"] <= height, f"the note is off screen: {boxes}"
+    else:  # a long note under long words: its beginning shows
+        assert 0 <= card["top"] <= height - 90, f"the note is off screen: {boxes}"
+    if size == "desktop":
+        assert card["left"] >= mark["right"] - 1, "the note is beside its words"
+        assert abs(card["top"] - mark["top"]) < 40, "the note is level with its words"
+    else:
+        assert card["top"] >= mark["bottom"], "the note is under its paragraph"
+        expect(page.locator("#note-sheet")).to_be_hidden()
+        expect(target.locator(".note-foot")).to_be_visible()  # the whole note, not a preview
 
 
 def test_unknown_slug_shows_the_not_found_page(page, js_errors):
