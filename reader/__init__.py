@@ -31,6 +31,7 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
     app.config["REVIEW_KINDS"] = config.review_kinds(app.config["REVIEW_KINDS"])
+    app.config["EMBED_ANCESTORS"] = config.embed_ancestors(app.config["EMBED_ANCESTORS"])
 
     serving.init_app(app)  # first, so its request id exists before other hooks run
     db.init_app(app)
@@ -52,7 +53,9 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    from .views import IdConverter, admin, api, auth, desk, editor, public, refuse_nul, sources
+    from .views import (
+        IdConverter, admin, api, auth, desk, editor, public, refuse_nul, share, sources,
+    )
     app.url_map.converters["id"] = IdConverter
     app.url_value_preprocessor(refuse_nul)
     app.register_blueprint(public.bp)
@@ -62,6 +65,7 @@ def _register_blueprints(app):
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(sources.bp)
+    app.register_blueprint(share.bp)
     app.before_request(auth.protect_writes)
 
 

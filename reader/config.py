@@ -1,6 +1,7 @@
 """Default settings; ``instance/config.py`` and environment variables override them."""
 
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -59,6 +60,8 @@ class Defaults:
     FETCH_MAX_REDIRECTS = 3
     FETCH_ALLOWED_HOSTS = []  # hosts fetched although private (a test server): never in production
     REVIEW_KINDS = ["factcheck"]  # kinds readers see only once another editor approved them
+    # origins whose pages may show /docs/<slug>/embed in a frame; every other page refuses
+    EMBED_ANCESTORS = ["'self'"]
 
 
 def review_kinds(value):
@@ -76,6 +79,31 @@ def review_kinds(value):
         raise ValueError(f"READER_REVIEW_KINDS names unknown kinds: {', '.join(unknown)}; "
                          f"choose from {', '.join(KINDS)}")
     return frozenset(value)
+
+
+_ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:([0-9]{1,5}|\*))?")
+_KEYWORDS = {"'self'", "'none'", "*"}
+
+
+def embed_ancestors(value):
+    """Return READER_EMBED_ANCESTORS as a tuple of CSP sources; raise ValueError for a bad one.
+
+    Takes a list, or a string of origins separated by spaces or commas. Each is
+    ``'self'``, ``'none'`` (alone), ``*``, or an origin ``http(s)://host[:port]`` (``*.``
+    before the host and ``:*`` as the port are allowed): nothing else reaches the header.
+    """
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError("READER_EMBED_ANCESTORS must be a JSON list of origins")
+    sources = tuple(v.strip().rstrip("/").lower() for v in value if v.strip())
+    bad = [v for v in sources if v not in _KEYWORDS and not _ORIGIN.fullmatch(v)]
+    if bad:
+        raise ValueError(f"READER_EMBED_ANCESTORS: not an origin: {', '.join(bad)}; "
+                         "give origins like https://news.example.org, or 'self'")
+    if not sources or ("'none'" in sources and len(sources) > 1):
+        raise ValueError("READER_EMBED_ANCESTORS: name at least one origin, or 'none' alone")
+    return sources
 
 
 def sqlite_url(instance_path):

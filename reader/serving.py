@@ -72,10 +72,30 @@ def _start_request():
     request_id()
 
 
+def allow_framing(response, ancestors):
+    """Let pages of the origins ``ancestors`` (CSP sources) show ``response`` in a frame.
+
+    Its Content-Security-Policy names them in ``frame-ancestors`` and lets a ``<base>``
+    point at this site; X-Frame-Options, which cannot name an origin, is left out unless
+    the sources are ``'self'`` or ``'none'`` alone. Every other response keeps refusing
+    to be framed. A 304 needs it as well: a browser keeps the headers it revalidates.
+    """
+    policy = CONTENT_SECURITY_POLICY.replace("base-uri 'none'", "base-uri 'self'")
+    response.headers["Content-Security-Policy"] = policy.replace(
+        "frame-ancestors 'none'", "frame-ancestors " + " ".join(ancestors))
+    legacy = {("'self'",): "SAMEORIGIN", ("'none'",): "DENY"}.get(tuple(ancestors))
+    if legacy:
+        response.headers["X-Frame-Options"] = legacy
+    request.environ["reader.framable"] = True
+    return response
+
+
 def _finish_response(response):
     """Add the security headers and the request id; write the request's one log line."""
+    framable = request.environ.get("reader.framable")
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if not (framable and name == "X-Frame-Options"):
+            response.headers.setdefault(name, value)
     hsts = current_app.extensions.get("reader.hsts")
     if hsts:
         response.headers.setdefault("Strict-Transport-Security", hsts)

@@ -4,6 +4,8 @@
 // tapped highlight's notes in a bottom sheet. Nothing here changes the text inside
 // [data-doc-text]: only classes and attributes of the elements around it.
 
+import "./share.js";
+
 const WIDE = window.matchMedia("(min-width: 1000px)");
 const PHONE = window.matchMedia("(max-width: 640px)");
 const GAP = 10; // px between stacked notes

@@ -21,6 +21,7 @@ PAGE_HTML = (b"<html><head><title>A page</title></head><body><article>"
              + b"<p>A paragraph about diplomacy that is long enough to be an article.</p>" * 8
              + b"</article></body></html>")
 SIGN_IN_PAGE, LOGIN, LOGOUT = "sign-in page", "login", "logout"
+QUERY = "read with a query"  # a reader's GET that needs its query string (400 without)
 ADMIN_PAGE, ADMIN_WRITE, SESSION_WRITE = "admin page", "admin write", "session write"
 WELCOME, WELCOME_POST = "sign-in link", "sign-in link form"
 RULES = {
@@ -61,6 +62,7 @@ RULES = {
     ("sources.merge", "GET"): PAGE, ("sources.merge", "POST"): WRITE,
     ("sources.delete", "POST"): WRITE, ("sources.restore", "POST"): WRITE,
     ("api.annotation_approval", "POST"): WRITE, ("editor.comment_create", "POST"): WRITE,
+    ("share.note", "GET"): READ, ("share.embed", "GET"): READ, ("share.oembed", "GET"): QUERY,
 }
 # a signed-out session replayed, or a junk token next to a live one: as good as no credentials
 DEAD = ("replayed session", "junk token + session")
@@ -88,6 +90,8 @@ EXPECTED = {
     # the link is the credential: anyone holding it may use it (the form needs its CSRF token)
     WELCOME: {"anonymous": 200, "editor": 200, "bad token": 200},
     WELCOME_POST: {"anonymous": 400, "missing CSRF": 400},
+    QUERY: {"anonymous": 400, "editor": 400, "admin": 400, "bad token": 400,
+            **dict.fromkeys(DEAD, 400)},
 }
 
 
