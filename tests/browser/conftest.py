@@ -35,6 +35,7 @@ SEED_ANNOTATIONS = SEEDS / "annotations.jsonld"
 # seed annotation ids are ours under this base; pages use the request's own host
 SEED_BASE = "http://127.0.0.1:5000"
 VIEWPORT = {"width": 1280, "height": 900}
+FRAMING_ORIGINS = "http://localhost:*"  # pages allowed to frame the embed (test_share.py)
 
 
 def pytest_collection_modifyitems(items):
@@ -106,6 +107,8 @@ def live(live_database):
         "DATABASE_URL": live_database,
         "SECRET_KEY": "browser test secret",
         "RATELIMIT_ENABLED": False,
+        # the embed may be framed here and by test pages on localhost, whatever their port
+        "EMBED_ANCESTORS": ["'self'", FRAMING_ORIGINS],
     })
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)

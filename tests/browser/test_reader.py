@@ -163,9 +163,16 @@ def test_on_a_phone_notes_sit_below_their_paragraph(new_page, live, notes):
             assert not overlaps, f"note {n['id']} covers the text of block {number}"
 
 
-@pytest.mark.parametrize("path", ["/", "/stats", "/login"])
+@pytest.mark.parametrize("path", ["/", "/stats", "/login", "/search?q=foreign+policy",
+                                  "permalink", "share page", "embed"])
 def test_reader_pages_never_scroll_sideways_on_a_phone(new_page, live, notes, path):
     page = new_page(viewport={"width": 390, "height": 844})
+    seed_name, phrase = PERMALINKED[0]
+    slug = live.slug(seed_name)
+    path = {"permalink": lambda: f"/docs/{slug}#a-{_seed_note(live, seed_name, phrase)}",
+            "share page": lambda: f"/a/{_seed_note(live, seed_name, phrase)}",
+            "embed": lambda: f"/docs/{slug}/embed"}.get(path, lambda: path)()
     page.goto(path)
+    wait_until(page, "document.readyState === 'complete'")
     widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
     assert widths[0] <= widths[1], f"{path} is {widths[0]} px wide on a 390 px phone"
