@@ -1,6 +1,10 @@
 """Sharing and embedding: a note's share page, a document for an iframe, their oEmbed answer."""
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+import hashlib
+
+from flask import (
+    Blueprint, abort, current_app, jsonify, render_template, request, session, url_for,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,7 +20,7 @@ from ..text import has_title_line
 from . import is_editor
 from .api import own_hosts
 from .parts import document_parts, page_annotations
-from .public import _modified, _not_modified, _respond, _validators
+from .public import _code_version, _modified, _not_modified, _respond, _validators
 
 bp = Blueprint("share", __name__)
 
@@ -48,7 +52,7 @@ def note(annotation_id):
     """
     annotation = _shared_note(annotation_id) or abort(404)
     document = annotation.document
-    validators = _validators(document)
+    validators = _note_validators(annotation)
     if validators and not _modified(validators):
         return _not_modified(validators)
     note_text = plain_text(annotation.html)
@@ -67,6 +71,27 @@ def note(annotation_id):
                                     quote=quote, card=card, place=place,
                                     kind_label=KIND_LABELS[annotation.kind]), validators,
                     private=is_editor())
+
+
+def _note_validators(annotation):
+    """Return ``(etag, last_modified)`` of a note's share page, or None for an editor.
+
+    Built from what the page shows (the note, its document's details, its source, its
+    author's name) and the code: no query, however many notes the document has.
+    """
+    if is_editor() or session.get("_flashes"):
+        return None
+    document, source = annotation.document, annotation.source
+    author = annotation.creator.public_name if annotation.creator else annotation.creator_name
+    state = "|".join(str(part) for part in (
+        request.path, request.query_string.decode("latin-1"), _code_version(),
+        annotation.version, annotation.modified_at, document.revision, document.modified_at,
+        document.title, document.outlet, document.author, document.published_on, author,
+        source.modified_at if source else None))
+    etag = 'W/"' + hashlib.sha1(state.encode()).hexdigest()[:20] + '"'
+    times = [t for t in (annotation.modified_at, document.modified_at,
+                         source.modified_at if source else None) if t is not None]
+    return etag, max(times)
 
 
 @bp.get("/docs/<slug>/embed")

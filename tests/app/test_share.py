@@ -136,7 +136,7 @@ def test_each_published_note_on_the_document_page_links_to_its_share_page(app, c
     assert f'href="/a/{draft.id}"' not in html  # a draft has nothing to share yet
 
 
-def test_a_share_page_is_revalidated_like_the_document(app, client):
+def test_a_share_page_is_revalidated_until_the_note_or_its_document_changes(app, client):
     annotation = _note(_document(), "worth checking")
     first = client.get(f"/a/{annotation.id}")
     assert first.headers["ETag"]
@@ -146,6 +146,10 @@ def test_a_share_page_is_revalidated_like_the_document(app, client):
     db.session.commit()
     changed = client.get(f"/a/{annotation.id}", headers={"If-None-Match": first.headers["ETag"]})
     assert changed.status_code == 200 and "Changed." in changed.get_data(as_text=True)
+    annotation.document.title = "A new title"
+    db.session.commit()
+    renamed = client.get(f"/a/{annotation.id}", headers={"If-None-Match": changed.headers["ETag"]})
+    assert renamed.status_code == 200 and "A new title" in renamed.get_data(as_text=True)
 
 
 def test_a_share_page_costs_the_same_few_statements_however_many_notes(app, client):
