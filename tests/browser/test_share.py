@@ -44,7 +44,7 @@ def test_the_share_link_copies_the_notes_share_page(browser, live, js_errors):
         js_errors.watch(page)
         annotation_id = _seed_note(live)
         page.goto(f"/docs/{live.slug(SEED)}")
-        expect(note(page, annotation_id).get_by_role("link", name="Share this note")).to_be_visible()
+        expect(note(page, annotation_id).get_by_role("link", name="Share", exact=True)).to_be_visible()
         link = note(page, annotation_id).locator("a[data-share]")
         expect(link).to_have_attribute("href", f"/a/{annotation_id}")
         link.click()
@@ -52,7 +52,7 @@ def test_the_share_link_copies_the_notes_share_page(browser, live, js_errors):
         expect(page.locator("#reader-status")).to_have_text("The link to this note is copied.")
         assert page.evaluate("navigator.clipboard.readText()") == f"{live.url}/a/{annotation_id}"
         assert page.url.endswith(f"/docs/{live.slug(SEED)}"), "the page stayed"
-        expect(link).to_have_text("Share this note", timeout=5000)  # back to its label
+        expect(link).to_have_text("Share", timeout=5000)  # back to its label
     finally:
         context.close()
 
@@ -63,7 +63,7 @@ def test_without_javascript_the_share_link_opens_the_share_page(browser, live):
         page = context.new_page()
         annotation_id = _seed_note(live)
         page.goto(f"/docs/{live.slug(SEED)}")
-        note(page, annotation_id).get_by_role("link", name="Share this note").click()
+        note(page, annotation_id).get_by_role("link", name="Share", exact=True).click()
         expect(page).to_have_url(f"{live.url}/a/{annotation_id}")
         expect(page.get_by_role("link", name="Read it in place")).to_be_visible()
     finally:
