@@ -169,8 +169,9 @@ def test_other_sites_cannot_frame_the_embed_nor_any_other_page(browser, live, pa
 
 
 @pytest.mark.parametrize("path", ["share", "embed"])
-def test_the_new_pages_are_accessible_and_fit_a_phone(new_page, live, path):
-    page = new_page(viewport=SIZES["phone"])
+@pytest.mark.parametrize("size", SIZES)
+def test_the_new_pages_are_accessible_and_fit_the_screen(new_page, live, path, size):
+    page = new_page(viewport=SIZES[size])
     url = {"share": f"/a/{_seed_note(live)}", "embed": f"/docs/{live.slug(SEED)}/embed"}[path]
     page.goto(url)
     wait_until(page, "document.readyState === 'complete'")
