@@ -102,6 +102,17 @@ def test_the_share_card_is_plain_escaped_text_within_its_bounds(app, client):
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
 
 
+def test_a_note_on_the_whole_document_is_shared_without_a_quote(app, client):
+    document = _document()
+    annotation = create_annotation(document, {"kind": "context", "status": "published",
+                                              "body": "About the whole text."})
+    db.session.commit()
+    html = client.get(f"/a/{annotation.id}").get_data(as_text=True)
+    assert _head(html).meta["og:description"] == "About the whole text."
+    assert "<blockquote" not in html and "A note on the whole document." in html
+    assert f'href="/docs/{document.slug}#a-{annotation.id}">Read it in place' in html
+
+
 @pytest.mark.parametrize("state", ["draft", "review", "deleted", "reply", "orphan", "missing",
                                    "too big"])
 def test_readers_and_editors_get_no_share_page_for_what_readers_cannot_see(
@@ -298,7 +309,7 @@ def test_oembed_keeps_within_maxwidth_and_maxheight(app, client, maxwidth, maxhe
 @pytest.mark.parametrize("case, status", [
     ("xml", 501), ("other format", 501), ("no url", 400), ("bad maxwidth", 400),
     ("unknown document", 404), ("other host", 404), ("other path", 404), ("draft note", 404),
-    ("note on another document", 404), ("junk", 404),
+    ("note on another document", 404), ("junk", 404), ("huge url", 404),
 ])
 def test_oembed_refuses_what_it_cannot_answer(app, client, case, status):
     document = _document()
@@ -316,6 +327,7 @@ def test_oembed_refuses_what_it_cannot_answer(app, client, case, status):
         "draft note": {"url": f"http://localhost/a/{draft.id}"},
         "note on another document": {"url": f"{own}#a-{shown.id}"},
         "junk": {"url": "\x00%%%\uffff" * 50},
+        "huge url": {"url": own + "/" * 100_000},
     }[case]
     response = client.get("/oembed", query_string=params)
     assert response.status_code == status
