@@ -13,6 +13,7 @@ from reader.models import Annotation, Document
 from reader.services.annotations import create_annotation, delete_annotation
 from reader.services.documents import create_document
 from reader.sharing import CARD_LIMIT, TWITTER_LIMIT
+from tests.app.test_headers import inline_code
 from tests.app.test_public import parse_page
 from tests.conftest import login
 
@@ -342,3 +343,12 @@ def test_a_document_page_tells_consumers_where_its_oembed_is(app, client):
     query = parse_qs(urlsplit(link["href"]).query)
     assert query == {"url": [f"http://localhost/docs/{document.slug}"], "format": ["json"]}
     assert client.get(link["href"]).json["title"] == "Test document"
+
+
+def test_the_new_pages_carry_no_inline_code_the_policy_would_block(app, client):
+    document = _document()
+    annotation = _note(document, "worth checking", body="**Bold** [a link](https://example.org)")
+    for path in (f"/a/{annotation.id}", f"/docs/{document.slug}/embed"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert inline_code(response.get_data(as_text=True)) == [], path
