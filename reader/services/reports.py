@@ -1,0 +1,115 @@
+"""Other reports of a statement: stored matches between documents, and two documents compared.
+
+Matching the corpus (matching.py) is done when texts change, not when readers read: the
+matches are stored in ``passage_matches`` (both directions), so a document page lists the
+other reports with one indexed query whatever the size of the corpus. Comparing two
+documents is worked out from their two texts alone (alignment.py), bounded by their size.
+"""
+
+from bisect import bisect_right
+
+from sqlalchemy import delete, func, or_, select
+
+from ..alignment import align
+from ..diffs import Budget
+from ..extensions import db
+from ..models import Document, PassageMatch
+from ..pairview import marked_pair
+from .annotations import visible_annotations
+from .related import corpus_matches
+
+MAX_REPORTS = 50  # other documents listed on a document page
+
+
+def record_matches(documents=None):
+    """Store the corpus's matches that involve ``documents`` (every document if None).
+
+    Their earlier rows go first. Matching runs over the corpus once per state of its
+    texts (related.py keeps the result), so call this once per import, not per file.
+    The caller commits.
+    """
+    ids = None if documents is None else {d.id for d in documents}
+    db.session.flush()
+    if ids is None:
+        db.session.execute(delete(PassageMatch))
+    elif ids:
+        db.session.execute(delete(PassageMatch).where(
+            or_(PassageMatch.document_id.in_(ids), PassageMatch.other_id.in_(ids))))
+    else:
+        return 0
+    rows = []
+    for match in corpus_matches():
+        if ids is not None and match.a.doc not in ids and match.b.doc not in ids:
+            continue
+        for here, there in ((match.a, match.b), (match.b, match.a)):
+            rows.append({"document_id": here.doc, "other_id": there.doc, "start": here.start,
+                         "end": here.end, "other_start": there.start, "other_end": there.end,
+                         "score": match.score})
+    if rows:
+        db.session.execute(PassageMatch.__table__.insert(), rows)
+    return len(rows) // 2
+
+
+def other_reports(document, limit=MAX_REPORTS):
+    """Return ``[(other document, matched sentences)]`` for ``document``, most shared first.
+
+    One query over the stored matches (no document text is loaded)."""
+    shared = func.count(PassageMatch.id).label("shared")
+    rows = db.session.execute(
+        select(PassageMatch.other_id, shared).where(PassageMatch.document_id == document.id)
+        .group_by(PassageMatch.other_id).order_by(shared.desc(), PassageMatch.other_id)
+        .limit(limit)).all()
+    if not rows:
+        return []
+    others = {d.id: d for d in db.session.scalars(
+        select(Document).where(Document.id.in_([r.other_id for r in rows]))
+        .options(db.defer(Document.text)))}
+    return [(others[r.other_id], r.shared) for r in rows if r.other_id in others]
+
+
+def compare_documents(document_a, document_b, budget=None):
+    """Return the rows that show two documents side by side (see alignment.py).
+
+    Each row is ``{"paired", "a", "b", "marked"}``; each side a list of passages
+    ``{"start", "end", "text", "html", "notes"}``: ``html`` marks the words only one side
+    of a pair has, ``notes`` are the published notes (not replies) over the passage, in
+    text order. ``marked`` is False for a pair whose words were too many to compare
+    within ``budget`` (a diffs.Budget for the whole page). Notes are placed with a
+    binary search each: linear in their number but for the log factor.
+    """
+    budget = budget or Budget()
+    rows, by_document = [], {document_a.id: [], document_b.id: []}
+    for block in align(document_a.text, document_b.text):
+        sides = []
+        for document, found in ((document_a, block.a), (document_b, block.b)):
+            side = [{"start": p.start, "end": p.end, "text": document.text[p.start:p.end],
+                     "notes": []} for p in found]
+            by_document[document.id].extend(side)
+            sides.append(side)
+        row = {"paired": block.paired, "a": sides[0], "b": sides[1], "marked": False}
+        if block.paired:
+            html_a, html_b, row["marked"] = marked_pair(
+                [p["text"] for p in sides[0]], [p["text"] for p in sides[1]], budget)
+            for passage, html in (*zip(sides[0], html_a), *zip(sides[1], html_b)):
+                passage["html"] = html
+        else:
+            for passage in sides[0] + sides[1]:
+                passage["html"] = passage["text"]
+        rows.append(row)
+    for document in (document_a, document_b):
+        _place_notes(document, by_document[document.id])
+    return rows
+
+
+def _place_notes(document, found):
+    """Put each note readers see on ``document`` into the passages its span overlaps."""
+    found = sorted(found, key=lambda p: p["start"])
+    starts = [p["start"] for p in found]
+    for note in visible_annotations(document, include_drafts=False):
+        if note.start is None or note.reply_to_id is not None:
+            continue
+        index = max(bisect_right(starts, note.start) - 1, 0)
+        while index < len(found) and found[index]["start"] < note.end:
+            if found[index]["end"] > note.start:
+                found[index]["notes"].append(note)
+            index += 1
