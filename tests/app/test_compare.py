@@ -1,0 +1,144 @@
+"""Two reports side by side at /compare/<a>/<b>, and the document page's other reports."""
+
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import event, select
+
+from reader.extensions import db
+from reader.models import Annotation, Document, PassageMatch
+from reader.services.documents import create_document, import_paths
+from reader.services.reports import other_reports, record_matches
+from tests.conftest import SEEDS
+from tests.unit.test_alignment import EDITOR_PAIR_COUNT, EDITOR_PAIRS, NOT_PAIRS
+
+RT = "000_4407d142b209daaa.txt"
+OTHER = "001_d4a3d1238127169d.txt"
+
+
+def _doc(name):
+    return db.session.scalars(select(Document).filter_by(source_file=name)).one()
+
+
+def _pairs(html):
+    """The ``data-pair`` texts of a page, spaces made plain (the seeds have no-break ones)."""
+    return [" ".join(unescape(p).split()) for p in re.findall(r'data-pair="([^"]*)"', html)]
+
+
+@pytest.fixture
+def page(seeded, client):
+    response = client.get(f"/compare/{_doc(RT).slug}/{_doc(OTHER).slug}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_each_aligned_pair_holds_both_passages_texts(page):
+    pairs = _pairs(page)
+    assert len(pairs) == EDITOR_PAIR_COUNT
+    for phrase_a, phrase_b in EDITOR_PAIRS:
+        assert [p for p in pairs if phrase_a in p and phrase_b in p], (phrase_a, phrase_b)
+    for phrase_a, phrase_b in NOT_PAIRS:
+        assert not [p for p in pairs if phrase_a in p and phrase_b in p], (phrase_a, phrase_b)
+
+
+def test_the_pair_shows_the_first_report_first_and_marks_the_differing_words(page):
+    [pair] = [p for p in _pairs(page) if "Belarusian" in p]
+    assert pair.index("new pretext for tensions") < pair.index("new reason for tension")
+    section = page[page.index("new pretext for tensions") - 3000:]
+    assert '<mark class="differs">pretext</mark>' in section
+    assert '<mark class="differs">reason</mark>' in section
+    assert "in only one of the two tellings" in page  # the legend says what a mark means
+
+
+def test_every_passage_of_both_reports_is_on_the_page_once(page, seeded):
+    text = " ".join(unescape(re.sub(r"<[^>]+>", "", page)).split())
+    for name in (RT, OTHER):
+        for line in _doc(name).text.split("\n"):
+            if line.strip():
+                assert " ".join(line.split()) in text
+
+
+def test_published_notes_and_their_sources_sit_beside_their_passages(page, seeded):
+    published = db.session.scalars(select(Annotation).where(
+        Annotation.document_id == _doc(RT).id, Annotation.status == "published",
+        Annotation.deleted_at.is_(None), Annotation.reply_to_id.is_(None),
+        Annotation.start.is_not(None))).all()
+    assert published
+    for note in published:
+        assert f'href="/docs/{_doc(RT).slug}#a-{note.id}"' in page
+        if note.source:
+            assert f'href="/sources/{note.source.id}"' in page
+
+
+def test_readers_do_not_see_drafts_or_replies(seeded, client):
+    rt, other = _doc(RT), _doc(OTHER)
+    start = rt.text.index("new pretext for tensions")
+    draft = Annotation(document=rt, kind="note", body="Draft words nobody may read",
+                       start=start, end=start + 11, exact="new pretext", status="draft")
+    db.session.add(draft)
+    db.session.flush()
+    db.session.add(Annotation(document=rt, kind="note", body="A reply nobody may read",
+                              start=start, end=start + 11, exact="new pretext",
+                              status="published", reply_to_id=draft.id))
+    db.session.commit()
+    html = client.get(f"/compare/{rt.slug}/{other.slug}").get_data(as_text=True)
+    assert "nobody may read" not in html
+
+
+def test_unknown_documents_are_404_and_a_document_with_itself_goes_to_its_page(seeded, client):
+    slug = _doc(RT).slug
+    assert client.get(f"/compare/{slug}/no-such-document").status_code == 404
+    assert client.get(f"/compare/no-such-document/{slug}").status_code == 404
+    response = client.get(f"/compare/{slug}/{slug}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/docs/{slug}")
+
+
+def test_the_document_page_links_every_other_report_to_the_comparison(seeded, client):
+    rt, other = _doc(RT), _doc(OTHER)
+    for here, there in ((rt, other), (other, rt)):
+        html = client.get(f"/docs/{here.slug}").get_data(as_text=True)
+        assert "Other reports of this statement" in html
+        assert f'href="/compare/{here.slug}/{there.slug}"' in html
+    lone = db.session.scalars(select(Document).filter_by(slug="foreign-policy-blogs")).one()
+    assert "Other reports" not in client.get(f"/docs/{lone.slug}").get_data(as_text=True)
+
+
+def test_the_other_reports_cost_one_query_however_many_documents_match(seeded):
+    rt = _doc(RT)
+    sentence = rt.text[rt.text.index("Western countries are using"):].split("\n")[0]
+    for n in range(30):
+        create_document(f"Report {n}\n\n{sentence}\n", {"title": f"Report {n}"})
+    record_matches(db.session.scalars(select(Document)).all())
+    db.session.commit()
+    rt.slug  # loaded again after the commit, before counting
+    statements = []
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        reports = other_reports(rt)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(reports) == 31 and len(statements) == 2, statements  # the rows, their documents
+    assert not [s for s in statements if re.search(r"documents\.text\b", s)]
+
+
+def test_matches_follow_a_revision_of_the_text(seeded, editor_client):
+    rt, other = _doc(RT), _doc(OTHER)
+    assert db.session.scalar(select(PassageMatch.id).filter_by(document_id=other.id, other_id=rt.id))
+    page = editor_client.get(f"/editor/docs/{rt.slug}/text").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = editor_client.post(f"/editor/docs/{rt.slug}/text", data={
+        "csrf_token": token, "text": "A short text about something else entirely.\n",
+        "note": "replaced"})
+    assert response.status_code == 302
+    assert other_reports(other) == [] and other_reports(rt) == []
+
+
+def test_reimporting_unchanged_files_keeps_the_matches(seeded):
+    before = db.session.scalars(select(PassageMatch.id)).all()
+    import_paths([SEEDS])
+    db.session.commit()
+    assert len(db.session.scalars(select(PassageMatch.id)).all()) == len(before) > 0
