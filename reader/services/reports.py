@@ -6,30 +6,41 @@ other reports with one indexed query whatever the size of the corpus. Comparing 
 documents is worked out from their two texts alone (alignment.py), bounded by their size.
 """
 
+import re
 from bisect import bisect_right
+from collections import Counter
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from ..alignment import align
 from ..diffs import Budget
 from ..extensions import db
-from ..models import Document, PassageMatch
+from ..matching import STOPWORDS, find_matches
+from ..models import ContentVersion, Document, PassageMatch
 from ..pairview import marked_pair
+from ..search import similar_documents
 from .annotations import visible_annotations
 from .related import corpus_matches
 
 MAX_REPORTS = 50  # other documents listed on a document page
+CANDIDATES = 50  # documents a changed one is matched with: those sharing most of its words
+PROBE_WORDS = 40  # words of a changed document the search index is asked for
+CORPUS_PASS = 20  # changed documents from which one pass over the whole corpus is cheaper
+_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 
 
 def record_matches(documents=None):
-    """Store the corpus's matches that involve ``documents`` (every document if None).
+    """Store the matches that involve ``documents`` (every document if None); return how many.
 
-    Their earlier rows go first. Matching runs over the corpus once per state of its
-    texts (related.py keeps the result), so call this once per import, not per file.
-    The caller commits.
+    Their earlier rows go first. A few changed documents are each matched with the
+    CANDIDATES documents the search index finds closest (bounded work, whatever the size
+    of the corpus); more than CORPUS_PASS, or all, are matched over the whole corpus in
+    one pass (related.py keeps it). So call this once per import, not per file. The
+    caller commits.
     """
     ids = None if documents is None else {d.id for d in documents}
     db.session.flush()
+    db.session.execute(update(ContentVersion).values(version=ContentVersion.version + 1))
     if ids is None:
         db.session.execute(delete(PassageMatch))
     elif ids:
@@ -37,10 +48,13 @@ def record_matches(documents=None):
             or_(PassageMatch.document_id.in_(ids), PassageMatch.other_id.in_(ids))))
     else:
         return 0
+    if ids is None or len(ids) > CORPUS_PASS:
+        matches = [m for m in corpus_matches()
+                   if ids is None or m.a.doc in ids or m.b.doc in ids]
+    else:
+        matches = _nearby_matches(documents)
     rows = []
-    for match in corpus_matches():
-        if ids is not None and match.a.doc not in ids and match.b.doc not in ids:
-            continue
+    for match in matches:
         for here, there in ((match.a, match.b), (match.b, match.a)):
             rows.append({"document_id": here.doc, "other_id": there.doc, "start": here.start,
                          "end": here.end, "other_start": there.start, "other_end": there.end,
@@ -48,6 +62,22 @@ def record_matches(documents=None):
     if rows:
         db.session.execute(PassageMatch.__table__.insert(), rows)
     return len(rows) // 2
+
+
+def _nearby_matches(documents):
+    """Matches of each of ``documents`` with the documents most alike it, each match once."""
+    found = {}
+    for document in documents:
+        words = Counter(w for w in _WORD.findall(document.text) if w.lower() not in STOPWORDS)
+        probes = sorted(words, key=lambda w: (not w[0].isupper(), words[w], -len(w), w))
+        nearby = similar_documents(probes[:PROBE_WORDS], document.id, CANDIDATES)
+        texts = db.session.execute(select(Document.id, Document.text)
+                                   .where(Document.id.in_(nearby))).all() if nearby else []
+        for match in find_matches([(document.id, document.text), *texts]):
+            if document.id in (match.a.doc, match.b.doc):
+                a, b = sorted((match.a, match.b), key=lambda s: (s.doc, s.start))
+                found[a.doc, a.start, b.doc, b.start] = match
+    return list(found.values())
 
 
 def other_reports(document, limit=MAX_REPORTS):
@@ -65,6 +95,13 @@ def other_reports(document, limit=MAX_REPORTS):
         select(Document).where(Document.id.in_([r.other_id for r in rows]))
         .options(db.defer(Document.text)))}
     return [(others[r.other_id], r.shared) for r in rows if r.other_id in others]
+
+
+def reports_state(document):
+    """Return what moves when ``document``'s other reports change (for its page's ETag)."""
+    return tuple(db.session.execute(
+        select(func.count(PassageMatch.id), func.max(PassageMatch.id))
+        .where(PassageMatch.document_id == document.id)).one())
 
 
 def compare_documents(document_a, document_b, budget=None):

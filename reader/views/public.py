@@ -19,7 +19,7 @@ from ..models import Annotation, Document, Source
 from ..search import search
 from ..services.assignments import assignable_editors, open_assignments
 from ..services.related import related_passages
-from ..services.reports import compare_documents, other_reports
+from ..services.reports import compare_documents, other_reports, reports_state
 from ..services.intake import latest_original
 from ..services.review import review_kinds
 from ..services.sources import is_public, live_source
@@ -263,7 +263,7 @@ def _validators(document=None):
     state = "|".join(str(part) for part in (
         request.path, request.query_string.decode("latin-1"), _code_version(),
         n_notes, notes_at, versions, top_note, n_docs, docs_at, withdrawn_at, revisions,
-        top_doc, n_sources, sources_at))
+        top_doc, n_sources, sources_at, reports_state(document) if document else ""))
     etag = 'W/"' + hashlib.sha1(state.encode()).hexdigest()[:20] + '"'
     return etag, max(times) if times else None
 

@@ -8,7 +8,7 @@ from sqlalchemy import event, select
 
 from reader.extensions import db
 from reader.models import Annotation, Document, PassageMatch
-from reader.services.documents import create_document, import_paths
+from reader.services.documents import create_document, import_paths, revise_text
 from reader.services.reports import other_reports, record_matches
 from tests.conftest import SEEDS
 from tests.unit.test_alignment import EDITOR_PAIR_COUNT, EDITOR_PAIRS, NOT_PAIRS
@@ -142,3 +142,35 @@ def test_reimporting_unchanged_files_keeps_the_matches(seeded):
     import_paths([SEEDS])
     db.session.commit()
     assert len(db.session.scalars(select(PassageMatch.id)).all()) == len(before) > 0
+
+
+def test_a_changed_document_is_matched_with_a_few_candidates_not_the_corpus(seeded, monkeypatch):
+    from reader.services import reports
+    rt, other = _doc(RT), _doc(OTHER)
+    for n in range(12):  # documents on other matters, alike in their common words
+        create_document(f"Note {n}\n\nRussia and the West spoke of relations and of the "
+                        f"future in meeting number {n}.\n", {"title": f"Note {n}"})
+    db.session.flush()
+    weighed = []
+    real = reports.find_matches
+
+    def find_matches(documents):
+        documents = list(documents)
+        weighed.append(len(documents))
+        return real(documents)
+    monkeypatch.setattr(reports, "find_matches", find_matches)
+    monkeypatch.setattr(reports, "CANDIDATES", 3)
+    record_matches([rt])
+    assert weighed == [4]  # the document and three candidates
+    assert [d.id for d, _ in other_reports(rt)] == [other.id]
+
+
+def test_the_document_page_changes_its_etag_when_its_other_reports_change(seeded, client):
+    rt = _doc(RT)
+    etag = client.get(f"/docs/{rt.slug}").headers["ETag"]
+    other = _doc(OTHER)
+    revise_text(other, "A short text about something else entirely.\n")
+    record_matches([other])
+    db.session.commit()
+    response = client.get(f"/docs/{rt.slug}", headers={"If-None-Match": etag})
+    assert response.status_code == 200 and "Other reports" not in response.get_data(as_text=True)
