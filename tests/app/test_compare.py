@@ -174,3 +174,18 @@ def test_the_document_page_changes_its_etag_when_its_other_reports_change(seeded
     db.session.commit()
     response = client.get(f"/docs/{rt.slug}", headers={"If-None-Match": etag})
     assert response.status_code == 200 and "Other reports" not in response.get_data(as_text=True)
+
+
+def test_the_passages_the_editors_linked_as_one_translated_statement_are_pairs(page, seeded):
+    """The seed notes cite one speech from both reports: each such pair of quotes is a row."""
+    rt, other = _doc(RT), _doc(OTHER)
+    cited = {}
+    for note in db.session.scalars(select(Annotation).where(
+            Annotation.document_id.in_([rt.id, other.id]), Annotation.relation == "translation")):
+        cited.setdefault(note.source_id, {}).setdefault(note.document_id, []).append(note.exact)
+    quotes = [(a, b) for both in cited.values()
+              for a in both.get(rt.id, ()) for b in both.get(other.id, ())]
+    pairs = _pairs(page)
+    linked = [(a, b) for a, b in quotes
+              if [p for p in pairs if " ".join(a.split()) in p and " ".join(b.split()) in p]]
+    assert len(quotes) >= 9 and len(linked) == 3  # three statements, every pair of quotes
