@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 from flask_login import UserMixin
 from markupsafe import Markup
 from sqlalchemy import (
-    JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false,
+    JSON, CheckConstraint, Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint,
+    false,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, deferred, mapped_column, relationship, validates
@@ -463,4 +464,4 @@ class PassageMatch(db.Model):
     end: Mapped[int]
     other_start: Mapped[int]  # code points of the other document's text
     other_end: Mapped[int]
-    score: Mapped[float]
+    score: Mapped[float] = mapped_column(Float)
