@@ -122,9 +122,18 @@ def compare(slug_a, slug_b):
     document_a, document_b = _load_document(slug_a), _load_document(slug_b)
     if document_a.id == document_b.id:
         return redirect(url_for("public.document", slug=document_a.slug))
+    validators = _validators(document_a)
+    if validators:  # both documents' states: kept by the page cache, 304 while they hold
+        other_etag, other_modified = _validators(document_b)
+        etag = 'W/"' + hashlib.sha1((validators[0] + other_etag).encode()).hexdigest()[:20] + '"'
+        times = [t for t in (validators[1], other_modified) if t is not None]
+        validators = (etag, max(times) if times else None)
+        if not _modified(validators):
+            return _not_modified(validators)
     rows = compare_documents(document_a, document_b)
-    return render_template("public/compare.html", a=document_a, b=document_b, rows=rows,
-                           pairs=sum(row["paired"] for row in rows))
+    response = render_template("public/compare.html", a=document_a, b=document_b, rows=rows,
+                               pairs=sum(row["paired"] for row in rows))
+    return _respond(response, validators)
 
 
 @bp.get("/sources/<id:source_id>")

@@ -189,3 +189,16 @@ def test_the_passages_the_editors_linked_as_one_translated_statement_are_pairs(p
     linked = [(a, b) for a, b in quotes
               if [p for p in pairs if " ".join(a.split()) in p and " ".join(b.split()) in p]]
     assert len(quotes) >= 9 and len(linked) == 3  # three statements, every pair of quotes
+
+
+def test_the_comparison_answers_304_until_either_document_changes(seeded, client):
+    rt, other = _doc(RT), _doc(OTHER)
+    url = f"/compare/{rt.slug}/{other.slug}"
+    etag = client.get(url).headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(f"/compare/{other.slug}/{rt.slug}").headers["ETag"] != etag
+    note = db.session.scalars(select(Annotation).filter_by(
+        document_id=other.id, status="published")).first()
+    note.body += " Updated."
+    db.session.commit()
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
