@@ -97,3 +97,12 @@ def test_identical_texts_pair_paragraph_by_paragraph():
     blocks = align(text, text)
     assert [(blk.paired, [p.index for p in blk.a], [p.index for p in blk.b]) for blk in blocks] \
         == [(True, [n], [n]) for n in range(4)]
+
+
+def test_passages_told_in_another_order_are_all_paired_in_the_first_texts_order():
+    told = [f"The minister said {w} harbours, ports, vessels and captains need new rules."
+            for w in ("northern", "southern", "eastern")]
+    retold = [s.replace("need new rules", "require new regulations") for s in reversed(told)]
+    blocks = align("\n".join(told), "\n".join(retold))
+    assert [(blk.paired, [p.index for p in blk.a], [p.index for p in blk.b])
+            for blk in blocks] == [(True, [0], [2]), (True, [1], [1]), (True, [2], [0])]
