@@ -202,3 +202,13 @@ def test_the_comparison_answers_304_until_either_document_changes(seeded, client
     note.body += " Updated."
     db.session.commit()
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_docs_match_works_the_matches_out_again_for_the_whole_corpus(seeded, runner, client):
+    db.session.execute(PassageMatch.__table__.delete())
+    db.session.commit()
+    assert "Other reports" not in client.get(f"/docs/{_doc(RT).slug}").get_data(as_text=True)
+    result = runner.invoke(args=["docs", "match"])
+    assert result.exit_code == 0 and "matching sentence pair(s) stored" in result.output
+    html = client.get(f"/docs/{_doc(RT).slug}").get_data(as_text=True)
+    assert f'href="/compare/{_doc(RT).slug}/{_doc(OTHER).slug}"' in html
