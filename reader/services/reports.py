@@ -39,15 +39,16 @@ def record_matches(documents=None):
     caller commits.
     """
     ids = None if documents is None else {d.id for d in documents}
+    if ids == set():
+        return 0
     db.session.flush()
+    # readers' kept pages list other reports: the triggers do not watch this table
     db.session.execute(update(ContentVersion).values(version=ContentVersion.version + 1))
     if ids is None:
         db.session.execute(delete(PassageMatch))
-    elif ids:
+    else:
         db.session.execute(delete(PassageMatch).where(
             or_(PassageMatch.document_id.in_(ids), PassageMatch.other_id.in_(ids))))
-    else:
-        return 0
     if ids is None or len(ids) > CORPUS_PASS:
         matches = [m for m in corpus_matches()
                    if ids is None or m.a.doc in ids or m.b.doc in ids]
