@@ -23,10 +23,15 @@ from .annotations import visible_annotations
 from .related import corpus_matches
 
 MAX_REPORTS = 50  # other documents listed on a document page
+MAX_COMPARED = 3_000_000  # code points of two texts set side by side on one request (~10 s)
 CANDIDATES = 50  # documents a changed one is matched with: those sharing most of its words
 PROBE_WORDS = 40  # words of a changed document the search index is asked for
 CORPUS_PASS = 20  # changed documents from which one pass over the whole corpus is cheaper
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+
+
+class TooLongError(Exception):
+    """Two texts too long to set side by side on one request."""
 
 
 def record_matches(documents=None):
@@ -115,6 +120,8 @@ def compare_documents(document_a, document_b, budget=None):
     within ``budget`` (a diffs.Budget for the whole page). Notes are placed with a
     binary search each: linear in their number but for the log factor.
     """
+    if len(document_a.text) + len(document_b.text) > MAX_COMPARED:
+        raise TooLongError(f"together longer than {MAX_COMPARED:,} characters")
     budget = budget or Budget()
     rows, by_document = [], {document_a.id: [], document_b.id: []}
     for block in align(document_a.text, document_b.text):

@@ -19,7 +19,7 @@ from ..models import Annotation, Document, Source
 from ..search import search
 from ..services.assignments import assignable_editors, open_assignments
 from ..services.related import related_passages
-from ..services.reports import compare_documents, other_reports, reports_state
+from ..services.reports import TooLongError, compare_documents, other_reports, reports_state
 from ..services.intake import latest_original
 from ..services.review import review_kinds
 from ..services.sources import is_public, live_source
@@ -130,9 +130,12 @@ def compare(slug_a, slug_b):
         validators = (etag, max(times) if times else None)
         if not _modified(validators):
             return _not_modified(validators)
-    rows = compare_documents(document_a, document_b)
+    try:
+        rows, too_long = compare_documents(document_a, document_b), None
+    except TooLongError as exc:
+        rows, too_long = [], str(exc)
     response = render_template("public/compare.html", a=document_a, b=document_b, rows=rows,
-                               pairs=sum(row["paired"] for row in rows))
+                               pairs=sum(row["paired"] for row in rows), too_long=too_long)
     return _respond(response, validators)
 
 

@@ -212,3 +212,12 @@ def test_docs_match_works_the_matches_out_again_for_the_whole_corpus(seeded, run
     assert result.exit_code == 0 and "matching sentence pair(s) stored" in result.output
     html = client.get(f"/docs/{_doc(RT).slug}").get_data(as_text=True)
     assert f'href="/compare/{_doc(RT).slug}/{_doc(OTHER).slug}"' in html
+
+
+def test_texts_too_long_to_compare_get_a_page_that_says_so(seeded, client, monkeypatch):
+    from reader.services import reports
+    monkeypatch.setattr(reports, "MAX_COMPARED", 1_000)
+    response = client.get(f"/compare/{_doc(RT).slug}/{_doc(OTHER).slug}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "too long to set side by side" in html
+    assert "data-pair" not in html and f'href="/docs/{_doc(OTHER).slug}"' in html
