@@ -92,13 +92,14 @@ def sentence_matches(text_a, text_b):
 def align(text_a, text_b):
     """Return the Blocks that show ``text_a`` and ``text_b`` side by side (see the module)."""
     left, right = passages(text_a), passages(text_b)
-    pairs = _pair(left, right, sentence_matches(text_a, text_b))
-    _take_in_neighbours(pairs, left, right)
+    pairs, weight = _pair(left, right, sentence_matches(text_a, text_b))
+    _take_in_neighbours(pairs, left, right, weight)
     return _blocks(left, right, pairs)
 
 
 def _pair(left, right, matches):
-    """Return ``{a index: b index}``: passages whose sentences match, each paired once."""
+    """Return ``({a index: b index}, weight)``: passages whose sentences match, each paired
+    once; ``weight[a, b]`` is the stems their matching sentences share."""
     starts_a, starts_b = [p.start for p in left], [p.start for p in right]
     weight = Counter()
     for (a, b), shared in matches.items():
@@ -110,7 +111,7 @@ def _pair(left, right, matches):
         if a not in pairs and b not in taken:
             pairs[a] = b
             taken.add(b)
-    return pairs
+    return pairs, weight
 
 
 def _containing(starts, offset):
@@ -125,27 +126,39 @@ def _containing(starts, offset):
     return lo
 
 
-def _take_in_neighbours(pairs, left, right):
-    """Widen pairs into runs: ``pairs`` becomes ``{a index: b index}`` for the first
-    passages, plus ``extra`` runs kept on the side. See the module docstring."""
+def _take_in_neighbours(pairs, left, right, weight):
+    """Widen each pair into runs of neighbouring passages; ``pairs`` becomes
+    ``{first a index: (a indexes, b indexes)}``.
+
+    An unpaired passage next to a pair, not a headline, joins it when a sentence of it
+    matches a passage on the pair's other side (a statement one report splits over two
+    paragraphs), or when the passages next to the pair on both sides are such passages
+    and share NEIGHBOUR_SHARED stems (a report that goes on with the statement in other
+    words).
+    """
     taken_a, taken_b = set(pairs), set(pairs.values())
     runs = {}
     for a, b in sorted(pairs.items()):
         run_a, run_b = [a], [b]
-        for step in (-1, 1):
-            near_a, near_b = (run_a[0], run_b[0]) if step < 0 else (run_a[-1], run_b[-1])
-            i, j = near_a + step, near_b + step
-            if 0 <= i < len(left) and 0 <= j < len(right) and i not in taken_a and \
-                    j not in taken_b and not left[i].heading and not right[j].heading and \
-                    len(left[i].stems & right[j].stems) >= NEIGHBOUR_SHARED:
-                taken_a.add(i)
-                taken_b.add(j)
-                if step < 0:
-                    run_a.insert(0, i)
-                    run_b.insert(0, j)
-                else:
-                    run_a.append(i)
-                    run_b.append(j)
+        grown = True
+        while grown:
+            grown = False
+            for step in (-1, 1):
+                edge_a, edge_b = (run_a[0], run_b[0]) if step < 0 else (run_a[-1], run_b[-1])
+                i, j = edge_a + step, edge_b + step
+                free_a = 0 <= i < len(left) and i not in taken_a and not left[i].heading
+                free_b = 0 <= j < len(right) and j not in taken_b and not right[j].heading
+                join_a = free_a and any(weight[i, k] for k in run_b)
+                join_b = free_b and any(weight[k, j] for k in run_a)
+                if not (join_a or join_b) and free_a and free_b \
+                        and len(left[i].stems & right[j].stems) >= NEIGHBOUR_SHARED:
+                    join_a = join_b = True
+                for join, index, run, taken in ((join_a, i, run_a, taken_a),
+                                                (join_b, j, run_b, taken_b)):
+                    if join:
+                        taken.add(index)
+                        run.insert(0 if step < 0 else len(run), index)
+                        grown = True
         runs[a] = (run_a, run_b)
     pairs.clear()
     pairs.update(runs)

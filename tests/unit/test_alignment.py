@@ -108,3 +108,12 @@ def test_passages_told_in_another_order_are_all_paired_in_the_first_texts_order(
     blocks = align("\n".join(told), "\n".join(retold))
     assert [(blk.paired, [p.index for p in blk.a], [p.index for p in blk.b])
             for blk in blocks] == [(True, [0], [2]), (True, [1], [1]), (True, [2], [0])]
+
+
+def test_a_statement_split_over_two_paragraphs_pairs_with_the_one_that_holds_it_whole():
+    first = "The minister said northern harbours, ports, vessels and captains need new rules."
+    second = "She added that southern fisheries, trawlers, nets and crews deserve more money."
+    blocks = align(f"{first}\n{second}\nAn unrelated closing line about the weather today.",
+                   f"Opening words.\n{first} {second}")
+    [pair] = [blk for blk in blocks if blk.paired]
+    assert [p.index for p in pair.a] == [0, 1] and [p.index for p in pair.b] == [1]
