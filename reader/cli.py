@@ -19,6 +19,7 @@ from .interchange.hypothesis import is_export as is_hypothesis_export
 from .services import AnnotationImportError, ValidationError
 from .services.corpus import CorpusImportError, count_corpus, import_corpus, stream_corpus
 from .services.documents import import_paths
+from .services.reports import record_matches
 from .services.hypothesis import HypothesisImportError, import_hypothesis
 from .services.interchange import count_export, import_annotations, stream_csv, stream_export
 from .services.users import (
@@ -108,6 +109,14 @@ def docs_import(paths, metadata_file, revise):
             click.echo(f"{result.action:9} {result.document.slug}  ({result.name}){detail}")
     if failed:
         raise click.ClickException(f"{failed} of {len(results)} file(s) could not be imported")
+
+
+@docs_cli.command("match")
+def docs_match():
+    """Find again which documents report the same statements (for "Other reports")."""
+    pairs = record_matches()
+    db.session.commit()
+    click.echo(f"{pairs} matching sentence pair(s) stored")
 
 
 def _read_metadata(file):

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 from flask_login import UserMixin
 from markupsafe import Markup
 from sqlalchemy import (
-    JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false,
+    JSON, CheckConstraint, Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint,
+    false,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, deferred, mapped_column, relationship, validates
@@ -443,3 +444,24 @@ class ContentVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(db.BigInteger, default=0)
+
+
+class PassageMatch(db.Model):
+    """A sentence of one document that another document reports too, with its counterpart.
+
+    Each match is stored twice, once from each side, so a document's rows are one indexed
+    lookup. Rewritten when documents are imported or revised (services/reports.py).
+    """
+
+    __tablename__ = "passage_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"),
+                                             index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"),
+                                          index=True)
+    start: Mapped[int]  # code points of this document's text
+    end: Mapped[int]
+    other_start: Mapped[int]  # code points of the other document's text
+    other_end: Mapped[int]
+    score: Mapped[float] = mapped_column(Float)

@@ -268,3 +268,24 @@ def _note_hits(rows, terms):
         hits.append(NoteHit(a, html))
     return hits
 
+
+
+def similar_documents(words, exclude, limit):
+    """Return the ids of up to ``limit`` documents holding most of ``words``, the rarest
+    weighing most (SQLite's bm25; PostgreSQL ranks by how many it holds). ``words`` are
+    letters only; the document ``exclude`` is left out. One indexed query."""
+    if not words:
+        return []
+    params = {"exclude": exclude, "limit": limit}
+    if db.engine.dialect.name == "postgresql":
+        params["q"] = " | ".join(f"'{w.lower()}'" for w in words)
+        rows = db.session.execute(text(
+            "SELECT f.id FROM document_fts f, to_tsquery('english', :q) AS q"
+            " WHERE f.vector @@ q AND f.id <> :exclude"
+            " ORDER BY ts_rank(f.vector, q) DESC, f.id LIMIT :limit"), params)
+    else:
+        params["q"] = " OR ".join(f'"{w}"' for w in words)
+        rows = db.session.execute(text(
+            "SELECT rowid FROM document_fts WHERE document_fts MATCH :q AND rowid <> :exclude"
+            " ORDER BY bm25(document_fts, 0.0, 1.0), rowid LIMIT :limit"), params)
+    return [row[0] for row in rows]

@@ -122,6 +122,8 @@ def import_corpus(lines, progress=None):
         raise CorpusImportError(f"near line {number}: the rows do not fit together "
                                 f"({reason})") from None
     advance_sequences(model.__table__.name for _, model, _ in TABLES)
+    from .reports import record_matches  # derived from the texts: not in the file
+    record_matches()
     return counts
 
 

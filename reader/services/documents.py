@@ -94,6 +94,8 @@ def import_paths(paths, user=None, metadata=None, revise=False, max_bytes=16 * 1
             results.append(ImportResult(path.name, action, result.document, detail=result.detail))
         except (TextError, ValidationError) as exc:
             results.append(ImportResult(path.name, "failed", error=str(exc)))
+    from .reports import record_matches  # matching builds on the whole corpus
+    record_matches([r.document for r in results if r.action in ("created", "revised")])
     return results
 
 

@@ -23,6 +23,7 @@ from ..intake.identity import text_fingerprint, url_key
 from ..models import Document, Intake, utcnow
 from . import ServiceError, ValidationError
 from .documents import create_document, revise_text, update_metadata
+from .reports import record_matches
 
 PENDING_HOURS = 24  # an intake nobody confirmed is forgotten after this
 PENDING_PER_USER = 10
@@ -148,6 +149,7 @@ def confirm(intake, meta, user, *, revise=None, separate=False):
         document = create_document(intake.text, meta, user=user)
         action = "created"
     _keep(intake, document)
+    record_matches([document])
     return document, action
 
 

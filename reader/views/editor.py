@@ -39,6 +39,7 @@ from ..services.intake import (
     DuplicateError, confirm, discard, intake_duplicates, pending, receive, receive_text, receive_url,
 )
 from ..services.related import link_passages
+from ..services.reports import record_matches
 from ..services.sources import search_sources
 from ..text import TextError, canonicalize
 from . import editor_required
@@ -558,6 +559,7 @@ def document_text(slug):
                 flash("The text is unchanged.", "info")
                 return redirect(url_for("public.document", slug=slug))
             landed = revise_text(document, text, current_user, note=(form.note.data or "").strip())
+            record_matches([document])
             db.session.commit()
             flash(f"Revision {document.revision} saved. Notes: {_landed(landed)}.", "info")
             return redirect(url_for("public.document", slug=slug))

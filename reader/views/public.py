@@ -19,6 +19,7 @@ from ..models import Annotation, Document, Source
 from ..search import search
 from ..services.assignments import assignable_editors, open_assignments
 from ..services.related import related_passages
+from ..services.reports import TooLongError, compare_documents, other_reports, reports_state
 from ..services.intake import latest_original
 from ..services.review import review_kinds
 from ..services.sources import is_public, live_source
@@ -98,7 +99,8 @@ def document(slug):
     filters = parse_filters(request.args)
     annotations = page_annotations(document, editor)
     parts = document_parts(document, editor=editor, filters=filters, annotations=annotations)
-    extra = {"title_in_text": has_title_line(document.text, document.title), "archived": None}
+    extra = {"title_in_text": has_title_line(document.text, document.title), "archived": None,
+             "reports": other_reports(document)}
     if editor:  # passages reported elsewhere too, to link both to one source
         extra.update({"related": related_passages(document),
                       "sources": db.session.scalars(select(Source).where(Source.deleted_at.is_(None))
@@ -112,6 +114,29 @@ def document(slug):
         editor=editor, filters=filters, **reader_tools(document, annotations, filters, editor),
         **extra, **parts)
     return _respond(response, validators, private=editor)
+
+
+@bp.get("/compare/<slug_a>/<slug_b>")
+def compare(slug_a, slug_b):
+    """Show two documents side by side, the passages they share aligned row by row."""
+    document_a, document_b = _load_document(slug_a), _load_document(slug_b)
+    if document_a.id == document_b.id:
+        return redirect(url_for("public.document", slug=document_a.slug))
+    validators = _validators(document_a)
+    if validators:  # both documents' states: kept by the page cache, 304 while they hold
+        other_etag, other_modified = _validators(document_b)
+        etag = 'W/"' + hashlib.sha1((validators[0] + other_etag).encode()).hexdigest()[:20] + '"'
+        times = [t for t in (validators[1], other_modified) if t is not None]
+        validators = (etag, max(times) if times else None)
+        if not _modified(validators):
+            return _not_modified(validators)
+    try:
+        rows, too_long = compare_documents(document_a, document_b), None
+    except TooLongError as exc:
+        rows, too_long = [], str(exc)
+    response = render_template("public/compare.html", a=document_a, b=document_b, rows=rows,
+                               pairs=sum(row["paired"] for row in rows), too_long=too_long)
+    return _respond(response, validators)
 
 
 @bp.get("/sources/<id:source_id>")
@@ -250,7 +275,7 @@ def _validators(document=None):
     state = "|".join(str(part) for part in (
         request.path, request.query_string.decode("latin-1"), _code_version(),
         n_notes, notes_at, versions, top_note, n_docs, docs_at, withdrawn_at, revisions,
-        top_doc, n_sources, sources_at))
+        top_doc, n_sources, sources_at, reports_state(document) if document else ""))
     etag = 'W/"' + hashlib.sha1(state.encode()).hexdigest()[:20] + '"'
     return etag, max(times) if times else None
 

@@ -28,6 +28,7 @@ RULES = {
     ("public.index", "GET"): READ, ("public.document", "GET"): READ,
     ("public.source", "GET"): READ, ("public.search_page", "GET"): READ,
     ("public.stats", "GET"): READ, ("static", "GET"): READ, ("healthz", "GET"): READ,
+    ("public.compare", "GET"): READ,
     ("api.container", "GET"): READ, ("api.annotation", "GET"): READ,
     ("api.document_annotations", "GET"): READ, ("api.document_claimreviews", "GET"): READ,
     ("api.document_annotations_csv", "GET"): READ,
@@ -110,7 +111,9 @@ def _values(rule, editor):
     annotation = db.session.scalars(select(Annotation).filter_by(status="published")
                                     .order_by(Annotation.id)).first()
     token = db.session.scalars(select(ApiToken).filter_by(user_id=editor.id)).first()
-    values = {"slug": document.slug, "annotation_id": annotation.id,
+    other = db.session.scalars(select(Document).where(Document.id != document.id)).first()
+    values = {"slug": document.slug, "slug_a": document.slug, "slug_b": other.slug,
+              "annotation_id": annotation.id,
               "action": "sign-out" if rule.endpoint.startswith("admin.") else "publish",
               "source_id": db.session.scalars(select(Source.id)).first(),
               "token_id": token.id, "filename": "reader.css", "user_id": editor.id,
