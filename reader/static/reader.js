@@ -17,45 +17,83 @@ const help = document.getElementById("keys-help");
 const status = document.getElementById("reader-status");
 const sheet = document.getElementById("note-sheet");
 
+const KINDS = ["note", "context", "factcheck"];
+
+/** A note's annotation id: its element id is ``a-ID`` (the page writes it nowhere else). */
+export function idOf(note) {
+  return note.id.slice(2);
+}
+
+function kindOf(note) {
+  return KINDS.find((kind) => note.classList.contains(`note-${kind}`));
+}
+
 function shownNotes(scope = pane) {
   return scope ? [...scope.querySelectorAll(".note:not([hidden])")] : [];
 }
 
+/** The notes beside the text (the pane holds no others), shown. */
 function placedNotes() {
-  return [...pane.querySelectorAll(".note[data-block]:not([hidden])")];
+  return shownNotes(pane);
 }
 
 export function noteFor(id) {
   return document.getElementById(`a-${id}`);
 }
 
-export function marksFor(id) {
-  return [...root.querySelectorAll(`mark[data-annotations~="${CSS.escape(String(id))}"]`)];
+/** id -> its marks in text order: one pass over the marks, again only once the text
+ *  itself was replaced (an editor's save), never a selector per note or per click. */
+let index = null;
+
+function marksIndex() {
+  if (index && index.first === root.firstChild) return index.marks;
+  const marks = new Map();
+  for (const mark of root.querySelectorAll("mark[data-annotations]")) {
+    for (const id of mark.dataset.annotations.split(" ")) {
+      const list = marks.get(id);
+      if (list) list.push(mark);
+      else marks.set(id, [mark]);
+    }
+  }
+  index = { first: root.firstChild, marks };
+  return marks;
 }
 
-/** id -> its first mark, in one pass over the marks (a selector per note is quadratic). */
-function firstMarks() {
-  const first = new Map();
-  for (const mark of root.querySelectorAll("mark[data-annotations]")) {
-    for (const id of mark.dataset.annotations.split(" ")) if (!first.has(id)) first.set(id, mark);
-  }
-  return first;
+export function marksFor(id) {
+  return marksIndex().get(String(id)) || [];
+}
+
+/** Focus a note; notes are made focusable only when needed (a page may hold thousands). */
+function focusNote(note) {
+  if (!note.hasAttribute("tabindex")) note.tabIndex = -1;
+  note.focus({ preventScroll: true });
+}
+
+/** What the wide layout measured: each shown note, the top of its first highlight and its
+ *  height. Measured once and kept while nothing changes size (a click only moves notes);
+ *  a note drawn for the first time, a resize, a filter or new content measure again. */
+let geometry = null;
+
+function measureWide() {
+  const notes = placedNotes();
+  const marks = marksIndex();
+  const paneTop = pane.getBoundingClientRect().top;
+  // every read first, then every write: one layout for any number of notes
+  const wanted = notes.map((note) => {
+    const first = marks.get(idOf(note));
+    return first ? first[0].getBoundingClientRect().top - paneTop : 0;
+  });
+  const heights = notes.map((note) => note.offsetHeight);
+  return { notes, wanted, heights, margins: [], at: new Map(notes.map((note, i) => [note, i])) };
 }
 
 /** Wide screens: each note level with its first highlight, pushed down to avoid overlap;
  *  an active note sits exactly at its words and the others make room around it. */
 function layoutWide(activeId) {
-  const notes = placedNotes();
-  const first = firstMarks();
-  const paneTop = pane.getBoundingClientRect().top;
-  // every read first, then every write: one layout for any number of notes
-  const wanted = notes.map((note) => {
-    const mark = first.get(note.dataset.annotation);
-    return mark ? mark.getBoundingClientRect().top - paneTop : 0;
-  });
-  const heights = notes.map((note) => note.offsetHeight);
+  geometry ||= measureWide();
+  const { notes, wanted, heights } = geometry;
   const tops = new Array(notes.length);
-  const pivot = notes.findIndex((note) => note.dataset.annotation === String(activeId));
+  const pivot = activeId === null ? -1 : notes.findIndex((note) => idOf(note) === String(activeId));
   const start = pivot < 0 ? 0 : pivot;
   let floor = pivot < 0 ? 0 : wanted[pivot];
   for (let i = start; i < notes.length; i += 1) {
@@ -73,44 +111,48 @@ function layoutWide(activeId) {
     tops[i] = Math.max(tops[i], floor);
     floor = tops[i] + heights[i] + GAP;
   }
-  place(notes, tops, heights);
+  place(notes, tops, heights, geometry.margins);
   pane.style.minHeight = `${floor}px`;
 }
 
 /** Put each note at ``tops[i]`` px below the pane's top. The notes stay in the normal
  *  flow, each pushed down by its top margin (the tops only grow): Chromium lays out
- *  thousands of absolutely positioned siblings in quadratic time, a column in linear. */
-function place(notes, tops, heights) {
+ *  thousands of absolutely positioned siblings in quadratic time, a column in linear.
+ *  Only the margins that change are written (``margins`` keeps the last ones). */
+function place(notes, tops, heights, margins = []) {
   let floor = 0;
   notes.forEach((note, i) => {
     const gap = Math.max(tops[i] - floor, 0);
-    note.style.marginTop = `${gap}px`;
+    if (margins[i] !== gap) {
+      note.style.marginTop = `${gap}px`;
+      margins[i] = gap;
+    }
     floor += gap + heights[i];
   });
 }
 
 /** Narrow screens: each paragraph makes room below itself for its notes. */
 function layoutNarrow() {
-  const groups = new Map();
+  const marks = marksIndex();
+  const groups = new Map(); // paragraph -> its notes (the paragraph of each one's first mark)
   for (const note of placedNotes()) {
-    const list = groups.get(note.dataset.block) || [];
+    const first = marks.get(idOf(note));
+    const block = first ? first[0].closest("[data-block]") : null;
+    const list = groups.get(block) || [];
     list.push(note);
-    groups.set(note.dataset.block, list);
+    groups.set(block, list);
   }
-  const blocks = new Map();
-  for (const block of groups.keys()) blocks.set(block, root.querySelector(`[data-block="${block}"]`));
   const heights = new Map();
   for (const [block, notes] of groups) {
     heights.set(block, notes.map((note) => note.offsetHeight));
   }
   for (const [block, list] of heights) {
-    const element = blocks.get(block);
-    if (element) element.style.marginBottom = `${list.reduce((sum, h) => sum + h + GAP, 0) + 12}px`;
+    if (block) block.style.marginBottom = `${list.reduce((sum, h) => sum + h + GAP, 0) + 12}px`;
   }
   const paneTop = pane.getBoundingClientRect().top;
   const tops = new Map();
-  for (const [block, element] of blocks) {
-    if (element) tops.set(block, element.getBoundingClientRect().bottom - paneTop + 6);
+  for (const block of groups.keys()) {
+    if (block) tops.set(block, block.getBoundingClientRect().bottom - paneTop + 6);
   }
   const placed = [];
   const wanted = [];
@@ -130,12 +172,60 @@ function layoutNarrow() {
 
 let activeId = null;
 
+/** Lay the notes out again, measuring everything (after a change of content or size). */
 export function layout() {
   if (!pane || !root) return;
   document.documentElement.classList.add("js-layout");
-  for (const element of root.querySelectorAll("[data-block]")) element.style.marginBottom = "";
+  geometry = null;
+  for (const element of root.querySelectorAll("[data-block]")) {
+    if (element.style.marginBottom) element.style.marginBottom = "";
+  }
   if (WIDE.matches) layoutWide(activeId);
   else layoutNarrow();
+}
+
+/** After a click: wide screens move the notes around the active one with what was
+ *  measured; elsewhere the notes do not move. */
+function arrange() {
+  if (pane && root && WIDE.matches) layoutWide(activeId);
+}
+
+/** Before a click changes anything: has the text moved (a box opened above it) or this
+ *  note grown since the notes were measured? Costs no layout when nothing changed. */
+function checkGeometry(id) {
+  if (!geometry || !WIDE.matches) return;
+  const note = noteFor(id);
+  const i = note ? geometry.at.get(note) : undefined;
+  const first = marksFor(id)[0];
+  if (i === undefined || !first) return;
+  const top = first.getBoundingClientRect().top - pane.getBoundingClientRect().top;
+  if (Math.abs(top - geometry.wanted[i]) > 1 || note.offsetHeight !== geometry.heights[i]) geometry = null;
+}
+
+/** A note drawn for the first time (content-visibility) may differ from the size it was
+ *  laid out with: once per frame, measure the ones drawn and move the notes if needed. */
+let remeasure = 0;
+const drawn = new Set();
+
+function onNoteShown(event) {
+  if (event.skipped || !event.target.classList?.contains("note")) return;
+  drawn.add(event.target);
+  if (remeasure) return;
+  remeasure = requestAnimationFrame(() => {
+    remeasure = 0;
+    const notes = [...drawn];
+    drawn.clear();
+    if (!WIDE.matches || !geometry) { layout(); return; }
+    // the words did not move: new heights, and only the notes that move are written
+    let changed = false;
+    for (const note of notes) {
+      const i = geometry.at.get(note);
+      if (i === undefined) continue;
+      const height = note.offsetHeight;
+      if (height !== geometry.heights[i]) { geometry.heights[i] = height; changed = true; }
+    }
+    if (changed) layoutWide(activeId);
+  });
 }
 
 function say(message) {
@@ -150,9 +240,15 @@ function openSheet(notes) {
     const copy = note.cloneNode(true);
     copy.classList.remove("is-active");
     for (const element of [copy, ...copy.querySelectorAll("[id]")]) element.id = `sheet-${element.id}`;
-    copy.setAttribute("aria-labelledby", `sheet-${note.getAttribute("aria-labelledby")}`);
-    copy.removeAttribute("data-block");
     copy.removeAttribute("style");
+    // the words it is about: the note in the margin leaves them to the text beside it
+    const words = marksFor(idOf(note)).map((mark) => mark.textContent).join("");
+    if (words && !copy.querySelector(".quote")) {
+      const quote = document.createElement("blockquote");
+      quote.className = "quote";
+      quote.textContent = words.length > 160 ? `${words.slice(0, 157)}...` : words;
+      copy.querySelector(".note-head")?.after(quote);
+    }
     return copy;
   });
   sheet.querySelector(".sheet-body").replaceChildren(...copies);
@@ -170,14 +266,24 @@ function closeSheet() {
   return true;
 }
 
+/** The notes and highlights marked active now (to clear them without a search). */
+let active = [];
+
+function clearActive() {
+  for (const element of active) element.classList.remove("is-active");
+  active = [];
+}
+
 /** Mark these annotations' notes and highlights active; optionally bring them into view. */
 export function activate(ids, { scroll = false, focus = false } = {}) {
-  for (const element of document.querySelectorAll(".is-active")) element.classList.remove("is-active");
+  if (ids.length) checkGeometry(ids[0]);
+  clearActive();
   const notes = ids.map(noteFor).filter((note) => note && !note.hidden);
-  for (const note of notes) note.classList.add("is-active");
-  for (const id of ids) for (const mark of marksFor(id)) mark.classList.add("is-active");
-  activeId = notes.length ? notes[0].dataset.annotation : null;
-  layout();
+  for (const note of notes) active.push(note);
+  for (const id of ids) active.push(...marksFor(id));
+  for (const element of active) element.classList.add("is-active");
+  activeId = notes.length ? idOf(notes[0]) : null;
+  arrange();
   if (!notes.length) { closeSheet(); return; }
   const mark = marksFor(activeId)[0];
   if (PHONE.matches && sheet) {
@@ -185,7 +291,8 @@ export function activate(ids, { scroll = false, focus = false } = {}) {
     openSheet(notes);
     // the sheet covers the lower part: bring the words into the upper part
     if (mark) window.scrollBy({ top: mark.getBoundingClientRect().top - window.innerHeight * 0.2, behavior: "instant" });
-    if (focus || PHONE.matches) sheet.querySelector(".note")?.focus({ preventScroll: true });
+    const copy = sheet.querySelector(".note");
+    if (copy && (focus || PHONE.matches)) focusNote(copy);
     return;
   }
   const target = WIDE.matches ? mark || notes[0] : notes[0];
@@ -195,7 +302,7 @@ export function activate(ids, { scroll = false, focus = false } = {}) {
   if (WIDE.matches) {
     for (const note of [...notes].reverse()) note.scrollIntoView({ block: "nearest", behavior: "instant" });
   }
-  if (focus) notes[0].focus({ preventScroll: true });
+  if (focus) focusNote(notes[0]);
 }
 
 let returnFocus = null;
@@ -204,12 +311,12 @@ let returnFocus = null;
 function deactivate() {
   const had = activeId !== null || (sheet && !sheet.hidden);
   const focusInNote = document.activeElement?.closest?.(".note");
-  for (const element of document.querySelectorAll(".is-active")) element.classList.remove("is-active");
+  clearActive();
   const inSheet = focusInNote && sheet?.contains(focusInNote);
   const current = activeId ? noteFor(activeId) : null;
   activeId = null;
   closeSheet();
-  layout();
+  arrange();
   if (focusInNote) {
     const back = returnFocus && document.contains(returnFocus) && returnFocus !== document.body
       ? returnFocus : (inSheet ? current : focusInNote);
@@ -252,8 +359,12 @@ function chosenFilters() {
 }
 
 function valuesOf(note, facet) {
-  if (facet === "kind") return [note.dataset.kind];
-  if (facet === "tag") return JSON.parse(note.dataset.tags || "[]");
+  if (facet === "kind") return [kindOf(note)];
+  if (facet === "tag") {
+    // the filter keys: written when casefold differs from lower case, else the tags shown
+    if (note.dataset.tags) return JSON.parse(note.dataset.tags);
+    return [...note.querySelectorAll(":scope > .tags li")].map((li) => li.textContent.toLowerCase());
+  }
   const value = note.dataset[facet];
   return value ? [value] : [];
 }
@@ -263,16 +374,11 @@ function passes(note, chosen) {
   return Object.entries(chosen).every(([facet, values]) => valuesOf(note, facet).some((v) => values.has(v)));
 }
 
-/** Number the shown notes in text order and put each number on the mark where its words end. */
+/** Number the shown notes in text order and put each number on the mark where its words
+ *  end (the notes number themselves with a CSS counter, as they are in text order). */
 function numberFootnotes() {
   const numbers = new Map();
-  for (const note of pane.querySelectorAll(".notes-slot .note[data-block]")) {
-    if (note.hidden) delete note.dataset.fn;
-    else {
-      numbers.set(note.dataset.annotation, numbers.size + 1);
-      note.dataset.fn = String(numbers.size);
-    }
-  }
+  for (const note of placedNotes()) numbers.set(idOf(note), numbers.size + 1);
   const last = new Map();
   for (const mark of root.querySelectorAll("mark[data-annotations]")) {
     delete mark.dataset.fn;
@@ -292,13 +398,13 @@ function applyFilters({ updateUrl = true } = {}) {
   for (const note of notes) {
     const ok = passes(note, chosen);
     note.hidden = !ok;
-    if (ok) shown.add(note.dataset.annotation);
+    if (ok) shown.add(idOf(note));
   }
   for (const mark of root.querySelectorAll("mark[data-annotations]")) {
     mark.classList.toggle("is-filtered", !mark.dataset.annotations.split(" ").some((id) => shown.has(id)));
   }
   const empty = pane.querySelector(".no-notes");
-  const placed = pane.querySelectorAll(".notes-slot .note[data-block]").length;
+  const placed = pane.querySelectorAll(".notes-slot .note").length;
   if (empty) {
     empty.hidden = pane.querySelector(".notes-slot .note:not([hidden])") !== null;
     empty.textContent = placed ? "No notes match the filters." : "No notes on this text yet.";
@@ -353,14 +459,14 @@ function step(delta) {
   const next = at < 0 ? (delta > 0 ? 0 : notes.length - 1) : Math.min(Math.max(at + delta, 0), notes.length - 1);
   if (at >= 0 && next === at) { say(delta > 0 ? "This is the last note." : "This is the first note."); return; }
   if (!returnFocus && !document.activeElement?.closest?.(".note")) returnFocus = document.activeElement;
-  activate([notes[next].dataset.annotation], { scroll: true, focus: true });
+  activate([idOf(notes[next])], { scroll: true, focus: true });
   const label = notes[next].querySelector(".kind-label")?.textContent.trim() || "Note";
   say(`${label}, note ${next + 1} of ${notes.length}.`);
 }
 
 /** Open a note: bring its words into view and flash them; the note keeps the focus. */
 function openNote(note) {
-  const id = note.dataset.annotation;
+  const id = idOf(note);
   activate([id], { scroll: true, focus: true });
   const marks = marksFor(id);
   if (marks.length) {
@@ -472,12 +578,14 @@ if (page && root && pane) {
   root.addEventListener("click", onMarkClick);
   window.addEventListener("hashchange", openFromHash);
   window.addEventListener("resize", debounce(layout, 100));
+  // the event does not bubble: listen while it goes down to the note
+  pane.addEventListener("contentvisibilityautostatechange", onNoteShown, true);
   WIDE.addEventListener("change", layout);
   PHONE.addEventListener("change", () => { closeSheet(); layout(); });
   // phones: a tap on a note's short preview opens it whole in the sheet
   pane.addEventListener("click", (event) => {
-    const preview = event.target.closest(".note[data-block]");
-    if (PHONE.matches && preview && !event.target.closest("a, button, summary, textarea, form")) activate([preview.dataset.annotation]);
+    const preview = event.target.closest(".note");
+    if (PHONE.matches && preview && !event.target.closest("a, button, summary, textarea, form")) activate([idOf(preview)]);
   });
   document.addEventListener("keydown", onKey);
   document.querySelector("[data-sheet-close]")?.addEventListener("click", () => deactivate());

@@ -77,7 +77,7 @@ def test_on_a_phone_notes_sit_below_their_paragraph(new_page, live, notes):
     page.goto(f"/docs/{live.slug(DOC)}")
     wait_until(page, "document.fonts.status === 'loaded'")
     page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    placed = page.locator(".notes .note[data-block]")
+    placed = page.locator(".notes .note")
     assert placed.count() >= 3
     for annotation_id in notes.values():
         target = note(page, annotation_id)
@@ -94,8 +94,13 @@ def test_on_a_phone_notes_sit_below_their_paragraph(new_page, live, notes):
         scrollWidth: document.documentElement.scrollWidth,
         blocks: Object.fromEntries([...root.querySelectorAll("[data-block]")]
           .map((b) => [b.dataset.block, box(b)])),
-        notes: [...document.querySelectorAll(".notes .note[data-block]")]
-          .map((n) => ({id: n.dataset.annotation, block: n.dataset.block, ...box(n)})),
+        // a note's paragraph: the one that holds the first highlight of its words
+        notes: [...document.querySelectorAll(".notes .note")].map((n) => {
+          const id = n.id.slice(2);
+          const mark = [...root.querySelectorAll("mark")]
+            .find((m) => m.dataset.annotations.split(" ").includes(id));
+          return {id, block: mark.closest("[data-block]").dataset.block, ...box(n)};
+        }),
       };
     }""")
     assert boxes["scrollWidth"] <= boxes["width"], "the page scrolls sideways"
