@@ -13,12 +13,14 @@ KINDS = ("note", "context", "factcheck")
 VERDICTS = ("accurate", "misleading", "false")
 BODY = "Note {i}: the *statement* is [checked](https://example.org/{i})."
 PLACEHOLDER = 987654321
-# Markup a published note adds beyond its words and its body: its <mark> in the text, the
-# note element with a head (kind as permalink, a verdict for fact checks), two tags and a
-# foot (author, date), and its share of the margin strip. Measured 308 bytes at 1,000
-# notes with ids of four digits (was 980 before the markup was made lean); the bound
-# leaves room for ids of six digits and a little more, not for a second copy of anything.
-MARKUP_PER_NOTE = 360
+# Markup a published note adds beyond its words and its body: its <mark> in the text
+# (about 60 bytes), the note element with a head (the kind as permalink, a verdict for fact
+# checks), two tags and a foot (author, date), and its share of the margin strip (bounded
+# by the strip's bins: about 60 bytes a note at 1,000, nothing at 10,000). Measured: 466
+# bytes at 1,000 notes with ids of up to four digits (963 before the markup was made
+# lean). An id is written four times, so ids of six digits add 8; a second copy of the
+# quoted words (a <blockquote>, 47 bytes here) or of the id in attributes does not fit.
+MARKUP_PER_NOTE = 500
 
 
 def _heavy(n, title):
