@@ -3,10 +3,10 @@
 Every note has a short Markdown body with a link, stored rendered as a save renders it.
 
 Server: the time to build the page through the test client for an anonymous reader,
-cold (the first request: every note's Markdown rendered) and warm (the median of the
-next ones: rendered notes are remembered per process), both with the page cache off,
-t(10k)/t(1k) for both (linear growth is about 10); then, with the page cache on as in
-production, a kept page (the median of 20) and a 304 answer to a revalidation.
+cold (the first request) and warm (the median of the next ones), both with the page cache
+off, t(10k)/t(1k) for both (linear growth is about 10), the page's size and the bytes each
+note adds; then, with the page cache on as in production, a kept page (the median of 20)
+and a 304 answer to a revalidation.
 Browser (Playwright driving Debian's Chromium, when it is there): first contentful
 paint, the moment reader.js has laid the notes out and listens for clicks
 ("reader-ready"), and how long a click on a highlight takes to show its note

@@ -71,7 +71,7 @@ function focusNote(note) {
 
 /** What the wide layout measured: each shown note, the top of its first highlight and its
  *  height. Measured once and kept while nothing changes size (a click only moves notes);
- *  a note drawn for the first time, a resize, a filter or new content measure again. */
+ *  a resize, a filter or new content measure again. */
 let geometry = null;
 
 function measureWide() {
@@ -84,19 +84,36 @@ function measureWide() {
     return first ? first[0].getBoundingClientRect().top - paneTop : 0;
   });
   const heights = notes.map((note) => note.offsetHeight);
-  return { notes, wanted, heights, margins: [], at: new Map(notes.map((note, i) => [note, i])) };
+  return { notes, wanted, heights, at: new Map(notes.map((note, i) => [note, i])) };
 }
 
 /** Wide screens: each note level with its first highlight, pushed down to avoid overlap;
- *  an active note sits exactly at its words and the others make room around it. */
+ *  an active note sits exactly at its words and the others make room around it. Where
+ *  the notes above it are too many to make room (a heavily annotated text), the others
+ *  stay where they are and the active note floats over them at its words. */
 function layoutWide(activeId) {
   geometry ||= measureWide();
   const { notes, wanted, heights } = geometry;
-  const tops = new Array(notes.length);
   const pivot = activeId === null ? -1 : notes.findIndex((note) => idOf(note) === String(activeId));
+  let tops = stack(wanted, heights, pivot);
+  let floating = -1;
+  if (pivot >= 0 && Math.abs(tops[pivot] - wanted[pivot]) > 1) {
+    tops = stack(wanted, heights, -1);
+    floating = pivot;
+  }
+  const bottom = place(notes, tops, heights, floating);
+  if (floating >= 0) float(notes[floating], wanted[floating]);
+  else float(null);
+  pane.style.minHeight = `${Math.max(bottom, floating >= 0 ? wanted[floating] + heights[floating] : 0)}px`;
+}
+
+/** The tops of the notes: level with their words, pushed down to avoid overlap; the
+ *  note at ``pivot`` (if any) exactly at its words, the others around it. */
+function stack(wanted, heights, pivot) {
+  const tops = new Array(wanted.length);
   const start = pivot < 0 ? 0 : pivot;
   let floor = pivot < 0 ? 0 : wanted[pivot];
-  for (let i = start; i < notes.length; i += 1) {
+  for (let i = start; i < wanted.length; i += 1) {
     tops[i] = Math.max(wanted[i], floor);
     floor = tops[i] + heights[i] + GAP;
   }
@@ -107,32 +124,54 @@ function layoutWide(activeId) {
   }
   // pushing notes up may have hit the top: settle downwards once more
   floor = 0;
-  for (let i = 0; i < notes.length; i += 1) {
+  for (let i = 0; i < wanted.length; i += 1) {
     tops[i] = Math.max(tops[i], floor);
     floor = tops[i] + heights[i] + GAP;
   }
-  place(notes, tops, heights, geometry.margins);
-  pane.style.minHeight = `${floor}px`;
+  return tops;
 }
 
-/** Put each note at ``tops[i]`` px below the pane's top. The notes stay in the normal
- *  flow, each pushed down by its top margin (the tops only grow): Chromium lays out
- *  thousands of absolutely positioned siblings in quadratic time, a column in linear.
- *  Only the margins that change are written (``margins`` keeps the last ones). */
-function place(notes, tops, heights, margins = []) {
+/** The one note lifted out of the column to sit at its words (or none). */
+let floated = null;
+
+function float(note, top) {
+  if (floated && floated !== note) {
+    floated.classList.remove("is-floating");
+    floated.style.top = "";
+  }
+  floated = note;
+  if (note) {
+    note.classList.add("is-floating");
+    note.style.top = `${top}px`;
+  }
+}
+
+/** Put each note at ``tops[i]`` px below the pane's top; return the bottom of the last.
+ *  The notes stay in the normal flow, each pushed down by its top margin (the tops only
+ *  grow): Chromium lays out thousands of absolutely positioned siblings in quadratic
+ *  time, a column in linear. Only the margins that change are written (a click moves a
+ *  few). The note at ``floating`` leaves its place in the column empty. */
+const margins = new WeakMap(); // note -> the top margin last written
+
+function place(notes, tops, heights, floating = -1) {
   let floor = 0;
+  let bottom = 0;
   notes.forEach((note, i) => {
+    if (i === floating) return;
     const gap = Math.max(tops[i] - floor, 0);
-    if (margins[i] !== gap) {
+    if (margins.get(note) !== gap) {
       note.style.marginTop = `${gap}px`;
-      margins[i] = gap;
+      margins.set(note, gap);
     }
     floor += gap + heights[i];
+    bottom = floor + GAP;
   });
+  return bottom;
 }
 
 /** Narrow screens: each paragraph makes room below itself for its notes. */
 function layoutNarrow() {
+  float(null);
   const marks = marksIndex();
   const groups = new Map(); // paragraph -> its notes (the paragraph of each one's first mark)
   for (const note of placedNotes()) {
@@ -200,32 +239,6 @@ function checkGeometry(id) {
   if (i === undefined || !first) return;
   const top = first.getBoundingClientRect().top - pane.getBoundingClientRect().top;
   if (Math.abs(top - geometry.wanted[i]) > 1 || note.offsetHeight !== geometry.heights[i]) geometry = null;
-}
-
-/** A note drawn for the first time (content-visibility) may differ from the size it was
- *  laid out with: once per frame, measure the ones drawn and move the notes if needed. */
-let remeasure = 0;
-const drawn = new Set();
-
-function onNoteShown(event) {
-  if (event.skipped || !event.target.classList?.contains("note")) return;
-  drawn.add(event.target);
-  if (remeasure) return;
-  remeasure = requestAnimationFrame(() => {
-    remeasure = 0;
-    const notes = [...drawn];
-    drawn.clear();
-    if (!WIDE.matches || !geometry) { layout(); return; }
-    // the words did not move: new heights, and only the notes that move are written
-    let changed = false;
-    for (const note of notes) {
-      const i = geometry.at.get(note);
-      if (i === undefined) continue;
-      const height = note.offsetHeight;
-      if (height !== geometry.heights[i]) { geometry.heights[i] = height; changed = true; }
-    }
-    if (changed) layoutWide(activeId);
-  });
 }
 
 function say(message) {
@@ -578,8 +591,6 @@ if (page && root && pane) {
   root.addEventListener("click", onMarkClick);
   window.addEventListener("hashchange", openFromHash);
   window.addEventListener("resize", debounce(layout, 100));
-  // the event does not bubble: listen while it goes down to the note
-  pane.addEventListener("contentvisibilityautostatechange", onNoteShown, true);
   WIDE.addEventListener("change", layout);
   PHONE.addEventListener("change", () => { closeSheet(); layout(); });
   // phones: a tap on a note's short preview opens it whole in the sheet
