@@ -63,6 +63,12 @@ export function marksFor(id) {
   return marksIndex().get(String(id)) || [];
 }
 
+/** A note's height as laid out, with its fraction: offsetHeight rounds, and a rounding
+ *  a note adds up over a thousand notes to a visible distance from their words. */
+function heightOf(note) {
+  return note.getBoundingClientRect().height;
+}
+
 /** Focus a note; notes are made focusable only when needed (a page may hold thousands). */
 function focusNote(note) {
   if (!note.hasAttribute("tabindex")) note.tabIndex = -1;
@@ -83,7 +89,7 @@ function measureWide() {
     const first = marks.get(idOf(note));
     return first ? first[0].getBoundingClientRect().top - paneTop : 0;
   });
-  const heights = notes.map((note) => note.offsetHeight);
+  const heights = notes.map((note) => heightOf(note));
   return { notes, wanted, heights, at: new Map(notes.map((note, i) => [note, i])) };
 }
 
@@ -101,10 +107,10 @@ function layoutWide(activeId) {
     tops = stack(wanted, heights, -1);
     floating = pivot;
   }
-  const bottom = place(notes, tops, heights, floating);
-  if (floating >= 0) float(notes[floating], wanted[floating]);
+  const bottom = place(notes, tops, heights);
+  if (floating >= 0) float(notes[floating], wanted[floating] - tops[floating]);
   else float(null);
-  pane.style.minHeight = `${Math.max(bottom, floating >= 0 ? wanted[floating] + heights[floating] : 0)}px`;
+  if (pane.style.minHeight !== `${bottom}px`) pane.style.minHeight = `${bottom}px`;
 }
 
 /** The tops of the notes: level with their words, pushed down to avoid overlap; the
@@ -131,18 +137,19 @@ function stack(wanted, heights, pivot) {
   return tops;
 }
 
-/** The one note lifted out of the column to sit at its words (or none). */
+/** The one note shown moved from its place in the column to its words (or none). It is
+ *  moved by a transform: the column is not laid out again, however many notes it holds. */
 let floated = null;
 
-function float(note, top) {
+function float(note, by) {
   if (floated && floated !== note) {
     floated.classList.remove("is-floating");
-    floated.style.top = "";
+    floated.style.transform = "";
   }
   floated = note;
   if (note) {
     note.classList.add("is-floating");
-    note.style.top = `${top}px`;
+    note.style.transform = `translateY(${by}px)`;
   }
 }
 
@@ -150,14 +157,13 @@ function float(note, top) {
  *  The notes stay in the normal flow, each pushed down by its top margin (the tops only
  *  grow): Chromium lays out thousands of absolutely positioned siblings in quadratic
  *  time, a column in linear. Only the margins that change are written (a click moves a
- *  few). The note at ``floating`` leaves its place in the column empty. */
+ *  few). */
 const margins = new WeakMap(); // note -> the top margin last written
 
-function place(notes, tops, heights, floating = -1) {
+function place(notes, tops, heights) {
   let floor = 0;
   let bottom = 0;
   notes.forEach((note, i) => {
-    if (i === floating) return;
     const gap = Math.max(tops[i] - floor, 0);
     if (margins.get(note) !== gap) {
       note.style.marginTop = `${gap}px`;
@@ -183,7 +189,7 @@ function layoutNarrow() {
   }
   const heights = new Map();
   for (const [block, notes] of groups) {
-    heights.set(block, notes.map((note) => note.offsetHeight));
+    heights.set(block, notes.map((note) => heightOf(note)));
   }
   for (const [block, list] of heights) {
     if (block) block.style.marginBottom = `${list.reduce((sum, h) => sum + h + GAP, 0) + 12}px`;
@@ -238,7 +244,7 @@ function checkGeometry(id) {
   const first = marksFor(id)[0];
   if (i === undefined || !first) return;
   const top = first.getBoundingClientRect().top - pane.getBoundingClientRect().top;
-  if (Math.abs(top - geometry.wanted[i]) > 1 || note.offsetHeight !== geometry.heights[i]) geometry = null;
+  if (Math.abs(top - geometry.wanted[i]) > 1 || Math.abs(heightOf(note) - geometry.heights[i]) > 0.5) geometry = null;
 }
 
 function say(message) {
@@ -313,7 +319,9 @@ export function activate(ids, { scroll = false, focus = false } = {}) {
   // Wide screens: the notes above may push an active note below the fold; bring the
   // active notes into view (the first one wins when they do not all fit).
   if (WIDE.matches) {
-    for (const note of [...notes].reverse()) note.scrollIntoView({ block: "nearest", behavior: "instant" });
+    for (const note of [...notes].reverse()) {
+      if (note !== floated) note.scrollIntoView({ block: "nearest", behavior: "instant" });
+    }
   }
   if (focus) focusNote(notes[0]);
 }
