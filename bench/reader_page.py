@@ -1,14 +1,17 @@
 """Time the reader's document page with 0, 1,000 and 10,000 published annotations.
 
+Every note has a short Markdown body with a link, stored rendered as a save renders it.
+
 Server: the time to build the page through the test client for an anonymous reader,
-cold (the first request: every note's Markdown rendered) and warm (the median of the
-next ones: rendered notes are remembered per process), both with the page cache off,
-t(10k)/t(1k) for both (linear growth is about 10); then, with the page cache on as in
-production, a kept page (the median of 20) and a 304 answer to a revalidation.
+cold (the first request) and warm (the median of the next ones), both with the page cache
+off, t(10k)/t(1k) for both (linear growth is about 10), the page's size and the bytes each
+note adds; then, with the page cache on as in production, a kept page (the median of 20)
+and a 304 answer to a revalidation.
 Browser (Playwright driving Debian's Chromium, when it is there): first contentful
 paint, the moment reader.js has laid the notes out and listens for clicks
 ("reader-ready"), and how long a click on a highlight takes to show its note
-(until the next frame). Run:
+(until the next frame after it), and the same against the page with no notes
+measured in the same run (there a click on a word of the text). Run:
     .venv/bin/python bench/reader_page.py [N ...]        (default 0 1000 10000)
 """
 
@@ -25,11 +28,14 @@ from werkzeug.serving import make_server
 from reader import create_app
 from reader.extensions import db
 from reader.models import Annotation
+from reader.sanitize import render_markdown
 from reader.services.documents import create_document
 
 KINDS = ("note", "context", "factcheck")
 VERDICTS = ("accurate", "misleading", "false")
 CHROMIUM = "/usr/bin/chromium"
+BODY = "Note {i} of {n}: the *statement* is [checked](https://example.org/{i})."
+PLACEHOLDER = 987654321  # rendered once, then the number put in: the same HTML a save stores
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
@@ -43,6 +49,8 @@ def populate(n):
     document = create_document(text, {"title": f"Benchmark {n}"})
     db.session.commit()
     rows, pos = [], 0
+    rendered = render_markdown(BODY.format(i=PLACEHOLDER, n=n))
+    assert rendered.replace(str(PLACEHOLDER), "1") == render_markdown(BODY.format(i=1, n=n))
     for i in range(n):
         pos = text.index("statement", pos)
         end = pos + len("statement about the talks") if i % 5 == 0 else pos + len("statement")
@@ -50,8 +58,8 @@ def populate(n):
         rows.append({"document_id": document.id, "start": pos, "end": end,
                      "exact": text[pos:end], "prefix": text[max(0, pos - 32):pos],
                      "suffix": text[end:end + 32], "kind": kind,
-                     "body": f"Note {i} of {n}: the *statement* is "
-                             f"[checked](https://example.org/{i}).",
+                     "body": BODY.format(i=i, n=n),
+                     "body_html": rendered.replace(str(PLACEHOLDER), str(i)),
                      "tags": ["bench", f"t{i % 7}"], "status": "published", "version": 1,
                      "orphan": False, "anchor_state": "unchanged", "creator_name": "Bench",
                      "verdict": VERDICTS[i % 3] if kind == "factcheck" else None})
@@ -109,18 +117,26 @@ def browser_times(url, slugs):
                     const paint = performance.getEntriesByName('first-contentful-paint')[0];
                     const ready = performance.getEntriesByName('reader-ready')[0];
                     const marks = document.querySelectorAll('[data-doc-text] mark');
-                    let click = null;
-                    if (marks.length) {
-                      const mark = marks[Math.floor(marks.length / 2)];
-                      mark.scrollIntoView({block: 'center'});
-                      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-                      const t0 = performance.now();
-                      mark.click();
-                      await new Promise((r) => requestAnimationFrame(r));
-                      click = performance.now() - t0;
-                    }
-                    return {paint: paint ? paint.startTime : null, ready: ready.startTime, click};
+                    // a highlight in the middle of the text; with none, a word there
+                    const words = [...document.querySelectorAll('[data-doc-text] p')];
+                    const target = marks.length ? marks[Math.floor(marks.length / 2)]
+                      : words[Math.floor(words.length / 2)];
+                    target.scrollIntoView({block: 'center'});
+                    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+                    const t0 = performance.now();
+                    target.click();
+                    // the frame that shows the answer, and its paint
+                    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+                    const click = performance.now() - t0;
+                    const id = marks.length ? target.dataset.annotations.split(' ')[0] : null;
+                    const note = id && document.getElementById('a-' + id);
+                    const shown = !id || (note.classList.contains('is-active')
+                      && note.getBoundingClientRect().bottom > 0
+                      && note.getBoundingClientRect().top < innerHeight);
+                    return {paint: paint ? paint.startTime : null, ready: ready.startTime,
+                            click, shown};
                 }""")
+                assert times.pop("shown"), f"a click did not show its note ({n} notes)"
                 runs.append(times)
                 page.close()
             found[n] = {key: _median([r[key] for r in runs]) for key in runs[0]}
@@ -142,7 +158,8 @@ def main():
     client, cached_client = app.test_client(), cached.test_client()
     server = {}
     client.get("/")  # templates compiled, connections open
-    print("annotations     cold      warm   page size     kept   304 answer")
+    print("annotations     cold      warm   page size   bytes/note     kept   304 answer")
+    sizes = {}
     for n, slug in slugs.items():
         path = f"/docs/{slug}"
         cold, _ = server_time(client, path, repeat=1)
@@ -152,9 +169,10 @@ def main():
         start = time.perf_counter()
         assert cached_client.get(path, headers={"If-None-Match": etag}).status_code == 304
         not_modified = time.perf_counter() - start
-        server[n] = (cold, warm)
+        server[n], sizes[n] = (cold, warm), size
+        per_note = f"{(size - sizes[0]) / n:,.0f}" if n and 0 in sizes else "-"
         print(f"{n:>11,}  {cold * 1000:>7.0f} ms {warm * 1000:>6.0f} ms  {size / 1e6:>6.2f} MB"
-              f"  {kept * 1000:>5.1f} ms  {not_modified * 1000:>7.1f} ms")
+              f"  {per_note:>11}  {kept * 1000:>5.1f} ms  {not_modified * 1000:>7.1f} ms")
     if 1_000 in server and 10_000 in server:
         print("t(10k)/t(1k): cold {:.1f}, warm {:.1f}".format(
             *(server[10_000][i] / server[1_000][i] for i in (0, 1))))
@@ -167,11 +185,13 @@ def main():
     finally:
         http.shutdown()
     if found:
-        print("annotations  first paint  reader ready  click -> note shown")
+        base = found.get(0)
+        print("annotations  first paint  reader ready (× none)  click -> answer shown (× none)")
         for n, t in found.items():
-            click = f"{t['click']:.0f} ms" if t["click"] is not None else "-"
             paint = f"{t['paint']:.0f} ms" if t["paint"] is not None else "-"
-            print(f"{n:>11,}  {paint:>11}  {t['ready']:>9.0f} ms  {click:>12}")
+            ready = f"{t['ready']:.0f} ms" + (f" ({t['ready'] / base['ready']:.1f}×)" if base else "")
+            click = f"{t['click']:.0f} ms" + (f" ({t['click'] / base['click']:.1f}×)" if base else "")
+            print(f"{n:>11,}  {paint:>11}  {ready:>21}  {click:>30}")
 
 
 if __name__ == "__main__":

@@ -19,48 +19,109 @@ const help = document.getElementById("keys-help");
 const status = document.getElementById("reader-status");
 const sheet = document.getElementById("note-sheet");
 
+const KINDS = ["note", "context", "factcheck"];
+
+/** A note's annotation id: its element id is ``a-ID`` (the page writes it nowhere else). */
+export function idOf(note) {
+  return note.id.slice(2);
+}
+
+function kindOf(note) {
+  return KINDS.find((kind) => note.classList.contains(`note-${kind}`));
+}
+
 function shownNotes(scope = pane) {
   return scope ? [...scope.querySelectorAll(".note:not([hidden])")] : [];
 }
 
+/** The notes beside the text (the pane holds no others), shown. */
 function placedNotes() {
-  return [...pane.querySelectorAll(".note[data-block]:not([hidden])")];
+  return shownNotes(pane);
 }
 
 export function noteFor(id) {
   return document.getElementById(`a-${id}`);
 }
 
-export function marksFor(id) {
-  return [...root.querySelectorAll(`mark[data-annotations~="${CSS.escape(String(id))}"]`)];
-}
+/** id -> its marks in text order: one pass over the marks, again only once the text
+ *  itself was replaced (an editor's save), never a selector per note or per click. */
+let index = null;
 
-/** id -> its first mark, in one pass over the marks (a selector per note is quadratic). */
-function firstMarks() {
-  const first = new Map();
+function marksIndex() {
+  if (index && index.first === root.firstChild) return index.marks;
+  const marks = new Map();
   for (const mark of root.querySelectorAll("mark[data-annotations]")) {
-    for (const id of mark.dataset.annotations.split(" ")) if (!first.has(id)) first.set(id, mark);
+    for (const id of mark.dataset.annotations.split(" ")) {
+      const list = marks.get(id);
+      if (list) list.push(mark);
+      else marks.set(id, [mark]);
+    }
   }
-  return first;
+  index = { first: root.firstChild, marks };
+  return marks;
 }
 
-/** Wide screens: each note level with its first highlight, pushed down to avoid overlap;
- *  an active note sits exactly at its words and the others make room around it. */
-function layoutWide(activeId) {
+export function marksFor(id) {
+  return marksIndex().get(String(id)) || [];
+}
+
+/** A note's height as laid out, with its fraction: offsetHeight rounds, and a rounding
+ *  a note adds up over a thousand notes to a visible distance from their words. */
+function heightOf(note) {
+  return note.getBoundingClientRect().height;
+}
+
+/** Focus a note; notes are made focusable only when needed (a page may hold thousands). */
+function focusNote(note) {
+  if (!note.hasAttribute("tabindex")) note.tabIndex = -1;
+  note.focus({ preventScroll: true });
+}
+
+/** What the wide layout measured: each shown note, the top of its first highlight and its
+ *  height. Measured once and kept while nothing changes size (a click only moves notes);
+ *  a resize, a filter or new content measure again. */
+let geometry = null;
+
+function measureWide() {
   const notes = placedNotes();
-  const first = firstMarks();
+  const marks = marksIndex();
   const paneTop = pane.getBoundingClientRect().top;
   // every read first, then every write: one layout for any number of notes
   const wanted = notes.map((note) => {
-    const mark = first.get(note.dataset.annotation);
-    return mark ? mark.getBoundingClientRect().top - paneTop : 0;
+    const first = marks.get(idOf(note));
+    return first ? first[0].getBoundingClientRect().top - paneTop : 0;
   });
-  const heights = notes.map((note) => note.offsetHeight);
-  const tops = new Array(notes.length);
-  const pivot = notes.findIndex((note) => note.dataset.annotation === String(activeId));
+  const heights = notes.map((note) => heightOf(note));
+  return { notes, wanted, heights, at: new Map(notes.map((note, i) => [note, i])) };
+}
+
+/** Wide screens: each note level with its first highlight, pushed down to avoid overlap;
+ *  an active note sits exactly at its words and the others make room around it. Where
+ *  the notes above it are too many to make room (a heavily annotated text), the others
+ *  stay where they are and the active note floats over them at its words. */
+function layoutWide(activeId) {
+  geometry ||= measureWide();
+  const { notes, wanted, heights } = geometry;
+  const pivot = activeId === null ? -1 : notes.findIndex((note) => idOf(note) === String(activeId));
+  let tops = stack(wanted, heights, pivot);
+  let floating = -1;
+  if (pivot >= 0 && Math.abs(tops[pivot] - wanted[pivot]) > 1) {
+    tops = stack(wanted, heights, -1);
+    floating = pivot;
+  }
+  const bottom = place(notes, tops, heights);
+  if (floating >= 0) float(notes[floating], wanted[floating] - tops[floating]);
+  else float(null);
+  if (pane.style.minHeight !== `${bottom}px`) pane.style.minHeight = `${bottom}px`;
+}
+
+/** The tops of the notes: level with their words, pushed down to avoid overlap; the
+ *  note at ``pivot`` (if any) exactly at its words, the others around it. */
+function stack(wanted, heights, pivot) {
+  const tops = new Array(wanted.length);
   const start = pivot < 0 ? 0 : pivot;
   let floor = pivot < 0 ? 0 : wanted[pivot];
-  for (let i = start; i < notes.length; i += 1) {
+  for (let i = start; i < wanted.length; i += 1) {
     tops[i] = Math.max(wanted[i], floor);
     floor = tops[i] + heights[i] + GAP;
   }
@@ -71,48 +132,74 @@ function layoutWide(activeId) {
   }
   // pushing notes up may have hit the top: settle downwards once more
   floor = 0;
-  for (let i = 0; i < notes.length; i += 1) {
+  for (let i = 0; i < wanted.length; i += 1) {
     tops[i] = Math.max(tops[i], floor);
     floor = tops[i] + heights[i] + GAP;
   }
-  place(notes, tops, heights);
-  pane.style.minHeight = `${floor}px`;
+  return tops;
 }
 
-/** Put each note at ``tops[i]`` px below the pane's top. The notes stay in the normal
- *  flow, each pushed down by its top margin (the tops only grow): Chromium lays out
- *  thousands of absolutely positioned siblings in quadratic time, a column in linear. */
+/** The one note shown moved from its place in the column to its words (or none). It is
+ *  moved by a transform: the column is not laid out again, however many notes it holds. */
+let floated = null;
+
+function float(note, by) {
+  if (floated && floated !== note) {
+    floated.classList.remove("is-floating");
+    floated.style.transform = "";
+  }
+  floated = note;
+  if (note) {
+    note.classList.add("is-floating");
+    note.style.transform = `translateY(${by}px)`;
+  }
+}
+
+/** Put each note at ``tops[i]`` px below the pane's top; return the bottom of the last.
+ *  The notes stay in the normal flow, each pushed down by its top margin (the tops only
+ *  grow): Chromium lays out thousands of absolutely positioned siblings in quadratic
+ *  time, a column in linear. Only the margins that change are written (a click moves a
+ *  few). */
+const margins = new WeakMap(); // note -> the top margin last written
+
 function place(notes, tops, heights) {
   let floor = 0;
+  let bottom = 0;
   notes.forEach((note, i) => {
     const gap = Math.max(tops[i] - floor, 0);
-    note.style.marginTop = `${gap}px`;
+    if (margins.get(note) !== gap) {
+      note.style.marginTop = `${gap}px`;
+      margins.set(note, gap);
+    }
     floor += gap + heights[i];
+    bottom = floor + GAP;
   });
+  return bottom;
 }
 
 /** Narrow screens: each paragraph makes room below itself for its notes. */
 function layoutNarrow() {
-  const groups = new Map();
+  float(null);
+  const marks = marksIndex();
+  const groups = new Map(); // paragraph -> its notes (the paragraph of each one's first mark)
   for (const note of placedNotes()) {
-    const list = groups.get(note.dataset.block) || [];
+    const first = marks.get(idOf(note));
+    const block = first ? first[0].closest("[data-block]") : null;
+    const list = groups.get(block) || [];
     list.push(note);
-    groups.set(note.dataset.block, list);
+    groups.set(block, list);
   }
-  const blocks = new Map();
-  for (const block of groups.keys()) blocks.set(block, root.querySelector(`[data-block="${block}"]`));
   const heights = new Map();
   for (const [block, notes] of groups) {
-    heights.set(block, notes.map((note) => note.offsetHeight));
+    heights.set(block, notes.map((note) => heightOf(note)));
   }
   for (const [block, list] of heights) {
-    const element = blocks.get(block);
-    if (element) element.style.marginBottom = `${list.reduce((sum, h) => sum + h + GAP, 0) + 12}px`;
+    if (block) block.style.marginBottom = `${list.reduce((sum, h) => sum + h + GAP, 0) + 12}px`;
   }
   const paneTop = pane.getBoundingClientRect().top;
   const tops = new Map();
-  for (const [block, element] of blocks) {
-    if (element) tops.set(block, element.getBoundingClientRect().bottom - paneTop + 6);
+  for (const block of groups.keys()) {
+    if (block) tops.set(block, block.getBoundingClientRect().bottom - paneTop + 6);
   }
   const placed = [];
   const wanted = [];
@@ -132,12 +219,34 @@ function layoutNarrow() {
 
 let activeId = null;
 
+/** Lay the notes out again, measuring everything (after a change of content or size). */
 export function layout() {
   if (!pane || !root) return;
   document.documentElement.classList.add("js-layout");
-  for (const element of root.querySelectorAll("[data-block]")) element.style.marginBottom = "";
+  geometry = null;
+  for (const element of root.querySelectorAll("[data-block]")) {
+    if (element.style.marginBottom) element.style.marginBottom = "";
+  }
   if (WIDE.matches) layoutWide(activeId);
   else layoutNarrow();
+}
+
+/** After a click: wide screens move the notes around the active one with what was
+ *  measured; elsewhere the notes do not move. */
+function arrange() {
+  if (pane && root && WIDE.matches) layoutWide(activeId);
+}
+
+/** Before a click changes anything: has the text moved (a box opened above it) or this
+ *  note grown since the notes were measured? Costs no layout when nothing changed. */
+function checkGeometry(id) {
+  if (!geometry || !WIDE.matches) return;
+  const note = noteFor(id);
+  const i = note ? geometry.at.get(note) : undefined;
+  const first = marksFor(id)[0];
+  if (i === undefined || !first) return;
+  const top = first.getBoundingClientRect().top - pane.getBoundingClientRect().top;
+  if (Math.abs(top - geometry.wanted[i]) > 1 || Math.abs(heightOf(note) - geometry.heights[i]) > 0.5) geometry = null;
 }
 
 function say(message) {
@@ -152,9 +261,15 @@ function openSheet(notes) {
     const copy = note.cloneNode(true);
     copy.classList.remove("is-active");
     for (const element of [copy, ...copy.querySelectorAll("[id]")]) element.id = `sheet-${element.id}`;
-    copy.setAttribute("aria-labelledby", `sheet-${note.getAttribute("aria-labelledby")}`);
-    copy.removeAttribute("data-block");
     copy.removeAttribute("style");
+    // the words it is about: the note in the margin leaves them to the text beside it
+    const words = marksFor(idOf(note)).map((mark) => mark.textContent).join("");
+    if (words && !copy.querySelector(".quote")) {
+      const quote = document.createElement("blockquote");
+      quote.className = "quote";
+      quote.textContent = words.length > 160 ? `${words.slice(0, 157)}...` : words;
+      copy.querySelector(".note-head")?.after(quote);
+    }
     return copy;
   });
   sheet.querySelector(".sheet-body").replaceChildren(...copies);
@@ -172,15 +287,25 @@ function closeSheet() {
   return true;
 }
 
+/** The notes and highlights marked active now (to clear them without a search). */
+let active = [];
+
+function clearActive() {
+  for (const element of active) element.classList.remove("is-active");
+  active = [];
+}
+
 /** Mark these annotations' notes and highlights active; optionally bring them into view.
  *  ``sheet: false`` keeps a phone's note in place under its paragraph (a permalink). */
 export function activate(ids, { scroll = false, focus = false, sheet: useSheet = true } = {}) {
-  for (const element of document.querySelectorAll(".is-active")) element.classList.remove("is-active");
+  if (ids.length) checkGeometry(ids[0]);
+  clearActive();
   const notes = ids.map(noteFor).filter((note) => note && !note.hidden);
-  for (const note of notes) note.classList.add("is-active");
-  for (const id of ids) for (const mark of marksFor(id)) mark.classList.add("is-active");
-  activeId = notes.length ? notes[0].dataset.annotation : null;
-  layout();
+  for (const note of notes) active.push(note);
+  for (const id of ids) active.push(...marksFor(id));
+  for (const element of active) element.classList.add("is-active");
+  activeId = notes.length ? idOf(notes[0]) : null;
+  arrange();
   if (!notes.length) { closeSheet(); return; }
   const mark = marksFor(activeId)[0];
   if (PHONE.matches && sheet && useSheet) {
@@ -188,7 +313,8 @@ export function activate(ids, { scroll = false, focus = false, sheet: useSheet =
     openSheet(notes);
     // the sheet covers the lower part: bring the words into the upper part
     if (mark) window.scrollBy({ top: mark.getBoundingClientRect().top - window.innerHeight * 0.2, behavior: "instant" });
-    if (focus || PHONE.matches) sheet.querySelector(".note")?.focus({ preventScroll: true });
+    const copy = sheet.querySelector(".note");
+    if (copy && (focus || PHONE.matches)) focusNote(copy);
     return;
   }
   const target = WIDE.matches ? mark || notes[0] : notes[0];
@@ -196,9 +322,11 @@ export function activate(ids, { scroll = false, focus = false, sheet: useSheet =
   // Wide screens: the notes above may push an active note below the fold; bring the
   // active notes into view (the first one wins when they do not all fit).
   if (WIDE.matches) {
-    for (const note of [...notes].reverse()) note.scrollIntoView({ block: "nearest", behavior: "instant" });
+    for (const note of [...notes].reverse()) {
+      if (note !== floated) note.scrollIntoView({ block: "nearest", behavior: "instant" });
+    }
   }
-  if (focus) notes[0].focus({ preventScroll: true });
+  if (focus) focusNote(notes[0]);
 }
 
 let returnFocus = null;
@@ -207,12 +335,12 @@ let returnFocus = null;
 function deactivate() {
   const had = activeId !== null || (sheet && !sheet.hidden);
   const focusInNote = document.activeElement?.closest?.(".note");
-  for (const element of document.querySelectorAll(".is-active")) element.classList.remove("is-active");
+  clearActive();
   const inSheet = focusInNote && sheet?.contains(focusInNote);
   const current = activeId ? noteFor(activeId) : null;
   activeId = null;
   closeSheet();
-  layout();
+  arrange();
   if (focusInNote) {
     const back = returnFocus && document.contains(returnFocus) && returnFocus !== document.body
       ? returnFocus : (inSheet ? current : focusInNote);
@@ -266,7 +394,7 @@ function openFromHash() {
   const note = match && noteFor(match[1]);
   if (!note) return;
   activate([match[1]], { focus: true, sheet: false });
-  if (note.hidden || !note.dataset.block) { note.scrollIntoView({ block: "center", behavior: "instant" }); return; }
+  if (note.hidden || !note.closest(".notes")) { note.scrollIntoView({ block: "center", behavior: "instant" }); return; }
   pin(note, () => permalinkOffset(note, marksFor(match[1])[0]));
 }
 
@@ -298,8 +426,12 @@ function chosenFilters() {
 }
 
 function valuesOf(note, facet) {
-  if (facet === "kind") return [note.dataset.kind];
-  if (facet === "tag") return JSON.parse(note.dataset.tags || "[]");
+  if (facet === "kind") return [kindOf(note)];
+  if (facet === "tag") {
+    // the filter keys: written when casefold differs from lower case, else the tags shown
+    if (note.dataset.tags) return JSON.parse(note.dataset.tags);
+    return [...note.querySelectorAll(":scope > .tags li")].map((li) => li.textContent.toLowerCase());
+  }
   const value = note.dataset[facet];
   return value ? [value] : [];
 }
@@ -309,16 +441,11 @@ function passes(note, chosen) {
   return Object.entries(chosen).every(([facet, values]) => valuesOf(note, facet).some((v) => values.has(v)));
 }
 
-/** Number the shown notes in text order and put each number on the mark where its words end. */
+/** Number the shown notes in text order and put each number on the mark where its words
+ *  end (the notes number themselves with a CSS counter, as they are in text order). */
 function numberFootnotes() {
   const numbers = new Map();
-  for (const note of pane.querySelectorAll(".notes-slot .note[data-block]")) {
-    if (note.hidden) delete note.dataset.fn;
-    else {
-      numbers.set(note.dataset.annotation, numbers.size + 1);
-      note.dataset.fn = String(numbers.size);
-    }
-  }
+  for (const note of placedNotes()) numbers.set(idOf(note), numbers.size + 1);
   const last = new Map();
   for (const mark of root.querySelectorAll("mark[data-annotations]")) {
     delete mark.dataset.fn;
@@ -338,13 +465,13 @@ function applyFilters({ updateUrl = true } = {}) {
   for (const note of notes) {
     const ok = passes(note, chosen);
     note.hidden = !ok;
-    if (ok) shown.add(note.dataset.annotation);
+    if (ok) shown.add(idOf(note));
   }
   for (const mark of root.querySelectorAll("mark[data-annotations]")) {
     mark.classList.toggle("is-filtered", !mark.dataset.annotations.split(" ").some((id) => shown.has(id)));
   }
   const empty = pane.querySelector(".no-notes");
-  const placed = pane.querySelectorAll(".notes-slot .note[data-block]").length;
+  const placed = pane.querySelectorAll(".notes-slot .note").length;
   if (empty) {
     empty.hidden = pane.querySelector(".notes-slot .note:not([hidden])") !== null;
     empty.textContent = placed ? "No notes match the filters." : "No notes on this text yet.";
@@ -399,14 +526,14 @@ function step(delta) {
   const next = at < 0 ? (delta > 0 ? 0 : notes.length - 1) : Math.min(Math.max(at + delta, 0), notes.length - 1);
   if (at >= 0 && next === at) { say(delta > 0 ? "This is the last note." : "This is the first note."); return; }
   if (!returnFocus && !document.activeElement?.closest?.(".note")) returnFocus = document.activeElement;
-  activate([notes[next].dataset.annotation], { scroll: true, focus: true });
+  activate([idOf(notes[next])], { scroll: true, focus: true });
   const label = notes[next].querySelector(".kind-label")?.textContent.trim() || "Note";
   say(`${label}, note ${next + 1} of ${notes.length}.`);
 }
 
 /** Open a note: bring its words into view and flash them; the note keeps the focus. */
 function openNote(note) {
-  const id = note.dataset.annotation;
+  const id = idOf(note);
   activate([id], { scroll: true, focus: true });
   const marks = marksFor(id);
   if (marks.length) {
@@ -525,8 +652,8 @@ if (page && root && pane) {
   PHONE.addEventListener("change", () => { closeSheet(); layout(); });
   // phones: a tap on a note's short preview opens it whole in the sheet
   pane.addEventListener("click", (event) => {
-    const preview = event.target.closest(".note[data-block]");
-    if (PHONE.matches && preview && !event.target.closest("a, button, summary, textarea, form")) activate([preview.dataset.annotation]);
+    const preview = event.target.closest(".note");
+    if (PHONE.matches && preview && !event.target.closest("a, button, summary, textarea, form")) activate([idOf(preview)]);
   });
   document.addEventListener("keydown", onKey);
   document.querySelector("[data-sheet-close]")?.addEventListener("click", () => deactivate());

@@ -1,7 +1,5 @@
 """The pieces of a document page, rendered once for the page and again after an edit."""
 
-from bisect import bisect_right
-
 from flask import render_template
 from flask_login import current_user
 from markupsafe import Markup
@@ -46,7 +44,6 @@ def document_parts(document, editor=False, filters=None, annotations=None):
     placed = [a for a in annotations if a.start is not None]
     blocks = detect_structure(document.text, document.title)
     runs = segment((a.id, a.start, a.end) for a in placed)
-    block_starts = [b.start for b in blocks]
     assignees = open_assignees_by_note(document) if editor else {}
     numbers = {}
     for a in placed:
@@ -54,16 +51,15 @@ def document_parts(document, editor=False, filters=None, annotations=None):
             numbers[a.id] = len(numbers) + 1
     threads = discussions(document) if editor else {}
 
-    def note(annotation, block=None):
-        found = {"annotation": annotation, "html": annotation.html, "block": block,
-                 "hidden": annotation.id not in shown, "number": numbers.get(annotation.id),
-                 "tag_keys": [t.casefold() for t in annotation.tags or []]}  # as filters.py
+    def note(annotation):
+        found = {"annotation": annotation, "html": annotation.html,
+                 "hidden": annotation.id not in shown, "tag_keys": _tag_keys(annotation.tags)}
         if editor:
             found.update(editor_extras(annotation, threads.get(annotation.id, [])))
             found["assignees"] = assignees.get(annotation.id, ())
         return found
 
-    notes = [note(a, max(bisect_right(block_starts, a.start) - 1, 0)) for a in placed]
+    notes = [note(a) for a in placed]
     whole = [note(a) for a in annotations if a.is_whole_document]
     orphans = [note(a) for a in annotations if a.orphan]
     context = {"notes": notes, "whole": whole, "orphans": orphans, "editor": editor,
@@ -79,6 +75,17 @@ def document_parts(document, editor=False, filters=None, annotations=None):
         "counts": {kind: sum(1 for a in annotations if a.kind == kind and not a.orphan)
                    for kind in KINDS},
     }
+
+
+def _tag_keys(tags):
+    """The tags' filter keys (as filters.py) when the page's script cannot derive them.
+
+    reader.js lower-cases a tag as shown; only when that differs from ``casefold``
+    (ß, final sigma, ...) does the note carry its keys.
+    """
+    if tags and any(t.casefold() != t.lower() for t in tags):
+        return [t.casefold() for t in tags]
+    return None
 
 
 def editor_extras(annotation, comments):

@@ -95,11 +95,21 @@ def test_filter_options_list_what_the_document_has(seeded, client):
 def test_footnote_numbers_follow_the_shown_notes_in_text_order(seeded, client):
     document = _doc()
     html = client.get(f"/docs/{document.slug}?kind=context").get_data(as_text=True)
-    numbers = [int(n) for n in re.findall(r'<article [^>]*data-fn="(\d+)"', html)]
-    assert numbers == list(range(1, len(numbers) + 1))
-    on_marks = sorted(int(n) for attr in re.findall(r'<mark [^>]*data-fn="([\d ]+)"', html)
-                      for n in attr.split())
-    assert on_marks == numbers
+    # the notes number themselves (a print counter over the shown notes, in page order):
+    # note k's number is on the last mark of its words
+    margin = html[html.index('class="notes-slot"'):]
+    shown = [i for i, hidden in _notes(margin).items() if not hidden]
+    assert shown and len(shown) < len(_notes(margin))
+    last_mark = {}
+    numbers = {}
+    for m in re.finditer(r'<mark ([^>]*)>', html):
+        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', m.group(1)))
+        for i in attrs["data-annotations"].split():
+            last_mark[int(i)] = attrs.get("data-fn", "").split()
+        for n in attrs.get("data-fn", "").split():
+            numbers[int(n)] = numbers.get(int(n), 0) + 1
+    assert sorted(numbers) == list(range(1, len(shown) + 1)) and set(numbers.values()) == {1}
+    assert all(str(k) in last_mark[i] for k, i in enumerate(shown, 1))
 
 
 # --- pictures ------------------------------------------------------------------------------

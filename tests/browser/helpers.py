@@ -138,7 +138,7 @@ def saved_note_id(page, marker):
     expect(page.locator("#panel")).to_be_hidden()
     found = page.locator(".notes .note", has_text=marker)
     expect(found).to_have_count(1)
-    return found.get_attribute("data-annotation")
+    return found.get_attribute("id").removeprefix("a-")
 
 
 def axe_unavailable():

@@ -131,13 +131,15 @@ def test_on_a_phone_notes_sit_below_their_paragraph(new_page, live, notes):
     page.goto(f"/docs/{live.slug(DOC)}")
     wait_until(page, "document.fonts.status === 'loaded'")
     page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    placed = page.locator(".notes .note[data-block]")
+    placed = page.locator(".notes .note")
     assert placed.count() >= 3
     for annotation_id in notes.values():
         target = note(page, annotation_id)
         target.scroll_into_view_if_needed()
         expect(target).to_be_visible()
         expect(target).to_be_in_viewport()
+    # notes drawn on the way are measured on the next frame: let it pass
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
     boxes = page.evaluate("""() => {
       const box = (e) => { const r = e.getBoundingClientRect();
@@ -148,8 +150,13 @@ def test_on_a_phone_notes_sit_below_their_paragraph(new_page, live, notes):
         scrollWidth: document.documentElement.scrollWidth,
         blocks: Object.fromEntries([...root.querySelectorAll("[data-block]")]
           .map((b) => [b.dataset.block, box(b)])),
-        notes: [...document.querySelectorAll(".notes .note[data-block]")]
-          .map((n) => ({id: n.dataset.annotation, block: n.dataset.block, ...box(n)})),
+        // a note's paragraph: the one that holds the first highlight of its words
+        notes: [...document.querySelectorAll(".notes .note")].map((n) => {
+          const id = n.id.slice(2);
+          const mark = [...root.querySelectorAll("mark")]
+            .find((m) => m.dataset.annotations.split(" ").includes(id));
+          return {id, block: mark.closest("[data-block]").dataset.block, ...box(n)};
+        }),
       };
     }""")
     assert boxes["scrollWidth"] <= boxes["width"], "the page scrolls sideways"
@@ -176,3 +183,53 @@ def test_reader_pages_never_scroll_sideways_on_a_phone(new_page, live, notes, pa
     wait_until(page, "document.readyState === 'complete'")
     widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
     assert widths[0] <= widths[1], f"{path} is {widths[0]} px wide on a 390 px phone"
+
+
+@pytest.fixture(scope="module")
+def heavy(live):
+    """A document of 1,000 sentences with a published note on a word of each: (slug, ids)."""
+    from reader.extensions import db
+    from reader.models import Annotation
+    from reader.services.documents import create_document
+
+    text = "".join(f"Sentence {i} says a statement about the talks.{chr(10) if i % 8 == 7 else ' '}"
+                   for i in range(1_000))
+    with live.app.app_context():
+        document = create_document(text, {"title": "A heavily annotated text"})
+        db.session.flush()
+        pos, rows = 0, []
+        for i in range(1_000):
+            pos = text.index("statement", pos)
+            rows.append({"document_id": document.id, "start": pos, "end": pos + 9,
+                         "exact": "statement", "prefix": text[max(0, pos - 32):pos],
+                         "suffix": text[pos + 9:pos + 41], "kind": ("note", "context", "factcheck")[i % 3],
+                         "body": f"Heavy note {i}.", "body_html": f"<p>Heavy note {i}.</p>",
+                         "status": "published", "version": 1, "orphan": False,
+                         "anchor_state": "unchanged", "creator_name": "Bench"})
+            pos += 1
+        db.session.execute(Annotation.__table__.insert(), rows)
+        db.session.commit()
+        ids = db.session.scalars(db.select(Annotation.id).filter_by(document_id=document.id)
+                                 .order_by(Annotation.start)).all()
+        return document.slug, [str(i) for i in ids]
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_a_click_on_a_highlight_opens_its_note_among_a_thousand(new_page, live, heavy, width):
+    slug, ids = heavy
+    page = new_page(viewport={"width": width, "height": 900})
+    page.goto(f"/docs/{slug}")
+    wait_until(page, "performance.getEntriesByName('reader-ready').length > 0")
+    assert page.locator(".notes .note").count() == 1_000
+    for position in (500, 999, 3):
+        target = marks(page, ids[position])
+        target.scroll_into_view_if_needed()
+        target.click()
+        shown = note(page, ids[position])
+        expect(shown).to_have_class(ACTIVE)
+        expect(shown).to_be_in_viewport()
+        expect(shown.locator(".note-body")).to_have_text(f"Heavy note {position}.")
+        expect(shown.locator(".note-body")).to_be_visible()
+        assert page.locator(".note.is-active").count() == 1
+        if width >= 1000:  # beside the text: the note sits level with its words
+            assert abs(shown.bounding_box()["y"] - target.bounding_box()["y"]) <= 2

@@ -15,7 +15,8 @@ ACTIVE = re.compile(r"\bis-active\b")
 PHONE = {"width": 360, "height": 740}
 TEXT_JS = "document.querySelector('[data-doc-text]').textContent"
 ORDER_JS = """[...document.querySelectorAll(
-    '.whole-slot .note:not([hidden]), .notes-slot .note:not([hidden])')].map((n) => n.dataset.annotation)"""
+    '.whole-slot .note:not([hidden]), .notes-slot .note:not([hidden])')].map((n) => n.id.slice(2))"""
+KIND_JS = "(n) => n.className.match(/\\bnote-(note|context|factcheck)\\b/)[1]"
 
 
 def _open(page, live, query=""):
@@ -24,7 +25,7 @@ def _open(page, live, query=""):
 
 
 def _hidden_notes(page):
-    return page.evaluate("[...document.querySelectorAll('.note[hidden]')].map((n) => n.dataset.annotation)")
+    return page.evaluate("[...document.querySelectorAll('.note[hidden]')].map((n) => n.id.slice(2))")
 
 
 # --- keyboard -------------------------------------------------------------------------------
@@ -54,8 +55,7 @@ def test_j_k_n_p_move_through_the_notes_in_text_order(page, live):
 def test_enter_and_o_open_a_note_at_its_words(page, live):
     _open(page, live)
     order = page.evaluate(ORDER_JS)
-    placed = page.evaluate("[...document.querySelectorAll('.notes-slot .note[data-block]')]"
-                           ".map((n) => n.dataset.annotation)")
+    placed = page.evaluate("[...document.querySelectorAll('.notes-slot .note')].map((n) => n.id.slice(2))")
     target = placed[-1]
     steps = order.index(target) + 1
     for _ in range(steps):
@@ -127,7 +127,7 @@ def test_filters_toggle_without_a_reload_and_go_into_the_url(page, live):
     expect(page).to_have_url(re.compile(r"\?kind=factcheck$"))
     assert page.evaluate("window.sameDocument === true"), "no reload"
     kinds = page.evaluate("Object.fromEntries([...document.querySelectorAll('.note')]"
-                          ".map((n) => [n.dataset.annotation, n.dataset.kind]))")
+                          f".map((n) => [n.id.slice(2), ({KIND_JS})(n)]))")
     hidden = set(_hidden_notes(page))
     assert hidden == {i for i, k in kinds.items() if k != "factcheck"}
     muted = page.evaluate("""[...document.querySelectorAll('[data-doc-text] mark')].map((m) =>
@@ -172,7 +172,7 @@ def test_filters_work_without_javascript(browser, live):
         page.get_by_role("button", name="Apply").click()
         expect(page).to_have_url(re.compile(r"\?kind=context$"))
         for element in page.locator(".notes-slot .note").all():
-            assert element.is_visible() == (element.get_attribute("data-kind") == "context")
+            assert element.is_visible() == ("note-context" in element.get_attribute("class").split())
     finally:
         context.close()
 
@@ -256,7 +256,7 @@ def test_on_a_360px_phone_a_tapped_highlight_opens_a_bottom_sheet(new_page, live
     assert box["height"] <= PHONE["height"] * 0.6 + 1
     shown = sheet.locator(".note")
     expect(shown).to_have_count(len(ids))
-    assert {n.get_attribute("data-annotation") for n in shown.all()} == set(ids)
+    assert {n.get_attribute("id").removeprefix("sheet-a-") for n in shown.all()} == set(ids)
     expect(mark).to_be_in_viewport()
     assert page.evaluate("document.querySelectorAll('[id^=\"a-\"]').length") == \
         page.evaluate("new Set([...document.querySelectorAll('[id^=\"a-\"]')].map((e) => e.id)).size")
@@ -276,7 +276,7 @@ def test_print_turns_notes_into_numbered_footnotes(page, live):
     expect(page.locator(".reader-tools")).to_be_hidden()
     found = page.evaluate("""() => {
         const text = document.querySelector('[data-doc-text]').getBoundingClientRect();
-        const notes = [...document.querySelectorAll('.notes-slot .note[data-block]')];
+        const notes = [...document.querySelectorAll('.notes-slot .note')];
         const marks = [...document.querySelectorAll('[data-doc-text] mark[data-fn]')];
         return {
           textBottom: text.bottom,
@@ -288,7 +288,8 @@ def test_print_turns_notes_into_numbered_footnotes(page, live):
     }""")
     assert found["notes"], "the notes print"
     assert all(n["position"] == "static" and n["top"] >= found["textBottom"] for n in found["notes"])
-    assert [n["number"] for n in found["notes"]] == [f'"{i}."' for i in range(1, len(found["notes"]) + 1)]
+    # each note numbers itself: a counter over the notes shown, in text order
+    assert {n["number"] for n in found["notes"]} == {'counter(fn) "."'}
     numbers = sorted(int(x) for content in found["marks"] for x in content.strip('"').split())
     assert numbers == list(range(1, len(found["notes"]) + 1))
 
