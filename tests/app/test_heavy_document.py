@@ -15,12 +15,12 @@ BODY = "Note {i}: the *statement* is [checked](https://example.org/{i})."
 PLACEHOLDER = 987654321
 # Markup a published note adds beyond its words and its body: its <mark> in the text
 # (about 60 bytes), the note element with a head (the kind as permalink, a verdict for fact
-# checks), two tags and a foot (author, date), and its share of the margin strip (bounded
-# by the strip's bins: about 60 bytes a note at 1,000, nothing at 10,000). Measured: 466
-# bytes at 1,000 notes with ids of up to four digits (963 before the markup was made
-# lean). An id is written four times, so ids of six digits add 8; a second copy of the
-# quoted words (a <blockquote>, 47 bytes here) or of the id in attributes does not fit.
-MARKUP_PER_NOTE = 500
+# checks), two tags and a foot (author, date, the Share link: about 40 bytes), and its share
+# of the margin strip (bounded by the strip's bins: about 60 bytes a note at 1,000, nothing
+# at 10,000). Measured: 503 bytes at 1,000 notes with ids of up to four digits (963 before
+# the markup was made lean). An id is written five times, so ids of six digits add 10; a
+# second copy of the quoted words (a <blockquote>, 47 bytes here) does not fit.
+MARKUP_PER_NOTE = 540
 
 
 def _heavy(n, title):
