@@ -412,8 +412,8 @@ const NOTE_FORMS = {
   reply: { label: "Reply", hint: "(Markdown; @name tells an editor)", submit: "Post reply" },
   changes: { label: "What should change?", hint: "(sent back to draft; posted in the discussion)", submit: "Send back" },
   override: { label: "Why publish without review?", hint: "(kept in the note's history)", submit: "Publish without review" },
-  unpublish: { label: "Why take it away from readers?", hint: "(one line; readers see it on the corrections page)", submit: "Unpublish" },
-  delete: { label: "Why withdraw it?", hint: "(one line; readers see it on the corrections page; you can restore the note)", submit: "Delete" },
+  unpublish: { label: "Why take it away from readers?", hint: "(one line; readers see it on the corrections page)", submit: "Unpublish with this reason" },
+  delete: { label: "Why withdraw it?", hint: "(one line; readers see it on the corrections page; you can restore the note)", submit: "Delete with this reason" },
 };
 
 function openNoteForm(control, purpose, onSubmit) {
