@@ -386,3 +386,13 @@ def test_the_validators_move_when_a_correction_is_published(client, doc, editor,
 
 def test_the_footer_links_the_corrections_page(client, doc):
     assert 'href="/corrections"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_history_shows_the_mark_of_the_change(editor_client, doc):
+    token = csrf_token(editor_client, "/docs/a-title")
+    note = _editor_note(editor_client, token)
+    editor_client.put(f"/editor/api/annotations/{note['id']}", headers={"X-CSRFToken": token},
+                      json={"body": "Tense talks.", "version": note["version"],
+                            "correction": "correction", "reason": "They were <b>tense</b>."})
+    history = editor_client.get(f"/editor/annotations/{note['id']}/history").get_data(as_text=True)
+    assert "Public correction</strong>: They were &lt;b&gt;tense&lt;/b&gt;." in history
