@@ -340,7 +340,10 @@ class AnnotationRevision(db.Model):
     """A snapshot of an annotation after one save: who, when, what changed."""
 
     __tablename__ = "annotation_revisions"
-    __table_args__ = (Index("ix_annotation_revisions_correction", "correction", "created_at"),)
+    # the public entries, newest first (/corrections): only their rows are in it
+    __table_args__ = (Index("ix_annotation_revisions_public", "created_at", "id",
+                            sqlite_where=sql_text("correction IS NOT NULL"),
+                            postgresql_where=sql_text("correction IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     annotation_id: Mapped[int] = mapped_column(

@@ -89,10 +89,14 @@ def withdrawal_reason(annotation, reason, user):
 # --- what readers read -----------------------------------------------------------------
 
 def _public_entries():
+    """Every public entry: a marked revision (what the partial index holds) of a note, never
+    of an editors' comment. The comment check is a correlated NOT EXISTS, so the database
+    walks the index newest first and stops at the page's end instead of sorting every entry."""
+    reply = (select(Annotation.id)
+             .where(Annotation.id == AnnotationRevision.annotation_id,
+                    Annotation.reply_to_id.is_not(None)))
     return (select(AnnotationRevision)
-            .where(AnnotationRevision.correction.in_(PUBLIC))
-            .join(Annotation, Annotation.id == AnnotationRevision.annotation_id)
-            .where(Annotation.reply_to_id.is_(None)))
+            .where(AnnotationRevision.correction.is_not(None), ~reply.exists()))
 
 
 def corrections_page(number, size):
@@ -149,6 +153,7 @@ def _entry(revision, titles):
 def latest_entry_time():
     """Return when the newest public entry was made, or None."""
     return db.session.scalar(select(AnnotationRevision.created_at)
-                             .where(AnnotationRevision.correction.in_(PUBLIC))
-                             .order_by(AnnotationRevision.created_at.desc()).limit(1))
+                             .where(AnnotationRevision.correction.is_not(None))
+                             .order_by(AnnotationRevision.created_at.desc(),
+                                       AnnotationRevision.id.desc()).limit(1))
 
