@@ -45,9 +45,10 @@ def describe_changes(before, after):
         phrases.append(_from_to("source", f"“{old}”" if old else None,
                                 f"“{new}”" if new else None))
     if differs("relation"):
-        phrases.append(_from_to("the words' relation to the source",
-                                _label(RELATION_LABELS, before.get("relation")),
-                                _label(RELATION_LABELS, after.get("relation"))))
+        old = _label(RELATION_LABELS, before.get("relation"))
+        new = _label(RELATION_LABELS, after.get("relation"))
+        phrases.append(f"the words are now described as {new} (were {old})" if old and new
+                       else _from_to("the words' relation to the source", old, new))
     if differs("start", "end", "exact"):
         phrases.append("the annotated words changed")
     if differs("body"):
