@@ -19,6 +19,7 @@ from ..services import (
     StaleVersionError, ValidationError,
 )
 from ..services.annotations import MAX_TAG_LENGTH, check_may_change, delete_annotation
+from ..services.corrections import note_corrections
 from ..services.discussion import add_reply, edit_reply
 from ..services.review import (
     approve, create_note, edit_note, needs_review, override, pending_view, request_changes,
@@ -240,7 +241,12 @@ def document_claimreviews(slug):
         .order_by(Annotation.start.nulls_first(), Annotation.id)
     )
     page = url_for("public.document", slug=slug, _external=True)
-    data = claim_reviews(claim_review(a, document, f"{page}#a-{a.id}", page) for a in checks)
+    corrected = note_corrections(document)  # one statement for every check of the document
+    data = claim_reviews(
+        claim_review(a, document, f"{page}#a-{a.id}", page, [
+            (c["at"], f"{c['heading']}: {c['summary']}." + (f" Reason: {c['reason']}"
+                                                             if c["reason"] else ""))
+            for c in corrected.get(a.id, ())]) for a in checks)
     response = jsonify(data)
     response.mimetype = "application/ld+json"
     response.headers["Access-Control-Allow-Origin"] = "*"

@@ -116,6 +116,10 @@ def test_a_corrected_verdict_is_public_when_approved_and_readers_see_what_change
     assert client.get(location).get_json()["modified"] == isoformat(entry.created_at)
     review = client.get("/docs/a-title/claimreview.json").get_json()["@graph"][0]
     assert review["dateModified"] == isoformat(entry.created_at)
+    assert review["correction"] == [{
+        "@type": "CorrectionComment", "datePublished": isoformat(entry.created_at),
+        "text": "Corrected: verdict changed from Misleading to False; evidence rewritten. "
+                "Reason: A transcript surfaced after publication."}]
 
 
 def test_readers_never_see_a_draft_or_pending_wording_as_the_earlier_one(
@@ -170,6 +174,23 @@ def test_a_marked_change_needs_a_known_kind_and_a_one_line_reason(
                                                    **{"ar:correction": correction}))
     assert response.status_code == status and field in response.get_json()["detail"]
     assert db.session.scalars(select(Annotation)).one().pending is None
+
+
+@pytest.mark.parametrize("correction, reason", [
+    ("correction", "x" * 1_000_000), ("correction", {"nested": ["reason"]}), ("correction", 7),
+    ({"kind": "correction"}, "why"), ("correction", "bad\x00reason"),
+])
+def test_junk_marks_from_the_page_are_refused_and_nothing_is_saved(editor_client, doc,
+                                                                    correction, reason):
+    token = csrf_token(editor_client, "/docs/a-title")
+    note = _editor_note(editor_client, token)
+    response = editor_client.put(f"/editor/api/annotations/{note['id']}", json={
+        "body": "Changed.", "version": note["version"], "correction": correction,
+        "reason": reason}, headers={"X-CSRFToken": token})
+    assert response.status_code == 422
+    assert set(response.get_json()["fields"]) & {"correction", "reason"}
+    db.session.expire_all()
+    assert db.session.get(Annotation, note["id"]).body != "Changed." and _entries() == []
 
 
 def test_a_correction_must_change_something_readers_read(client, doc, editor, frank):
