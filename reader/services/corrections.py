@@ -137,8 +137,10 @@ def note_corrections(document):
 
 def _entry(revision, titles):
     """One public entry as templates take it (no lazy load: titles come with it)."""
-    after = dict(revision.snapshot or {})
     earlier = revision.earlier or {}
+    # a withdrawal's snapshot is the note as it left readers (maybe with a pending change
+    # made its draft): only what readers saw before it is shown
+    after = {} if revision.correction == WITHDRAWAL else dict(revision.snapshot or {})
     if after.get("source_id") == earlier.get("source_id"):
         after["source_title"] = earlier.get("source_title")
     else:
@@ -147,7 +149,7 @@ def _entry(revision, titles):
             "at": revision.created_at, "heading": HEADINGS[revision.correction],
             "label": LABELS[revision.correction],
             "summary": summary(revision.correction, earlier, after), "earlier": earlier,
-            "quote": earlier.get("exact") or after.get("exact") or ""}
+            "quote": earlier.get("exact") or ""}
 
 
 def latest_entry_time():

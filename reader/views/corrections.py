@@ -33,7 +33,7 @@ def index():
     if number > 1 and not entries:
         abort(404)
     html = render_template("corrections/index.html", entries=entries, number=number, more=more)
-    return _conditional(make_response(html))
+    return _conditional(make_response(html), entries)
 
 
 @bp.get("/corrections.atom")
@@ -47,7 +47,7 @@ def feed():
                           page_url=url_for("corrections.index", _external=True))
     response = make_response(xml)
     response.mimetype = "application/atom+xml"
-    return _conditional(response)
+    return _conditional(response, entries)
 
 
 def _atom_time(moment):
@@ -55,8 +55,9 @@ def _atom_time(moment):
     return isoformat(moment) if moment is not None else "1970-01-01T00:00:00Z"
 
 
-def _conditional(response):
-    """Give a reader's answer an ETag from its body and the newest entry as Last-Modified.
+def _conditional(response, entries):
+    """Give a reader's answer an ETag from its body and, as Last-Modified, the latest change
+    to what it shows (the entries, their notes and documents).
 
     The body is one bounded page, so hashing it costs what rendering it did; the ETag
     moves with anything shown (a new entry, a document's new title). Editors' pages
@@ -66,7 +67,9 @@ def _conditional(response):
         response.headers["Cache-Control"] = "private, no-store"
         return response
     etag = 'W/"' + hashlib.sha1(response.get_data()).hexdigest()[:20] + '"'
-    last_modified = latest_entry_time()
+    moments = [moment for c in entries for moment in (
+        c["at"], c["revision"].annotation.modified_at, c["revision"].annotation.document.modified_at)]
+    last_modified = max(moments, default=None)
     request.environ["reader.cacheable"] = True  # an anonymous reader's page: pagecache.py
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
         response = make_response("", 304)

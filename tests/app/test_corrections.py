@@ -274,6 +274,24 @@ def test_unpublishing_or_deleting_a_published_note_needs_a_reason_and_leaves_an_
         as_text=True)
 
 
+def test_withdrawing_a_note_with_a_pending_change_shows_only_what_readers_saw(
+        editor_client, client, doc, editor, frank):
+    location = _published_check(client, editor, frank, body="Published evidence.")
+    assert _put(client, location, editor, _w3c(exact="the talks", body="Secret pending.",
+                                               **{"ar:status": "draft"})).status_code == 200
+    note_id = int(location.rsplit("/", 1)[1])
+    token = csrf_token(editor_client, "/docs/a-title")
+    version = db.session.get(Annotation, note_id).version
+    assert editor_client.post(f"/editor/api/annotations/{note_id}/unpublish", json={
+        "version": version, "reason": "Under review again."},
+        headers={"X-CSRFToken": token}).status_code == 200
+    editor_client.post("/logout", data={"csrf_token": token})
+    for path in ("/corrections", "/corrections.atom"):
+        body = client.get(path).get_data(as_text=True)
+        assert "a permanent threat" in body and "Under review again." in body
+        assert "the talks" not in body and "Secret pending" not in body
+
+
 def test_deleting_a_published_note_over_the_api_asks_for_a_reason(client, doc, editor):
     auth = _bearer(editor)
     location = client.post("/annotations/", json=_w3c(exact="the talks", motivation="commenting",
