@@ -8,12 +8,14 @@ RATING = {"accurate": 5, "mostly_accurate": 4, "misleading": 2, "false": 1}
 PUBLISHER = "Annotated Reader"
 
 
-def claim_review(annotation, document, page_url, document_iri):
+def claim_review(annotation, document, page_url, document_iri, corrections=()):
     """Return one ``factcheck`` annotation as a ClaimReview dict.
 
     ``page_url`` is the note's permalink; the claim is the annotated words (or the
     document's title for a note on the whole document). A fact check with no verdict
     yet (imported so) has no ``reviewRating``, and no ``reviewBody`` without a text.
+    ``corrections`` are ``(moment, text)`` of its published corrections and
+    clarifications, written as schema.org CorrectionComments.
     """
     appearance = {"@type": "CreativeWork", "url": document.source_url or document_iri,
                   "headline": document.title}
@@ -35,6 +37,9 @@ def claim_review(annotation, document, page_url, document_iri):
         review["reviewRating"] = _rating(annotation.verdict)
     if annotation.body:
         review["reviewBody"] = annotation.body
+    if corrections:
+        review["correction"] = [{"@type": "CorrectionComment", "datePublished": isoformat(moment),
+                                 "text": text} for moment, text in corrections]
     return review
 
 

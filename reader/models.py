@@ -297,6 +297,9 @@ class Annotation(db.Model):
     # ids of the editors who changed the words since the last approval: none may approve
     change_authors: Mapped[list | None] = mapped_column(JSON)
     changes_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the pending change marked as a correction or clarification: {"kind", "reason"}; made
+    # public on the approval revision (services/corrections.py)
+    pending_correction: Mapped[dict | None] = mapped_column(JSON)
 
     document: Mapped[Document] = relationship(back_populates="annotations")
     source: Mapped[Source | None] = relationship(back_populates="annotations")
@@ -338,6 +341,10 @@ class AnnotationRevision(db.Model):
     """A snapshot of an annotation after one save: who, when, what changed."""
 
     __tablename__ = "annotation_revisions"
+    # the public entries, newest first (/corrections): only their rows are in it
+    __table_args__ = (Index("ix_annotation_revisions_public", "created_at", "id",
+                            sqlite_where=sql_text("correction IS NOT NULL"),
+                            postgresql_where=sql_text("correction IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     annotation_id: Mapped[int] = mapped_column(
@@ -348,6 +355,12 @@ class AnnotationRevision(db.Model):
     changed: Mapped[list] = mapped_column(JSON, default=list)  # names of changed fields
     snapshot: Mapped[dict] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)  # a reviewer's request, an override's reason
+    # set on the revision that made a change public: correction, clarification or
+    # withdrawal (the note left readers), with the reason readers read and ``earlier``,
+    # the published fields before (plus the source's title): see services/corrections.py
+    correction: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    earlier: Mapped[dict | None] = mapped_column(JSON)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

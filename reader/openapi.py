@@ -181,6 +181,16 @@ SCHEMAS = {
             "ar:relation": {"enum": list(RELATIONS)},
             "ar:source": _ref("SourceInput"),
             "ar:orphan": {"type": "boolean"},
+            "ar:correction": {
+                "type": "object", "description": (
+                    "PUT only, to a published note: marks the change for readers as a "
+                    "`correction` or a `clarification` (`ar:kind`) with a one-line `ar:reason` "
+                    "(at most 300 characters), shown on the note and on /corrections (for a "
+                    "kind under review, once approved); without `ar:kind`, `ar:reason` says why "
+                    "a PUT that takes a published note back to draft withdraws it (required "
+                    "then). A typo fix sends none."),
+                "properties": {"ar:kind": {"enum": ["correction", "clarification"]},
+                               "ar:reason": {"type": "string", "maxLength": 300}}},
         },
         "example": {
             "@context": "http://www.w3.org/ns/anno.jsonld",
@@ -362,6 +372,10 @@ PARAMETERS = {
                                              "case-sensitive)."),
     "source": _query("source", {"type": "integer", "minimum": 0, "maximum": MAX_ID},
                      "Only annotations citing the source with this id. 400 if not an id."),
+    "reason": _query("reason", {"type": "string", "maxLength": 300},
+                     "Why a published note is withdrawn (or `{\"ar:reason\": …}` in a JSON "
+                     "body): required to delete a published note, shown to readers on "
+                     "/corrections."),
     "iris": _query("iris", {"enum": ["0", "1"]},
                    "1: the representation whose pages list annotation IRIs (as Prefer "
                    "`http://www.w3.org/ns/oa#PreferContainedIRIs` asks for); 0: annotations "
@@ -578,14 +592,17 @@ def _paths():
             "delete": {
                 "operationId": "deleteAnnotation", "tags": ["Annotations"],
                 "summary": "Delete an annotation (editors can restore it)",
-                "description": "Optimistic locking: If-Match must carry the current ETag.",
+                "description": "Optimistic locking: If-Match must carry the current ETag. "
+                               "Deleting a published note withdraws it from readers: give "
+                               "the reason they read (`reason`), else 422.",
                 "parameters": [{**PARAMETERS["If-Match"], "required": True},
-                               *_params("X-CSRFToken")],
+                               *_params("X-CSRFToken", "reason")],
                 "security": WRITE,
                 "responses": _responses(
                     r204={"description": "Deleted."}, r400="BadRequest",
                     r401="Unauthorized", r403="Forbidden", r404="NotFound",
-                    r412="PreconditionFailed", r428="PreconditionRequired"),
+                    r412="PreconditionFailed", r415="UnsupportedMediaType",
+                    r422="Unprocessable", r428="PreconditionRequired"),
             },
         },
         "/annotations/{annotation_id}/approval": {

@@ -92,7 +92,8 @@ def render_markdown(source):
     """Return ``source`` (Markdown, possibly with raw HTML) as sanitised, safe HTML.
 
     Pages never call this for a reader: a note's HTML is rendered when it is saved and
-    stored with it (``Annotation.body_html``); only the editor's preview renders on request.
+    stored with it (``Annotation.body_html``); only the editor's preview, and a corrected
+    note's earlier wording (services/corrections.py), render on request.
     """
     if not source:
         return Markup("")

@@ -313,6 +313,25 @@ def parse_annotation(obj, base, hosts=None):
     return out
 
 
+def parse_correction(obj):
+    """Return ``(kind, reason)`` from a write's ``ar:correction`` (both None without one).
+
+    ``{"ar:kind": "correction" | "clarification", "ar:reason": "…"}`` marks a change to
+    a published note for readers; ``{"ar:reason": "…"}`` alone says why a PUT takes a
+    published note away from them. Raises W3CError for any other shape.
+    """
+    value = obj.get("ar:correction") if isinstance(obj, dict) else None
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        raise W3CError('ar:correction must be an object: {"ar:kind": "correction" or '
+                       '"clarification", "ar:reason": "…"}')
+    kind, reason = value.get("ar:kind"), value.get("ar:reason")
+    if not all(v is None or isinstance(v, str) for v in (kind, reason)):
+        raise W3CError("ar:correction: ar:kind and ar:reason must be strings")
+    return kind, reason
+
+
 def _parse_pending(obj, base):
     """Return the unapproved change under ``ar:pending`` (parsed like an annotation), or None."""
     pending = obj.get("ar:pending")

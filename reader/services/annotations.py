@@ -14,6 +14,7 @@ from ..fields import strip_invisible
 from ..models import Annotation, AnnotationRevision, utcnow
 from ..text import TextError, check_span, quote_selector
 from . import NotAllowedError, StaleVersionError, ValidationError
+from .corrections import WITHDRAWAL, mark_revision, published_fields, withdrawal_reason
 from .sources import find_or_create_source, live_source, restore_source
 
 MAX_BODY = 10_000
@@ -362,12 +363,20 @@ def set_status(annotation, status, user=None, *, based_on=None):
     return bool(update_annotation(annotation, {"status": status}, user, based_on=based_on))
 
 
-def delete_annotation(annotation, user=None, *, based_on=None):
-    """Soft-delete ``annotation``: gone for readers, listed for editors, restorable."""
+def delete_annotation(annotation, user=None, *, based_on=None, reason=None):
+    """Soft-delete ``annotation``: gone for readers, listed for editors, restorable.
+
+    Deleting a published note withdraws it: readers see a "withdrawn" entry with
+    ``reason``, which an editor must give (ValidationError without).
+    """
     check_version(annotation, based_on)
     if annotation.deleted_at is None:
+        why = None if annotation.is_reply else withdrawal_reason(annotation, reason, user)
+        earlier = published_fields(annotation) if why is not None else None
         annotation.deleted_at = annotation.modified_at = utcnow()
         record_revision(annotation, "deleted", ["deleted"], user)
+        if why is not None:
+            mark_revision(annotation, WITHDRAWAL, why, earlier)
 
 
 def restore_annotation(annotation, user=None):

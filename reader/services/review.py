@@ -26,6 +26,9 @@ from .annotations import (
     CONTENT, action_for, apply_fields, check_version, clean_edit, create_annotation,
     note_author, record_revision, snapshot, update_annotation,
 )
+from .corrections import (
+    WITHDRAWAL, clean_mark, content_changed, mark_revision, published_fields, withdrawal_reason,
+)
 
 MAX_COMMENT = 10_000
 SPAN = ("start", "end", "exact")
@@ -114,7 +117,8 @@ def create_note(document, data, user, **options):
     return create_annotation(document, data, user, **options)
 
 
-def edit_note(annotation, data, user, *, based_on=None, **options):
+def edit_note(annotation, data, user, *, based_on=None, correction=None, reason=None,
+              **options):
     """Apply an editor's edit; return the names of the fields that changed.
 
     A published note of a reviewed kind (before or after the edit) keeps what
@@ -122,32 +126,55 @@ def edit_note(annotation, data, user, *, based_on=None, **options):
     ``data["status"]`` says (what an imported note kept beyond our fields stays as
     it is until the change is approved). Unpublishing (status draft, words
     unchanged) is direct. Publishing a reviewed kind raises ReviewRequiredError.
-    ``options`` (``extra``, ``require``) go to ``update_annotation``.
+    ``correction`` ("correction", "clarification" or None) marks a change to a
+    published note, with its one-line ``reason`` (services/corrections.py): public at
+    once, or with the approval of a pending change. Taking a published note away
+    from readers needs a ``reason``. ``options`` (``extra``, ``require``) go to
+    ``update_annotation``.
     """
     check_version(annotation, based_on)
     kind = data.get("kind") or annotation.kind
+    mark = clean_mark(correction, reason)
+    if mark is not None and not annotation.visible:
+        raise ValidationError({"correction": "only a change to a published note is a correction "
+                                             "or a clarification"})
     if annotation.status == "published" and needs_review(annotation.kind, kind):
-        return _edit_published(annotation, data, user, options.get("require", True))
+        return _edit_published(annotation, data, user, options.get("require", True), mark,
+                               reason)
     if data.get("status") == "published" and annotation.status != "published" \
             and needs_review(kind):
         raise ReviewRequiredError(kind)
+    status = (data["status"] if "status" in data else annotation.status) or "draft"
+    before = published_fields(annotation) if annotation.visible else None
+    why = withdrawal_reason(annotation, reason, user) if status != "published" else None
     changed = update_annotation(annotation, data, user, **options)
     if "status" in changed:
         annotation.changes_requested_at = None
+    if why is not None and "status" in changed:
+        mark_revision(annotation, WITHDRAWAL, why, before)
+    elif mark is not None:
+        if not content_changed(before, annotation):
+            raise ValidationError({"correction": "nothing readers read changed: a correction or "
+                                                 "a clarification changes the note"})
+        mark_revision(annotation, mark["kind"], mark["reason"], before)
     return changed
 
 
-def _edit_published(annotation, data, user, require=True):
-    """Store an edit of a published, reviewed note as its pending change."""
+def _edit_published(annotation, data, user, require=True, mark=None, reason=None):
+    """Store an edit of a published, reviewed note as its pending change (with its ``mark``)."""
     working = working_fields(annotation)
     clean = clean_edit(annotation, data, current=working, user=user, require=require)
     status = clean["status"]
     differs = [field for field in CONTENT if clean[field] != working[field]]
     if not differs:
         if annotation.pending is None:
+            if mark is not None:
+                raise ValidationError({"correction": "nothing readers read changed: a correction "
+                                                     "or a clarification changes the note"})
             if status == "draft":  # unpublish: readers see nothing, nothing unreviewed
-                return unpublish(annotation, user)
+                return unpublish(annotation, user, reason=reason)
             return []
+        annotation.pending_correction = mark
         wanted = "draft" if status == "draft" else "review"
         if wanted == annotation.pending_status:
             return []
@@ -161,10 +188,14 @@ def _edit_published(annotation, data, user, require=True):
     if any(field in proposed for field in SPAN):
         proposed.update({field: clean[field] for field in SPAN})
     if not proposed:  # back to the published words: nothing waits any more
-        annotation.pending = annotation.pending_status = None
+        if mark is not None:
+            raise ValidationError({"correction": "nothing readers read changed: a correction or "
+                                                 "a clarification changes the note"})
+        annotation.pending = annotation.pending_status = annotation.pending_correction = None
         _record_pending(annotation, "change withdrawn", differs, user)
         return differs
     annotation.pending = proposed
+    annotation.pending_correction = mark
     annotation.pending_status = "draft" if status == "draft" else "review"
     if annotation.pending_status == "review":
         annotation.changes_requested_at = None
@@ -237,9 +268,24 @@ def approve(annotation, user, *, based_on=None):
     """
     check_version(annotation, based_on)
     _awaiting(annotation, user)
+    earlier, mark = _published_before(annotation)
     changed = _publish_working(annotation)
     record_revision(annotation, "approved", changed, user)
+    _make_public(annotation, earlier, mark)
     return changed
+
+
+def _published_before(annotation):
+    """Return what readers see before an approval and the pending change's mark (or Nones)."""
+    if not annotation.visible or not annotation.pending:
+        return None, None
+    return published_fields(annotation), annotation.pending_correction
+
+
+def _make_public(annotation, earlier, mark):
+    """Mark the approval just recorded as the correction or clarification its change was."""
+    if mark and earlier is not None and content_changed(earlier, annotation):
+        mark_revision(annotation, mark["kind"], mark["reason"], earlier)
 
 
 def request_changes(annotation, user, comment, *, based_on=None):
@@ -273,8 +319,10 @@ def override(annotation, user, reason, *, based_on=None):
     reason = _required_text(reason, "reason", "say why this is published without review")
     if review_state(annotation) == "published":
         raise NotAwaitingReviewError("the note is published and has no change to publish")
+    earlier, mark = _published_before(annotation)
     changed = _publish_working(annotation)
     record_revision(annotation, "override", changed, user, comment=reason)
+    _make_public(annotation, earlier, mark)
     return changed
 
 
@@ -286,19 +334,26 @@ def publish(annotation, user, *, based_on=None):
     return edit_note(annotation, {"status": "published"}, user)
 
 
-def unpublish(annotation, user, *, based_on=None):
-    """Take a note away from readers; a pending change becomes its draft."""
+def unpublish(annotation, user, *, based_on=None, reason=None):
+    """Take a note away from readers; a pending change becomes its draft.
+
+    Readers see a "withdrawn" entry with ``reason``, which an editor must give.
+    """
     check_version(annotation, based_on)
     if annotation.status != "published":
         return []
+    why = withdrawal_reason(annotation, reason, user)
+    earlier = published_fields(annotation) if why is not None else None
     working = working_fields(annotation)
     if "start" in (annotation.pending or {}) and working["start"] is None:
         working.update({field: getattr(annotation, field) for field in SPAN})  # words lost
     clean = clean_edit(annotation, {"status": "draft"}, current=working)
-    annotation.pending = annotation.pending_status = None
+    annotation.pending = annotation.pending_status = annotation.pending_correction = None
     changed = apply_fields(annotation, clean)
     annotation.modified_at = utcnow()
     record_revision(annotation, "unpublished", changed, user)
+    if why is not None:
+        mark_revision(annotation, WITHDRAWAL, why, earlier)
     return changed
 
 
@@ -310,7 +365,7 @@ def _publish_working(annotation):
             raise ValidationError({"span": "the words this change quotes are no longer in the "
                                            "text: edit the change and select them again"})
         clean = clean_edit(annotation, {"status": "published"}, current=working)
-        annotation.pending = annotation.pending_status = None
+        annotation.pending = annotation.pending_status = annotation.pending_correction = None
         changed = apply_fields(annotation, clean)
         if annotation.needs_check and clean["start"] is not None and \
                 {"start", "end", "exact"} & set(changed):

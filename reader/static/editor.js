@@ -191,6 +191,11 @@ function openPanel({ title, quote, fields }) {
   form.elements.tags.value = (fields.tags || []).join(", ");
   form.elements.relation.value = fields.relation || "";
   form.elements.verdict.value = fields.verdict || "";
+  // a change to a published note may be a correction or a clarification, with a reason
+  const marked = fields.correction || {};
+  document.getElementById("correction-fields").hidden = !(editing && editing.published);
+  form.querySelector(`input[name="correction"][value="${marked.kind || ""}"]`).checked = true;
+  form.elements.reason.value = marked.reason || "";
   panel.hidden = false;
   button.hidden = true;
   updatePreview();
@@ -226,6 +231,10 @@ function formData(status) {
     }
   }
   if (kind === "factcheck") data.verdict = form.elements.verdict.value || null;
+  if (!document.getElementById("correction-fields").hidden) {
+    data.correction = form.querySelector('input[name="correction"]:checked').value || null;
+    data.reason = form.elements.reason.value;
+  }
   return data;
 }
 
@@ -381,7 +390,7 @@ async function startEdit(id) {
 }
 
 async function noteAction(action, id, version = versionOf(id), extra = {}) {
-  if (action === "delete" && !window.confirm("Delete this note? Readers will no longer see it; you can restore it from “Deleted notes”.")) return null;
+  if (action === "delete" && !extra.reason && !window.confirm("Delete this note? Readers will no longer see it; you can restore it from “Deleted notes”.")) return null;
   const { ok, status, data } = await send("POST", `/editor/api/annotations/${id}/${action}`, { version, ...extra });
   if (ok) {
     refresh(data);
@@ -403,6 +412,8 @@ const NOTE_FORMS = {
   reply: { label: "Reply", hint: "(Markdown; @name tells an editor)", submit: "Post reply" },
   changes: { label: "What should change?", hint: "(sent back to draft; posted in the discussion)", submit: "Send back" },
   override: { label: "Why publish without review?", hint: "(kept in the note's history)", submit: "Publish without review" },
+  unpublish: { label: "Why take it away from readers?", hint: "(one line; readers see it on the corrections page)", submit: "Unpublish with this reason" },
+  delete: { label: "Why withdraw it?", hint: "(one line; readers see it on the corrections page; you can restore the note)", submit: "Delete with this reason" },
 };
 
 function openNoteForm(control, purpose, onSubmit) {
@@ -535,6 +546,9 @@ document.addEventListener("click", (event) => {
     openNoteForm(control, action, (text) => postComment(id, text, control.dataset.replyTo));
   } else if (action === "changes") {
     openNoteForm(control, "changes", (text) => noteAction("changes", id, versionOf(id), { comment: text }));
+  } else if ((action === "unpublish" || action === "delete") && !control.closest(".note")?.classList.contains("is-draft")) {
+    // a published note withdrawn: readers are told why
+    openNoteForm(control, action, (text) => noteAction(action, id, versionOf(id), { reason: text }));
   } else if (action === "override") {
     openNoteForm(control, "override", (text) => noteAction("override", id, versionOf(id), { reason: text }));
   }

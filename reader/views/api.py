@@ -19,6 +19,7 @@ from ..services import (
     StaleVersionError, ValidationError,
 )
 from ..services.annotations import MAX_TAG_LENGTH, check_may_change, delete_annotation
+from ..services.corrections import note_corrections
 from ..services.discussion import add_reply, edit_reply
 from ..services.review import (
     approve, create_note, edit_note, needs_review, override, pending_view, request_changes,
@@ -28,7 +29,7 @@ from ..services.interchange import (
 )
 from ..w3c import (
     MEDIA_TYPE, W3CError, annotation_collection, annotation_iri, annotation_page,
-    annotation_to_jsonld, as_container, host_of, parse_annotation,
+    annotation_to_jsonld, as_container, host_of, parse_annotation, parse_correction,
 )
 from . import base_url, editor_required, is_editor
 
@@ -240,7 +241,12 @@ def document_claimreviews(slug):
         .order_by(Annotation.start.nulls_first(), Annotation.id)
     )
     page = url_for("public.document", slug=slug, _external=True)
-    data = claim_reviews(claim_review(a, document, f"{page}#a-{a.id}", page) for a in checks)
+    corrected = note_corrections(document)  # one statement for every check of the document
+    data = claim_reviews(
+        claim_review(a, document, f"{page}#a-{a.id}", page, [
+            (c["at"], f"{c['heading']}: {c['summary']}." + (f" Reason: {c['reason']}"
+                                                             if c["reason"] else ""))
+            for c in corrected.get(a.id, ())]) for a in checks)
     response = jsonify(data)
     response.mimetype = "application/ld+json"
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -400,8 +406,10 @@ def annotation_replace(annotation_id):
             data = annotation_data(parsed, document, strict=True, user=current_user)
             data.setdefault("source_id", None)
             data["status"] = _status_of(parsed)
+            correction, reason = parse_correction(request.get_json(silent=True))
             edit_note(annotation, data, current_user, based_on=based_on,
-                      extra=kept_parts(parsed, data), require=False)
+                      extra=kept_parts(parsed, data), require=False, correction=correction,
+                      reason=reason)
         db.session.commit()
     except REFUSALS as exc:
         _refuse(exc)
@@ -463,14 +471,21 @@ def _reply_parent(parsed):
 @bp.delete("/annotations/<int:annotation_id>")
 @editor_required
 def annotation_delete(annotation_id):
-    """Delete (softly: editors can restore it); If-Match with its current ETag is required."""
+    """Delete (softly: editors can restore it); If-Match with its current ETag is required.
+
+    Deleting a published note withdraws it from readers: say why, as ``{"ar:reason": "…"}``
+    in the body or ``?reason=`` (422 without; readers see it on /corrections).
+    """
     annotation = _live(annotation_id)
     _may_change(annotation)
     based_on = _if_match(annotation, required=True)
+    reason = _optional_json().get("ar:reason", request.args.get("reason"))
     try:
-        delete_annotation(annotation, current_user, based_on=based_on)
+        delete_annotation(annotation, current_user, based_on=based_on, reason=reason)
     except StaleVersionError as exc:
         abort(412, description=str(exc))
+    except ValidationError as exc:
+        _refuse(exc)
     db.session.commit()
     return "", 204
 

@@ -119,6 +119,7 @@ def _fields(annotation):
         "published": annotation.status == "published", "pending": bool(annotation.pending),
         "review_state": review_state(annotation), "reviewed": needs_review(annotation.kind),
         "may_review": may_approve(annotation, current_user),
+        "correction": annotation.pending_correction if annotation.pending else None,
         "source": None if source is None else {
             "id": source.id, "title": source.title, "speaker": source.speaker,
             "venue": source.venue, "url": source.url, "language": source.language,
@@ -227,10 +228,13 @@ def annotation_update(annotation_id):
     annotation = _annotation(annotation_id)
     data = _payload()
     based_on = _version(data)
+    # how the change is marked for readers (a correction, a clarification) and why
+    correction, reason = data.pop("correction", None), data.pop("reason", None)
 
     def save():
         check_may_change(annotation, current_user)
-        edit_note(annotation, data, current_user, based_on=based_on)
+        edit_note(annotation, data, current_user, based_on=based_on, correction=correction,
+                  reason=reason)
         return _saved(annotation)
     return _with_validation(save)
 
@@ -244,8 +248,10 @@ def _version(data):
 
 ACTIONS = {
     "publish": lambda a, data, based_on: publish(a, current_user, based_on=based_on),
-    "unpublish": lambda a, data, based_on: unpublish(a, current_user, based_on=based_on),
-    "delete": lambda a, data, based_on: delete_annotation(a, current_user, based_on=based_on),
+    "unpublish": lambda a, data, based_on: unpublish(a, current_user, based_on=based_on,
+                                                     reason=data.get("reason")),
+    "delete": lambda a, data, based_on: delete_annotation(a, current_user, based_on=based_on,
+                                                          reason=data.get("reason")),
     "restore": lambda a, data, based_on: restore_annotation(a, current_user),
     "submit": lambda a, data, based_on: submit(a, current_user, based_on=based_on),
     "approve": lambda a, data, based_on: approve(a, current_user, based_on=based_on),

@@ -401,7 +401,8 @@ def test_only_its_author_or_an_admin_changes_a_published_note(seeded, app, edito
     db.session.commit()
     scripted, auth = app.test_client(), {"Authorization": f"Bearer {token}"}
     etag = scripted.get(f"/annotations/{note.id}", headers=auth).headers["ETag"]
-    deleted = scripted.delete(f"/annotations/{note.id}", headers={**auth, "If-Match": etag})
+    deleted = scripted.delete(f"/annotations/{note.id}", headers={**auth, "If-Match": etag},
+                              json={"ar:reason": "A duplicate."})
     assert deleted.status_code == (204 if allowed else 403)
     db.session.expire_all()
     stored = db.session.get(Annotation, note.id)

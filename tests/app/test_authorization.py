@@ -64,6 +64,7 @@ RULES = {
     ("sources.delete", "POST"): WRITE, ("sources.restore", "POST"): WRITE,
     ("api.annotation_approval", "POST"): WRITE, ("editor.comment_create", "POST"): WRITE,
     ("share.note", "GET"): READ, ("share.embed", "GET"): READ, ("share.oembed", "GET"): QUERY,
+    ("corrections.index", "GET"): READ, ("corrections.feed", "GET"): READ,
 }
 # a signed-out session replayed, or a junk token next to a live one: as good as no credentials
 DEAD = ("replayed session", "junk token + session")

@@ -44,11 +44,11 @@ def corpus(seeded, editor, admin, runner, tmp_path):
                                             "occurred_on": "2021-11-18"}}, editor)
     gone = create_annotation(document, {"kind": "note", "status": "published", "body": "Gone.",
                                         "start": 300, "end": 320, "exact": text[300:320]}, editor)
-    delete_annotation(gone, editor)
+    delete_annotation(gone, editor, reason="Not about the text.")
     back = create_annotation(document, {"kind": "factcheck", "verdict": "false",
                                         "status": "published", "body": "Back.", "start": 400,
                                         "end": 420, "exact": text[400:420]}, editor)
-    delete_annotation(back, editor)
+    delete_annotation(back, editor, reason="Checked too early.")
     restore_annotation(back, admin)
     revise_text(document, text.replace(text[300:320], "") + "\nA closing line.\n", editor,
                 note="cut a sentence")

@@ -78,7 +78,8 @@ def test_a_reply_answers_a_live_note_of_ours(client, note, token):
     assert _reply(client, token, "http://localhost/annotations/999", "x").status_code == 422
     assert _reply(client, token, note, "   ").status_code == 422
     etag = client.get(note, headers=_auth(token)).headers["ETag"]
-    assert client.delete(note, headers={**_auth(token), "If-Match": etag}).status_code == 204
+    assert client.delete(note, headers={**_auth(token), "If-Match": etag},
+                         query_string={"reason": "A duplicate."}).status_code == 204
     assert _reply(client, token, note, "too late").status_code == 422
 
 

@@ -122,7 +122,8 @@ def test_publish_delete_restore_and_history(editor_client, client, doc, token_fo
     url = f"/editor/api/annotations/{annotation_id}"
     published = _post(editor_client, f"{url}/publish", {"version": 1}, token_for)
     assert published.status_code == 200
-    deleted = _post(editor_client, f"{url}/delete", {"version": 2}, token_for)
+    deleted = _post(editor_client, f"{url}/delete", {"version": 2, "reason": "A duplicate."},
+                    token_for)
     assert deleted.status_code == 200 and f'id="a-{annotation_id}"' not in deleted.get_json()["notes_html"]
     listing = editor_client.get("/editor/deleted").get_data(as_text=True)
     assert f'id="deleted-{annotation_id}"' in listing

@@ -186,7 +186,7 @@ def notes(doc, editor):
         create_annotation(doc, {"kind": "note", "status": "published", "body": "Deleted.",
                                 **span("record")}, editor),
     ]
-    delete_annotation(made[3], editor)
+    delete_annotation(made[3], editor, reason="Not about the text.")
     db.session.commit()
     return made
 

@@ -76,8 +76,8 @@ def test_put_needs_if_match_and_refuses_a_stale_etag(client, doc, token):
 def test_delete_is_soft_and_then_404(client, doc, token):
     created = _create(client, token)
     location = created.headers["Location"]
-    assert client.delete(location, headers={**_auth(token), "If-Match": created.headers["ETag"]}
-                         ).status_code == 204
+    assert client.delete(location, headers={**_auth(token), "If-Match": created.headers["ETag"]},
+                         json={"ar:reason": "A duplicate."}).status_code == 204
     assert client.get(location).status_code == 404
     assert db.session.scalars(select(Annotation)).one().deleted_at is not None
 

@@ -119,7 +119,8 @@ def test_every_way_of_writing_a_note_stores_its_html(editor_client, runner, doc,
     version = edited.get_json()["annotation"]["version"]
     for action in ("publish", "delete", "restore"):
         response = editor_client.post(f"/editor/api/annotations/{note['id']}/{action}",
-                                      headers=csrf, json={"version": version})
+                                      headers=csrf, json={"version": version,
+                                                          "reason": "A duplicate."})
         assert response.status_code == 200, response.get_json()
         version = response.get_json()["annotation"]["version"]
     assert len(renders) == rendered  # the body did not change: nothing rendered again

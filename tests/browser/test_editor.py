@@ -192,7 +192,9 @@ def test_delete_then_undo_brings_the_note_back(page, live):
     page.on("dialog", lambda dialog: dialog.accept())
     expect(note(page, annotation_id)).to_be_visible()
 
-    note(page, annotation_id).get_by_role("button", name="Delete").click()
+    note(page, annotation_id).get_by_role("button", name="Delete", exact=True).click()
+    note(page, annotation_id).get_by_label("Why withdraw it?").fill("A test note, not for readers.")
+    note(page, annotation_id).get_by_role("button", name="Delete with this reason").click()
     expect(note(page, annotation_id)).to_have_count(0)
     expect(marks(page, annotation_id)).to_have_count(0)
 
@@ -211,7 +213,9 @@ def test_delete_then_restore_from_the_deleted_notes_page(page, live):
     sign_in(page, then=doc(live, DOC3))
     page.on("dialog", lambda dialog: dialog.accept())
 
-    note(page, annotation_id).get_by_role("button", name="Delete").click()
+    note(page, annotation_id).get_by_role("button", name="Delete", exact=True).click()
+    note(page, annotation_id).get_by_label("Why withdraw it?").fill("A test note, not for readers.")
+    note(page, annotation_id).get_by_role("button", name="Delete with this reason").click()
     expect(note(page, annotation_id)).to_have_count(0)
 
     page.get_by_role("link", name="Deleted notes").click()

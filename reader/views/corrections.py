@@ -1,0 +1,81 @@
+"""Corrections in the open: every correction, clarification and withdrawal, as a page and
+an Atom feed, newest first."""
+
+import hashlib
+
+from flask import Blueprint, abort, make_response, render_template, request, session, url_for
+from werkzeug.http import is_resource_modified
+
+from ..services.corrections import corrections_page, latest_entry_time
+from ..w3c import isoformat
+from . import base_url, is_editor
+
+bp = Blueprint("corrections", __name__)
+
+PAGE_SIZE = 30  # entries on one page of /corrections
+FEED_SIZE = 50  # entries in the feed
+MAX_PAGE = 100_000  # past any page there can be: no offset scan that far
+
+
+def _page_number():
+    """The ``?page=N`` asked for (from 1); 404 for anything else."""
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or not 0 < int(raw) <= MAX_PAGE:
+        abort(404)
+    return int(raw)
+
+
+@bp.get("/corrections")
+def index():
+    """Every correction, clarification and withdrawal of a published note, newest first, paged."""
+    number = _page_number()
+    entries, more = corrections_page(number, PAGE_SIZE)
+    if number > 1 and not entries:
+        abort(404)
+    html = render_template("corrections/index.html", entries=entries, number=number, more=more)
+    return _conditional(make_response(html), entries)
+
+
+@bp.get("/corrections.atom")
+def feed():
+    """The same entries as an Atom feed (the newest FEED_SIZE)."""
+    entries, _ = corrections_page(1, FEED_SIZE)
+    base = base_url()
+    xml = render_template("corrections/feed.xml", entries=entries, base=base,
+                          updated=latest_entry_time(), atom_time=_atom_time,
+                          feed_url=url_for("corrections.feed", _external=True),
+                          page_url=url_for("corrections.index", _external=True))
+    response = make_response(xml)
+    response.mimetype = "application/atom+xml"
+    return _conditional(response, entries)
+
+
+def _atom_time(moment):
+    """RFC 3339 in UTC; a feed with no entry yet is as old as can be."""
+    return isoformat(moment) if moment is not None else "1970-01-01T00:00:00Z"
+
+
+def _conditional(response, entries):
+    """Give a reader's answer an ETag from its body and, as Last-Modified, the latest change
+    to what it shows (the entries, their notes and documents).
+
+    The body is one bounded page, so hashing it costs what rendering it did; the ETag
+    moves with anything shown (a new entry, a document's new title). Editors' pages
+    (their name in the header) and pages with a flash message are never kept.
+    """
+    if is_editor() or session.get("_flashes"):
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    etag = 'W/"' + hashlib.sha1(response.get_data()).hexdigest()[:20] + '"'
+    moments = [moment for c in entries for moment in (
+        c["at"], c["revision"].annotation.modified_at, c["revision"].annotation.document.modified_at)]
+    last_modified = max(moments, default=None)
+    request.environ["reader.cacheable"] = True  # an anonymous reader's page: pagecache.py
+    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+        response = make_response("", 304)
+    response.headers["ETag"] = etag
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Cookie")
+    return response
