@@ -100,6 +100,11 @@ class Document(db.Model):
     """A text readers annotate; ``text`` is the canonical text of its latest revision."""
 
     __tablename__ = "documents"
+    # the index's orders and filters (catalog.py)
+    __table_args__ = (Index("ix_documents_published_on", "published_on", "id"),
+                      Index("ix_documents_title", "title", "id"),
+                      Index("ix_documents_outlet", "outlet"),
+                      Index("ix_documents_author", "author"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -443,3 +448,38 @@ class ContentVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(db.BigInteger, default=0)
+
+
+class DocumentCounts(db.Model):
+    """A document's notes that readers see, by kind and verdict, kept by triggers (counts.py).
+
+    ``document_id`` 0 is the whole corpus; its ``changes`` and ``changed_at`` move with
+    every write the index and the stats show.
+    """
+
+    __tablename__ = "document_counts"
+    __table_args__ = (Index("ix_document_counts_notes", "notes", "document_id"),)
+
+    document_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    notes: Mapped[int] = mapped_column(default=0, server_default="0")
+    kind_note: Mapped[int] = mapped_column(default=0, server_default="0")
+    kind_context: Mapped[int] = mapped_column(default=0, server_default="0")
+    kind_factcheck: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_accurate: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_mostly_accurate: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_misleading: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_false: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_unsupported: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_unverifiable: Mapped[int] = mapped_column(default=0, server_default="0")
+    changes: Mapped[int] = mapped_column(db.BigInteger, default=0, server_default="0")
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SourceCounts(db.Model):
+    """The published notes citing a source, kept by triggers (counts.py)."""
+
+    __tablename__ = "source_counts"
+    __table_args__ = (Index("ix_source_counts_citations", "citations", "source_id"),)
+
+    source_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    citations: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -103,6 +103,7 @@ def _empty_tables():
     for table in reversed(tables):
         if table.name != "content_version":  # its one row is the page cache's version
             db.session.execute(table.delete())
+    db.session.execute(text("INSERT INTO document_counts (document_id) VALUES (0)"))  # the corpus
     db.session.execute(text("SELECT " + ", ".join(
         f"setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"
         for table in tables if "id" in table.c)))
