@@ -247,6 +247,12 @@ class SourceRevision(db.Model):
     user: Mapped[User | None] = relationship()
 
 
+def _sparse(name, column, *more):
+    """An index of the rows where ``column`` is set (partial, in SQLite and PostgreSQL)."""
+    where = sql_text(f"{column} IS NOT NULL")
+    return Index(name, *more, column, sqlite_where=where, postgresql_where=where)
+
+
 class Annotation(db.Model):
     """An editor's note on a span of a document (or on the whole document).
 
@@ -255,8 +261,18 @@ class Annotation(db.Model):
     """
 
     __tablename__ = "annotations"
-    __table_args__ = (Index("ix_annotations_document_status", "document_id", "status"),
-                      Index("ix_annotations_creator_status", "creator_id", "status"))
+    __table_args__ = (
+        Index("ix_annotations_document_status", "document_id", "status"),
+        Index("ix_annotations_creator_status", "creator_id", "status"),
+        # status first, then id: "the published notes in id order" reads the index in order
+        Index("ix_annotations_status_id", "status", "id"),
+        # partial: only the few rows where the column is set. A full index on a column that
+        # is NULL almost everywhere lures SQLite's planner into reading nearly every row
+        # for "IS NULL" (replies, deletions, pending changes: see _sparse)
+        *(_sparse(f"ix_annotations_{column}", column) for column in (
+            "reply_to_id", "deleted_at", "pending_status", "changes_requested_at")),
+        _sparse("ix_annotations_creator_pending", "pending_status", "creator_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
@@ -293,7 +309,7 @@ class Annotation(db.Model):
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # an editors' comment (kind "reply") answers this note or comment; readers never see it
-    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("annotations.id"), index=True)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("annotations.id"))
     # review (services/review.py): an unapproved change to a published note, as the fields
     # that differ from the published ones; readers keep seeing the columns above meanwhile
     pending: Mapped[dict | None] = mapped_column(JSON)
@@ -461,6 +477,9 @@ class DocumentCounts(db.Model):
     __table_args__ = (Index("ix_document_counts_notes", "notes", "document_id"),)
 
     document_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # every published, undeleted annotation (orphans and replies too): what the W3C
+    # container lists; the other counts are of the notes readers see on the page
+    published: Mapped[int] = mapped_column(default=0, server_default="0")
     notes: Mapped[int] = mapped_column(default=0, server_default="0")
     kind_note: Mapped[int] = mapped_column(default=0, server_default="0")
     kind_context: Mapped[int] = mapped_column(default=0, server_default="0")

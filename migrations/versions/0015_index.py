@@ -19,7 +19,8 @@ depends_on = None
 
 KINDS = ("note", "context", "factcheck")
 VERDICTS = ("accurate", "mostly_accurate", "misleading", "false", "unsupported", "unverifiable")
-COUNT_COLUMNS = ("notes", *(f"kind_{k}" for k in KINDS), *(f"verdict_{v}" for v in VERDICTS))
+COUNT_COLUMNS = ("published", "notes", *(f"kind_{k}" for k in KINDS),
+                 *(f"verdict_{v}" for v in VERDICTS))
 WATCHED = ("status", "deleted_at", "orphan", "reply_to_id", "kind", "verdict", "document_id",
            "source_id", '"start"', '"end"')
 
@@ -29,11 +30,20 @@ def _visible(row):
             f" AND {row}.reply_to_id IS NULL")
 
 
+def _published(row):
+    return f"{row}.status = 'published' AND {row}.deleted_at IS NULL"
+
+
+def _placed(row):
+    return f"(CASE WHEN NOT {row}.orphan AND {row}.reply_to_id IS NULL THEN 1 ELSE 0 END)"
+
+
 def _add(row, sign, now):
-    parts = [f"notes = notes + ({sign})"]
-    parts += [f"kind_{k} = kind_{k} + ({sign}) * (CASE WHEN {row}.kind = '{k}' THEN 1 ELSE 0 END)"
+    placed = _placed(row)
+    parts = [f"published = published + ({sign})", f"notes = notes + ({sign}) * {placed}"]
+    parts += [f"kind_{k} = kind_{k} + ({sign}) * {placed} * (CASE WHEN {row}.kind = '{k}' THEN 1 ELSE 0 END)"
               for k in KINDS]
-    parts += [f"verdict_{v} = verdict_{v} + ({sign}) * (CASE WHEN {row}.kind = 'factcheck' "
+    parts += [f"verdict_{v} = verdict_{v} + ({sign}) * {placed} * (CASE WHEN {row}.kind = 'factcheck' "
               f"AND {row}.verdict = '{v}' THEN 1 ELSE 0 END)" for v in VERDICTS]
     parts += ["changes = changes + (CASE WHEN document_id = 0 THEN 1 ELSE 0 END)",
               f"changed_at = (CASE WHEN document_id = 0 THEN {now} ELSE changed_at END)"]
@@ -43,7 +53,7 @@ def _add(row, sign, now):
 def _count(row, sign, now):
     return (f"UPDATE document_counts SET {_add(row, sign, now)}"
             f" WHERE document_id IN ({row}.document_id, 0);"
-            f" UPDATE source_counts SET citations = citations + ({sign})"
+            f" UPDATE source_counts SET citations = citations + ({sign}) * {_placed(row)}"
             f" WHERE source_id = {row}.source_id;")
 
 
@@ -56,13 +66,13 @@ SOURCE_ROW = ("INSERT OR IGNORE INTO source_counts (source_id, citations)"
               " SELECT new.source_id, 0 WHERE new.source_id IS NOT NULL;")
 SQLITE_UP = (
     f"""CREATE TRIGGER counts_annotation_insert AFTER INSERT ON annotations
-        WHEN {_visible('new')} BEGIN {SOURCE_ROW} {_count('new', 1, SQLITE_NOW)} END""",
+        WHEN {_published('new')} BEGIN {SOURCE_ROW} {_count('new', 1, SQLITE_NOW)} END""",
     f"""CREATE TRIGGER counts_annotation_update_old AFTER UPDATE OF {', '.join(WATCHED)}
-        ON annotations WHEN {_visible('old')} BEGIN {_count('old', -1, SQLITE_NOW)} END""",
+        ON annotations WHEN {_published('old')} BEGIN {_count('old', -1, SQLITE_NOW)} END""",
     f"""CREATE TRIGGER counts_annotation_update_new AFTER UPDATE OF {', '.join(WATCHED)}
-        ON annotations WHEN {_visible('new')} BEGIN {SOURCE_ROW} {_count('new', 1, SQLITE_NOW)} END""",
+        ON annotations WHEN {_published('new')} BEGIN {SOURCE_ROW} {_count('new', 1, SQLITE_NOW)} END""",
     f"""CREATE TRIGGER counts_annotation_delete AFTER DELETE ON annotations
-        WHEN {_visible('old')} BEGIN {_count('old', -1, SQLITE_NOW)} END""",
+        WHEN {_published('old')} BEGIN {_count('old', -1, SQLITE_NOW)} END""",
     f"""CREATE TRIGGER counts_document_insert AFTER INSERT ON documents BEGIN
           INSERT OR IGNORE INTO document_counts (document_id) VALUES (new.id); {_touch(SQLITE_NOW)}
         END""",
@@ -81,10 +91,10 @@ PG_NOW = "(now() AT TIME ZONE 'utc')"
 POSTGRESQL_UP = (
     f"""CREATE OR REPLACE FUNCTION counts_annotation() RETURNS trigger AS $$
         BEGIN
-          IF TG_OP IN ('UPDATE', 'DELETE') AND {_visible('OLD')} THEN
+          IF TG_OP IN ('UPDATE', 'DELETE') AND {_published('OLD')} THEN
             {_count('OLD', -1, PG_NOW)}
           END IF;
-          IF TG_OP IN ('INSERT', 'UPDATE') AND {_visible('NEW')} THEN
+          IF TG_OP IN ('INSERT', 'UPDATE') AND {_published('NEW')} THEN
             IF NEW.source_id IS NOT NULL THEN
               INSERT INTO source_counts (source_id, citations) VALUES (NEW.source_id, 0)
                 ON CONFLICT (source_id) DO NOTHING;
@@ -125,10 +135,21 @@ POSTGRESQL_DOWN = (
 
 
 def _sums():
-    kinds = [f"SUM(CASE WHEN a.kind = '{k}' THEN 1 ELSE 0 END)" for k in KINDS]
-    verdicts = [f"SUM(CASE WHEN a.kind = 'factcheck' AND a.verdict = '{v}' THEN 1 ELSE 0 END)"
-                for v in VERDICTS]
-    return ", ".join(["COUNT(a.id)", *(f"COALESCE({s}, 0)" for s in kinds + verdicts)])
+    placed = _placed("a")
+    kinds = [f"SUM({placed} * CASE WHEN a.kind = '{k}' THEN 1 ELSE 0 END)" for k in KINDS]
+    verdicts = [f"SUM({placed} * CASE WHEN a.kind = 'factcheck' AND a.verdict = '{v}' THEN 1 "
+                "ELSE 0 END)" for v in VERDICTS]
+    return ", ".join(["COUNT(a.id)", f"COALESCE(SUM({placed}), 0)",
+                      *(f"COALESCE({s}, 0)" for s in kinds + verdicts)])
+
+
+# partial indexes: only the rows where the column is set (see models._sparse)
+SPARSE = ("reply_to_id", "deleted_at", "pending_status", "changes_requested_at")
+
+
+def _sparse_index(name, columns, column):
+    where = sa.text(f"{column} IS NOT NULL")
+    op.create_index(name, 'annotations', columns, sqlite_where=where, postgresql_where=where)
 
 
 def _run(statements):
@@ -159,16 +180,22 @@ def upgrade():
     op.create_index('ix_documents_title', 'documents', ['title', 'id'])
     op.create_index('ix_documents_outlet', 'documents', ['outlet'])
     op.create_index('ix_documents_author', 'documents', ['author'])
+    op.create_index('ix_annotations_status_id', 'annotations', ['status', 'id'])
+    op.drop_index('ix_annotations_reply_to_id', table_name='annotations')
+    for column in SPARSE:
+        _sparse_index(f'ix_annotations_{column}', [column], column)
+    _sparse_index('ix_annotations_creator_pending', ['creator_id', 'pending_status'],
+                  'pending_status')
     _run({"sqlite": SQLITE_UP, "postgresql": POSTGRESQL_UP})
     columns = ", ".join(COUNT_COLUMNS)
-    visible = _visible("a")
+    visible, published = _visible("a"), _published("a")
     op.execute(sa.text(
         f"INSERT INTO document_counts (document_id, {columns}, changes) SELECT d.id, {_sums()}, 0"
-        f" FROM documents d LEFT JOIN annotations a ON a.document_id = d.id AND {visible}"
+        f" FROM documents d LEFT JOIN annotations a ON a.document_id = d.id AND {published}"
         " GROUP BY d.id"))
     op.execute(sa.text(
         f"INSERT INTO document_counts (document_id, {columns}, changes) SELECT 0, {_sums()}, 0"
-        f" FROM annotations a WHERE {visible}"))
+        f" FROM annotations a WHERE {published}"))
     op.execute(sa.text(
         "INSERT INTO source_counts (source_id, citations) SELECT a.source_id, COUNT(*)"
         f" FROM annotations a WHERE a.source_id IS NOT NULL AND {visible} GROUP BY a.source_id"))
@@ -176,6 +203,11 @@ def upgrade():
 
 def downgrade():
     _run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRESQL_DOWN})
+    op.drop_index('ix_annotations_creator_pending', table_name='annotations')
+    for column in SPARSE:
+        op.drop_index(f'ix_annotations_{column}', table_name='annotations')
+    op.create_index('ix_annotations_reply_to_id', 'annotations', ['reply_to_id'])
+    op.drop_index('ix_annotations_status_id', table_name='annotations')
     op.drop_index('ix_documents_author', table_name='documents')
     op.drop_index('ix_documents_outlet', table_name='documents')
     op.drop_index('ix_documents_title', table_name='documents')

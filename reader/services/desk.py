@@ -78,10 +78,13 @@ def assigned_to(user):
 def my_drafts(user):
     """Notes ``user`` wrote that readers do not see yet, last changed first: drafts, notes
     awaiting review, and published notes with an unapproved change. Never comments."""
+    mine = Annotation.creator_id == user.id
+    # two lookups, each through its own index, rather than one pass over all of user's notes
+    unpublished = (select(Annotation.id).where(mine, Annotation.status.in_(("draft", "review")))
+                   .union(select(Annotation.id).where(mine, Annotation.pending_status.is_not(None))))
     return (select(Annotation)
-            .where(Annotation.creator_id == user.id, Annotation.deleted_at.is_(None),
-                   Annotation.reply_to_id.is_(None),
-                   Annotation.status.in_(("draft", "review")) | Annotation.pending_status.is_not(None))
+            .where(Annotation.id.in_(unpublished), Annotation.deleted_at.is_(None),
+                   Annotation.reply_to_id.is_(None))
             .order_by(Annotation.modified_at.desc(), Annotation.id.desc()))
 
 
