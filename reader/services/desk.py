@@ -143,7 +143,7 @@ def unlinked_passages(user=None):
     matches = kept_corpus_matches()
     if matches is None:
         if db.session.scalar(select(func.count(Document.id))) > SYNC_DOCUMENTS:
-            _match_in_background(current_app._get_current_object())
+            match_in_background(current_app._get_current_object())
             return _Pending()
         matches = corpus_matches()
     cited = {}
@@ -166,7 +166,7 @@ def unlinked_passages(user=None):
     return pairs
 
 
-def _match_in_background(app):
+def match_in_background(app):
     """Match the corpus in a thread of this process, unless one is at it already."""
     global matching_thread
     if not _MATCHING.acquire(blocking=False):

@@ -4,7 +4,7 @@ import hashlib
 from pathlib import Path
 
 from flask import (
-    Blueprint, abort, make_response, redirect, render_template, request, session, url_for,
+    Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for,
 )
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -22,7 +22,8 @@ from ..filters import parse_filters
 from ..models import Annotation, Document, DocumentCounts, Source, SourceCounts
 from ..search import search
 from ..services.assignments import assignable_editors, open_assignments
-from ..services.related import related_passages
+from ..services.desk import SYNC_DOCUMENTS, match_in_background
+from ..services.related import kept_corpus_matches, related_passages
 from ..services.intake import latest_original
 from ..services.review import review_kinds
 from ..services.sources import is_public, live_source
@@ -107,7 +108,7 @@ def document(slug):
     parts = document_parts(document, editor=editor, filters=filters, annotations=annotations)
     extra = {"title_in_text": has_title_line(document.text, document.title), "archived": None}
     if editor:  # passages reported elsewhere too, to link both to one source
-        extra.update({"related": related_passages(document),
+        extra.update({"related": _related(document),
                       "sources": db.session.scalars(select(Source).where(Source.deleted_at.is_(None))
                                                     .order_by(Source.title)).all(),
                       "review_kinds": sorted(review_kinds()),
@@ -119,6 +120,16 @@ def document(slug):
         editor=editor, filters=filters, **reader_tools(document, annotations, filters, editor),
         **extra, **parts)
     return _respond(response, validators, private=editor)
+
+
+def _related(document):
+    """The passages of ``document`` reported elsewhere, or None while a large corpus is
+    being matched (in the background, as for the desk: never during a request)."""
+    small = db.session.scalar(select(Document.id).offset(SYNC_DOCUMENTS).limit(1)) is None
+    if not small and kept_corpus_matches() is None:
+        match_in_background(current_app._get_current_object())
+        return None
+    return related_passages(document)
 
 
 @bp.get("/sources/<id:source_id>")
