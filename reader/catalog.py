@@ -177,7 +177,7 @@ _LOCK = threading.Lock()
 
 def facet_counts(query, state):
     """Return the Facets of ``query`` (its page aside), kept while the corpus ``state`` holds."""
-    key = (state, replace(query, page=1, sort="newest", errors=()))
+    key = (str(db.engine.url), state, replace(query, page=1, sort="newest", errors=()))
     with _LOCK:
         if key in _KEPT:
             _KEPT.move_to_end(key)

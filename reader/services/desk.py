@@ -107,7 +107,7 @@ class Pair:
     score: float
 
 
-_UNLINKED = {}  # the last answer: {"entry": ((database, content version), pairs)}
+_UNLINKED = {}  # the last answer per database: {database: (content version, pairs)}
 SYNC_DOCUMENTS = 50  # a corpus this small is matched during the request (well under a second)
 _MATCHING = threading.Lock()  # held while a background thread matches the corpus
 matching_thread = None  # the last background matching (tests wait for it)
@@ -137,12 +137,12 @@ def unlinked_passages(user=None):
     version = db.session.scalar(select(ContentVersion.version))
     if version is not None:
         version = (str(db.engine.url), version)  # a version number is per database
-    kept = _UNLINKED.get("entry")
+    kept = _UNLINKED.get(str(db.engine.url))
     if kept is not None and version is not None and kept[0] == version:
         return kept[1]
     matches = kept_corpus_matches()
     if matches is None:
-        if db.session.scalar(select(func.count(Document.id))) > SYNC_DOCUMENTS:
+        if db.session.scalar(select(Document.id).offset(SYNC_DOCUMENTS).limit(1)) is not None:
             match_in_background(current_app._get_current_object())
             return _Pending()
         matches = corpus_matches()
@@ -162,7 +162,7 @@ def unlinked_passages(user=None):
 
     pairs = [Pair(m.a, m.b, m.score) for m in matches
              if not sources_over(m.a) & sources_over(m.b)]
-    _UNLINKED["entry"] = (version, pairs)
+    _UNLINKED[str(db.engine.url)] = (version, pairs)
     return pairs
 
 

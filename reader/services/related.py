@@ -9,7 +9,8 @@ from . import ValidationError
 from .annotations import create_annotation, parse_source_id
 from .sources import find_or_create_source, live_source
 
-_CACHE = {}  # corpus fingerprint -> (matches, {document id: its matches}); texts change rarely
+# database -> (corpus fingerprint, matches, {document id: its matches}); texts change rarely
+_CACHE = {}
 
 
 def _corpus_key():
@@ -21,7 +22,7 @@ def _corpus_key():
 
 
 def _kept():
-    return _CACHE.get(_corpus_key())
+    return _kept_for(_corpus_key())
 
 
 def kept_corpus_matches():
@@ -37,7 +38,8 @@ def corpus_matches():
 
 def _matches():
     key = _corpus_key()
-    if key not in _CACHE:
+    kept = _kept_for(key)
+    if kept is None:
         texts = db.session.execute(select(Document.id, Document.text)).all()
         matches = find_matches((doc_id, text) for doc_id, text in texts)
         by_document = {}
@@ -45,9 +47,14 @@ def _matches():
             by_document.setdefault(match.a.doc, []).append(match)
             if match.b.doc != match.a.doc:
                 by_document.setdefault(match.b.doc, []).append(match)
-        _CACHE.clear()
-        _CACHE[key] = (matches, by_document)
-    return _CACHE[key]
+        kept = (matches, by_document)
+        _CACHE[str(db.engine.url)] = (key, *kept)
+    return kept
+
+
+def _kept_for(key):
+    kept = _CACHE.get(str(db.engine.url))
+    return kept[1:] if kept and kept[0] == key else None
 
 
 def related_passages(document, limit=20):
