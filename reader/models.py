@@ -104,7 +104,9 @@ class Document(db.Model):
     __table_args__ = (Index("ix_documents_published_on", "published_on", "id"),
                       Index("ix_documents_title", "title", "id"),
                       Index("ix_documents_outlet", "outlet"),
-                      Index("ix_documents_author", "author"))
+                      Index("ix_documents_author", "author"),
+                      # what the corpus's matching is kept under, read without the texts
+                      Index("ix_documents_revision", "revision", "modified_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)

@@ -107,7 +107,7 @@ _HEADLINE = f"StartSel={OPEN}, StopSel={CLOSE}, HighlightAll=true"
 MAX_SCAN = 500_000
 # SQLite: the newest matches ranked, so a word in every document costs no more than a rare
 # one; an older match outside them is found by adding words (the page says so)
-WINDOW = 2_000
+WINDOW = 1_000
 ORPHAN_ROOM = 20  # notes ranked beyond a page's worth, in case some are orphans
 
 

@@ -180,6 +180,7 @@ def upgrade():
     op.create_index('ix_documents_title', 'documents', ['title', 'id'])
     op.create_index('ix_documents_outlet', 'documents', ['outlet'])
     op.create_index('ix_documents_author', 'documents', ['author'])
+    op.create_index('ix_documents_revision', 'documents', ['revision', 'modified_at'])
     op.create_index('ix_annotations_status_id', 'annotations', ['status', 'id'])
     op.drop_index('ix_annotations_reply_to_id', table_name='annotations')
     for column in SPARSE:
@@ -208,6 +209,7 @@ def downgrade():
         op.drop_index(f'ix_annotations_{column}', table_name='annotations')
     op.create_index('ix_annotations_reply_to_id', 'annotations', ['reply_to_id'])
     op.drop_index('ix_annotations_status_id', table_name='annotations')
+    op.drop_index('ix_documents_revision', table_name='documents')
     op.drop_index('ix_documents_author', table_name='documents')
     op.drop_index('ix_documents_outlet', table_name='documents')
     op.drop_index('ix_documents_title', table_name='documents')

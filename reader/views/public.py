@@ -36,6 +36,7 @@ bp = Blueprint("public", __name__)
 LEDE_SCAN = 4000  # code points of a text looked at for its first paragraph
 SEARCH_LIMIT = 20  # documents, and again notes, on one results page
 TOP_SOURCES = 10
+SOURCE_CHOICES = 50  # most cited, and again newest, sources offered to link two passages
 TOP_DOCUMENTS = 20  # on /stats; the index sorted by most annotated has them all
 
 
@@ -108,9 +109,8 @@ def document(slug):
     parts = document_parts(document, editor=editor, filters=filters, annotations=annotations)
     extra = {"title_in_text": has_title_line(document.text, document.title), "archived": None}
     if editor:  # passages reported elsewhere too, to link both to one source
-        extra.update({"related": _related(document),
-                      "sources": db.session.scalars(select(Source).where(Source.deleted_at.is_(None))
-                                                    .order_by(Source.title)).all(),
+        related = _related(document)
+        extra.update({"related": related, "sources": _source_choices() if related else [],
                       "review_kinds": sorted(review_kinds()),
                       "archived": latest_original(document),
                       "assignments": open_assignments(document=document),
@@ -120,6 +120,19 @@ def document(slug):
         editor=editor, filters=filters, **reader_tools(document, annotations, filters, editor),
         **extra, **parts)
     return _respond(response, validators, private=editor)
+
+
+def _source_choices():
+    """The sources offered when linking two passages: the most cited and the newest
+    (SOURCE_CHOICES of each), by title; any other is found by its title in the note form."""
+    most_cited = (select(SourceCounts.source_id).order_by(SourceCounts.citations.desc(),
+                                                          SourceCounts.source_id)
+                  .limit(SOURCE_CHOICES))
+    newest = (select(Source.id).where(Source.deleted_at.is_(None)).order_by(Source.id.desc())
+              .limit(SOURCE_CHOICES))
+    return db.session.scalars(select(Source).where(
+        Source.id.in_(most_cited) | Source.id.in_(newest), Source.deleted_at.is_(None))
+        .order_by(Source.title)).all()
 
 
 def _related(document):

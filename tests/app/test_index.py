@@ -259,3 +259,17 @@ def test_stats_total_the_kept_counts_and_point_to_the_index(app, client):
     assert 'href="/?sort=annotated"' in html
     assert '8 <span class="count-label">editorial notes</span>' in html
     assert '1 <span class="count-label">fact check</span>' in html
+
+
+def test_search_ranks_the_newest_matches_of_a_common_word_and_says_so(app, client, monkeypatch):
+    import reader.search
+    _bulk(6)
+    monkeypatch.setattr(reader.search, "WINDOW", 4)
+    html = _get(client, "/search?q=grain")
+    assert "the best of the newest are shown" in html
+    found = re.findall(r'href="/docs/(doc-\d+)\?hl=', html)
+    assert found and set(found) <= {"doc-2", "doc-3", "doc-4", "doc-5"}
+    monkeypatch.setattr(reader.search, "WINDOW", 100)
+    html = _get(client, "/search?q=grain")
+    assert "the best of the newest" not in html
+    assert set(re.findall(r'href="/docs/(doc-\d+)\?hl=', html)) == {f"doc-{i}" for i in range(6)}
