@@ -12,6 +12,7 @@ from reader.extensions import db
 from reader.models import Annotation, Document, DocumentCounts
 from reader.services.annotations import create_annotation, delete_annotation, update_annotation
 from reader.services.documents import create_document
+from tests.conftest import using_postgres
 
 TEXT = "A report\n\nThe minister spoke of grain and of ports. Then the envoy answered.\n"
 
@@ -32,6 +33,9 @@ def _bulk(n, notes=3, start=0):
             for i in range(n) for k in range(notes)]
     if rows:
         connection.execute(Annotation.__table__.insert(), rows)
+    if connection.dialect.name == "postgresql":  # the ids given: move the sequence past them
+        connection.execute(text("SELECT setval(pg_get_serial_sequence('documents', 'id'),"
+                                " (SELECT max(id) FROM documents))"))
     db.session.commit()
 
 
@@ -261,6 +265,7 @@ def test_stats_total_the_kept_counts_and_point_to_the_index(app, client):
     assert '1 <span class="count-label">fact check</span>' in html
 
 
+@pytest.mark.skipif(using_postgres(), reason="SQLite's FTS5 ranking; PostgreSQL ranks every match")
 def test_search_ranks_the_newest_matches_of_a_common_word_and_says_so(app, client, monkeypatch):
     import reader.search
     _bulk(6)
