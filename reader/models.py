@@ -268,6 +268,8 @@ class Annotation(db.Model):
         Index("ix_annotations_creator_status", "creator_id", "status"),
         # status first, then id: "the published notes in id order" reads the index in order
         Index("ix_annotations_status_id", "status", "id"),
+        # the editors' list of sources counts each one's notes by status from this alone
+        Index("ix_annotations_source_status", "source_id", "status", "deleted_at"),
         # partial: only the few rows where the column is set. A full index on a column that
         # is NULL almost everywhere lures SQLite's planner into reading nearly every row
         # for "IS NULL" (replies, deletions, pending changes: see _sparse)

@@ -182,6 +182,8 @@ def upgrade():
     op.create_index('ix_documents_author', 'documents', ['author'])
     op.create_index('ix_documents_revision', 'documents', ['revision', 'modified_at'])
     op.create_index('ix_annotations_status_id', 'annotations', ['status', 'id'])
+    op.create_index('ix_annotations_source_status', 'annotations',
+                    ['source_id', 'status', 'deleted_at'])
     op.drop_index('ix_annotations_reply_to_id', table_name='annotations')
     for column in SPARSE:
         _sparse_index(f'ix_annotations_{column}', [column], column)
@@ -208,6 +210,7 @@ def downgrade():
     for column in SPARSE:
         op.drop_index(f'ix_annotations_{column}', table_name='annotations')
     op.create_index('ix_annotations_reply_to_id', 'annotations', ['reply_to_id'])
+    op.drop_index('ix_annotations_source_status', table_name='annotations')
     op.drop_index('ix_annotations_status_id', table_name='annotations')
     op.drop_index('ix_documents_revision', table_name='documents')
     op.drop_index('ix_documents_author', table_name='documents')
