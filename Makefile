@@ -42,7 +42,8 @@ bench: install-test
 	$(PY) bench/throughput.py
 	$(PY) bench/reader_page.py
 	$(PY) bench/export_import.py 10000
-	$(PY) bench/corpus.py 10000
+	$(PY) bench/corpus_interchange.py 10000
+	$(PY) bench/corpus.py
 	$(PY) bench/reanchor.py
 	$(PY) bench/matching.py
 	$(PY) bench/desk.py

@@ -1,125 +1,248 @@
-"""Corpus export and import at two sizes: is memory flat, and how far from a plain dump?
+"""Every page at 100, 1,000 and 10,000 documents of 50 notes each: does any grow with the corpus?
 
-For N and 10 x N annotations (each with one revision row), 1,000 to a document, measures the
-corpus export and the import into an empty database: time as a ratio to a baseline
-measured in the same run (a plain sqlite3 SELECT of the annotation rows written as JSON
-lines), and the peak of memory Python allocated (tracemalloc). Flat memory means the peak
-barely moves when the corpus grows tenfold. Run:
-    .venv/bin/python bench/corpus.py [N]        (default 10000)
+What an editor has in hand (300 drafts, 100 notes in review, 100 notes to check) is the
+same at every size, and a source is cited by about 50 notes: what grows is the corpus
+around them, and no page should grow with it.
+
+For each size a fresh SQLite database is filled in bulk (rows inserted directly, the
+database's own triggers keeping the search index and the counts), then each page is
+requested through the Flask test client with the page cache off, every size in turn,
+and this prints its build time (the fastest of seven, after one warm-up: the machine is
+shared, and the fastest run is the one least disturbed), its size, its SQL statements,
+and the time as a ratio to the same page on the smallest corpus of the run. Run:
+    .venv/bin/python bench/corpus.py              (100, 1,000 and 10,000 documents)
+    .venv/bin/python bench/corpus.py 1000         (100 and 1,000: quicker)
 """
 
-import json
-import sqlite3
+import random
+from contextlib import contextmanager
+import re
 import sys
 import tempfile
 import time
-import tracemalloc
+from datetime import date, timedelta
 from pathlib import Path
 
-from reader import create_app
-from reader.extensions import db
-from reader.models import Annotation, AnnotationRevision
-from reader.services.corpus import import_corpus, stream_corpus
-from reader.services.documents import create_document
+from sqlalchemy import event, select, text
 
-WORD = "statement"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from reader import create_app  # noqa: E402
+from reader.catalog import forget_facet_counts  # noqa: E402
+from reader.config import VERDICTS  # noqa: E402
+from reader.counts import fill_counts  # noqa: E402
+from reader.extensions import db  # noqa: E402
+from reader.models import Annotation, Document, DocumentRevision, Source  # noqa: E402
+from reader.search import create_index  # noqa: E402
+from reader.services.related import corpus_matches  # noqa: E402
+from reader.services.users import add_user  # noqa: E402
+
+PASSWORD = "correct horse battery"
+NOTES = 50  # per document
+SENTENCES = 24  # per document, from a shared pool: reports of one statement share sentences
+OUTLETS = [f"Outlet {i}" for i in range(24)]
+RUNS = 7  # per page and size; the fastest counts
+DRAFTS, IN_REVIEW, TO_CHECK = 300, 100, 100  # notes, among all, at every size
+WORDS = ("minister said talks sanctions border trade summit treaty energy gas grain ports "
+         "security council envoy ceasefire election parliament budget forecast market "
+         "pipeline delegation embassy statement interview transcript agency report").split()
+SEARCHED = "pipeline"
 
 
-PER_DOCUMENT = 1000  # notes per document: the corpus grows by documents of the same size
+def _sentence(rng):
+    words = [rng.choice(WORDS) if rng.random() < .3 else f"w{rng.randrange(20_000)}"
+             for _ in range(rng.randrange(10, 22))]
+    return " ".join(words).capitalize() + "."
 
 
-def _populate(n):
-    """n published notes, 1,000 per document of 1,000 sentences, one revision row each."""
-    text = "Benchmark\n\n" + "".join(f"Sentence {i} has a {WORD} in it. "
-                                     for i in range(PER_DOCUMENT))
-    rows, revisions, pos, document = [], [], 0, None
-    for i in range(n):
-        if i % PER_DOCUMENT == 0:
-            document = create_document(text, {"title": f"Benchmark {i // PER_DOCUMENT}"})
-            pos = 0
-        pos = text.index(WORD, pos)
-        rows.append({"id": i + 1, "document_id": document.id, "start": pos,
-                     "end": pos + len(WORD), "exact": WORD,
-                     "prefix": text[max(0, pos - 32):pos],
-                     "suffix": text[pos + len(WORD):pos + len(WORD) + 32], "kind": "note",
-                     "body": f"Note {i}", "tags": ["bench"], "status": "published",
-                     "version": 1, "orphan": False, "anchor_state": "unchanged",
-                     "creator_name": "Bench"})
-        revisions.append({"annotation_id": i + 1, "version": 1, "action": "created",
-                          "changed": [], "snapshot": {"body": f"Note {i}"}})
-        pos += len(WORD)
-    for start in range(0, n, 5000):
-        db.session.execute(Annotation.__table__.insert(), rows[start:start + 5000])
-        db.session.execute(AnnotationRevision.__table__.insert(), revisions[start:start + 5000])
+@contextmanager
+def _triggers_after(connection, tables=("documents", "annotations")):
+    """Drop the triggers on ``tables`` for a bulk load, then restore them and what they keep:
+    the search index and the counts, each rebuilt in one pass (the same end state as
+    row-by-row triggers, several times faster)."""
+    saved = connection.execute(text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+        f"({', '.join(repr(t) for t in tables)})")).all()
+    for name, _ in saved:
+        connection.execute(text(f"DROP TRIGGER {name}"))
+    yield
+    create_index(connection)  # drops, re-creates and fills the search tables
+    for name, sql in saved:
+        connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+        connection.execute(text(sql))
+    fill_counts(connection)
+
+
+def build(n, rng):
+    """Fill the database with ``n`` documents of NOTES notes each; return a document's slug."""
+    eddie = add_user("eddie", PASSWORD, "editor", "Eddie Editor")
+    frank = add_user("frank", PASSWORD, "editor", "Frank Factchecker")
+    sources = n // 5  # one speech reported in about 50 notes, at every size
+    db.session.connection().execute(Source.__table__.insert(), [
+        {"id": i + 1, "title": f"Speech {i}", "speaker": f"Speaker {i % 40}", "version": 1}
+        for i in range(sources)])
+    pool = [_sentence(rng) for _ in range(max(200, n // 2))]
+    # the editors' own work is the same at every size: the pages must not grow with the corpus
+    picked = rng.sample(range(n * NOTES), DRAFTS + IN_REVIEW + TO_CHECK)
+    unpublished = {number: "draft" for number in picked[:DRAFTS]}
+    unpublished.update({number: "review" for number in picked[DRAFTS:DRAFTS + IN_REVIEW]})
+    to_check = set(picked[DRAFTS + IN_REVIEW:])
+    notes_made = []
+    connection = db.session.connection()
+    with _triggers_after(connection):
+        docs, rows = [], []
+        day = date(2020, 1, 1)
+        for d in range(1, n + 1):
+            title = f"Report {d}: " + " ".join(rng.sample(WORDS, 3))
+            body = title + "\n\n" + "\n\n".join(
+                " ".join(rng.choice(pool) for _ in range(3)) for _ in range(SENTENCES // 3))
+            docs.append({"id": d, "slug": f"report-{d}", "title": title, "text": body,
+                         "outlet": OUTLETS[d % len(OUTLETS)], "author": f"Author {d % 500}",
+                         "published_on": day + timedelta(days=d % 2000), "revision": 1})
+            starts = sorted(rng.sample(range(len(title) + 2, len(body) - 12), NOTES))
+            for i, start in enumerate(starts):
+                kind = ("note", "note", "note", "context", "factcheck")[i % 5]
+                number = len(notes_made)
+                notes_made.append(1)
+                status = unpublished.get(number, "published")
+                rows.append({
+                    "document_id": d, "start": start, "end": start + 10,
+                    "exact": body[start:start + 10], "prefix": body[max(0, start - 32):start],
+                    "suffix": body[start + 10:start + 42], "kind": kind,
+                    "body": f"Note {i} on {SEARCHED if i == 7 else 'the words'}.",
+                    "body_html": f"<p>Note {i} on the words.</p>", "tags": ["bench"],
+                    "status": status, "version": 1, "orphan": False, "anchor_state": "unchanged",
+                    "creator_id": eddie.id if i % 2 else frank.id,
+                    "creator_name": "Eddie Editor" if i % 2 else "Frank Factchecker",
+                    "source_id": rng.randrange(1, sources + 1) if kind == "context" else None,
+                    "relation": "verbatim" if kind == "context" else None,
+                    "verdict": rng.choice(VERDICTS) if kind == "factcheck" else None,
+                    "needs_check": number in to_check})
+            if len(docs) >= 1000:
+                _flush(docs, rows)
+        _flush(docs, rows)
     db.session.commit()
+    return f"report-{n // 2}"
 
 
-def _baseline(path, out):
+def _flush(docs, rows):
+    connection = db.session.connection()  # plain executemany, no ORM on the way
+    if docs:
+        connection.execute(Document.__table__.insert(), docs)
+        connection.execute(DocumentRevision.__table__.insert(), [
+            {"document_id": d["id"], "number": 1, "text": d["text"]} for d in docs])
+    if rows:
+        connection.execute(Annotation.__table__.insert(), rows)
+    docs.clear()
+    rows.clear()
+
+
+def measure(client, engine, path, before=None):
+    """Seconds for one GET of ``path``, its size in bytes and its SQL statements."""
+    statements = []
+
+    def count(*args):
+        statements.append(1)
+    if before:
+        before()
+    event.listen(engine, "before_cursor_execute", count)
     start = time.perf_counter()
-    connection = sqlite3.connect(path)
-    with out.open("w", encoding="utf-8") as sink:
-        for row in connection.execute("SELECT * FROM annotations ORDER BY id"):
-            sink.write(json.dumps(row) + "\n")
-    connection.close()
-    return time.perf_counter() - start
+    response = client.get(path)
+    elapsed = time.perf_counter() - start
+    event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200, (path, response.status_code)
+    return elapsed, len(response.get_data()), len(statements)
 
 
-def _measure(action, undo):
-    """Time ``action``; run it again (after ``undo``) under tracemalloc for its peak."""
-    start = time.perf_counter()
-    action()
-    seconds = time.perf_counter() - start
-    undo()
-    tracemalloc.start()
-    action()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return seconds, peak
+def pages(slug, source_id, last_page):
+    """(label, path, signed in, prepare) for every page measured."""
+    return [
+        ("/", "/", False, None),
+        ("/ (filter counts not kept)", "/?sort=annotated&kind=factcheck", False,
+         forget_facet_counts),
+        ("/?page=6", "/?page=6", False, None),
+        ("/stats", "/stats", False, None),
+        (f"/search?q={SEARCHED}", f"/search?q={SEARCHED}", False, None),
+        ("a document", f"/docs/{slug}", False, None),
+        ("/annotations/", "/annotations/", False, None),
+        ("/annotations/ last page", last_page, False, None),
+        ("a source", f"/sources/{source_id}", False, None),
+        ("/editor (the desk)", "/editor", True, None),
+        ("/editor/desk/my-drafts", "/editor/desk/my-drafts", True, None),
+        ("/editor/desk/awaiting-my-review", "/editor/desk/awaiting-my-review", True, None),
+        ("/editor/desk/to-check-after-a-text-revision",
+         "/editor/desk/to-check-after-a-text-revision", True, None),
+        ("/editor/desk/recent-activity", "/editor/desk/recent-activity", True, None),
+        ("/editor/sources/", "/editor/sources/", True, None),
+        ("/editor/deleted", "/editor/deleted", True, None),
+        ("a document, signed in", f"/docs/{slug}", True, None),
+    ]
 
 
-def run(n, folder):
-    source = folder / f"source-{n}.sqlite"
-    app = create_app({"DATABASE_URL": f"sqlite:///{source}", "SECRET_KEY": "bench"})
-    out = folder / f"corpus-{n}.jsonl"
+def prepare(n, folder):
+    """Build ``n`` documents; return what the measurements need (clients, engine, pages)."""
+    rng = random.Random(15)
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder}/corpus-{n}.sqlite",
+                      "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False, "PAGE_CACHE": False})
     with app.app_context():
         db.create_all()
-        _populate(n)
-        baseline = _baseline(source, folder / "baseline.jsonl")
-
-        def export():
-            with out.open("w", encoding="utf-8") as handle:
-                for line in stream_corpus():
-                    handle.write(line)
-        exported, export_peak = _measure(export, lambda: None)
-        db.engine.dispose()
-    target = folder / f"target-{n}.sqlite"
-    other = create_app({"DATABASE_URL": f"sqlite:///{target}", "SECRET_KEY": "bench"})
-    with other.app_context():
-        db.create_all()
-
-        def load():
-            with out.open("rb") as handle:
-                import_corpus(handle)
-            db.session.commit()
-
-        def empty():
-            for table in reversed(db.metadata.sorted_tables):
-                if table.name != "content_version":
-                    db.session.execute(table.delete())
-            db.session.commit()
-        imported, import_peak = _measure(load, empty)
-        db.engine.dispose()
-    size = out.stat().st_size
-    print(f"{n:>7} notes, corpus file {size / 1e6:.1f} MB: export {exported / baseline:.1f}x "
-          f"the plain dump ({exported:.1f} s), peak {export_peak / 1e6:.1f} MB; import "
-          f"{imported / baseline:.1f}x ({imported:.1f} s), peak {import_peak / 1e6:.1f} MB")
+        start = time.perf_counter()
+        slug = build(n, rng)
+        built = time.perf_counter() - start
+        start = time.perf_counter()
+        corpus_matches()  # once per state of the texts, kept per process (services/related.py)
+        matched = time.perf_counter() - start
+        engine = db.engine
+        source_id = db.session.scalar(select(Annotation.source_id).where(
+            Annotation.document_id == int(slug.split("-")[1]), Annotation.source_id.is_not(None),
+            Annotation.status == "published").limit(1))
+        notes = db.session.scalar(select(db.func.count(Annotation.id)))
+    print(f"{n:,} documents, {notes:,} notes: built in {built:.1f} s (the corpus's passages"
+          f" matched once more in {matched:.1f} s)", flush=True)
+    reader = app.test_client()
+    last_page = reader.get("/annotations/").get_json()["last"]
+    last_page = last_page if isinstance(last_page, str) else last_page["id"]
+    last_page = last_page[last_page.index("/annotations/"):]
+    editor = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      editor.get("/login").get_data(as_text=True)).group(1)
+    editor.post("/login", data={"name": "eddie", "password": PASSWORD, "csrf_token": token})
+    return {"reader": reader, "editor": editor, "engine": engine,
+            "pages": pages(slug, source_id, last_page)}
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    folder = Path(tempfile.mkdtemp())
-    for size in (n, 10 * n):
-        run(size, folder)
+    sizes = [100, 1_000, 10_000]
+    if len(sys.argv) > 1:
+        top = int(sys.argv[1])
+        sizes = [s for s in sizes if s < top] + [top]
+    with tempfile.TemporaryDirectory() as folder:
+        corpora = {n: prepare(n, folder) for n in sizes}
+        results = {}
+        # each page at every size in turn, RUNS times: a slower minute on the shared machine
+        # touches every size alike
+        for number, (label, *_rest) in enumerate(corpora[sizes[0]]["pages"]):
+            for run in range(RUNS + 1):
+                for n in sizes:
+                    corpus = corpora[n]
+                    _, path, signed_in, before = corpus["pages"][number]
+                    client = corpus["editor" if signed_in else "reader"]
+                    seconds, size, sql = measure(client, corpus["engine"], path, before)
+                    if run:  # the first is a warm-up
+                        kept = results.get((label, n))
+                        results[label, n] = (min(seconds, kept[0]) if kept else seconds, size, sql)
+    base, top = sizes[0], sizes[-1]
+    print()
+    print("| page | " + " | ".join(f"{n:,} docs" for n in sizes)
+          + f" | ratio {top:,} / {base:,} | size at {top:,} | SQL statements |")
+    print("| --- |" + " --- |" * (len(sizes) + 3))
+    for label, *_rest in corpora[base]["pages"]:
+        cells = [f"{results[label, n][0] * 1000:.1f} ms" for n in sizes]
+        seconds, size, _ = results[label, top]
+        statements = " / ".join(str(results[label, n][2]) for n in sizes)
+        print(f"| {label} | " + " | ".join(cells)
+              + f" | {seconds / results[label, base][0]:.2f} | {size / 1024:.0f} KB"
+              f" | {statements} |")
 
 
 if __name__ == "__main__":

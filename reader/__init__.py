@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
-from . import config, database, pagecache, safejson, serving
+from . import config, counts, database, pagecache, safejson, serving  # noqa: F401 (counts: its triggers)
 from .extensions import csrf, db, limiter, login, migrate
 
 

@@ -77,6 +77,9 @@ def engine_options(url, options, busy_timeout):
     return options
 
 
+SQLITE_CACHE_KIB = 32 * 1024
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """Foreign keys on, WAL, and a commit that survives a power cut, for every SQLite connection."""
@@ -94,6 +97,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     # FULL syncs the WAL at every commit: an acknowledged note survives the machine
     # dying too, not only the process (NORMAL would only survive the process)
     cursor.execute("PRAGMA synchronous=FULL")
+    # 32 MB of pages per connection (the default is 2 MB): a corpus of thousands of
+    # documents reads its indexes from memory rather than through the file each time
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 

@@ -101,6 +101,13 @@ class Document(db.Model):
     """A text readers annotate; ``text`` is the canonical text of its latest revision."""
 
     __tablename__ = "documents"
+    # the index's orders and filters (catalog.py)
+    __table_args__ = (Index("ix_documents_published_on", "published_on", "id"),
+                      Index("ix_documents_title", "title", "id"),
+                      Index("ix_documents_outlet", "outlet"),
+                      Index("ix_documents_author", "author"),
+                      # what the corpus's matching is kept under, read without the texts
+                      Index("ix_documents_revision", "revision", "modified_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -243,6 +250,12 @@ class SourceRevision(db.Model):
     user: Mapped[User | None] = relationship()
 
 
+def _sparse(name, column, *more):
+    """An index of the rows where ``column`` is set (partial, in SQLite and PostgreSQL)."""
+    where = sql_text(f"{column} IS NOT NULL")
+    return Index(name, *more, column, sqlite_where=where, postgresql_where=where)
+
+
 class Annotation(db.Model):
     """An editor's note on a span of a document (or on the whole document).
 
@@ -251,8 +264,20 @@ class Annotation(db.Model):
     """
 
     __tablename__ = "annotations"
-    __table_args__ = (Index("ix_annotations_document_status", "document_id", "status"),
-                      Index("ix_annotations_creator_status", "creator_id", "status"))
+    __table_args__ = (
+        Index("ix_annotations_document_status", "document_id", "status"),
+        Index("ix_annotations_creator_status", "creator_id", "status"),
+        # status first, then id: "the published notes in id order" reads the index in order
+        Index("ix_annotations_status_id", "status", "id"),
+        # the editors' list of sources counts each one's notes by status from this alone
+        Index("ix_annotations_source_status", "source_id", "status", "deleted_at"),
+        # partial: only the few rows where the column is set. A full index on a column that
+        # is NULL almost everywhere lures SQLite's planner into reading nearly every row
+        # for "IS NULL" (replies, deletions, pending changes: see _sparse)
+        *(_sparse(f"ix_annotations_{column}", column) for column in (
+            "reply_to_id", "deleted_at", "pending_status", "changes_requested_at")),
+        _sparse("ix_annotations_creator_pending", "pending_status", "creator_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
@@ -289,7 +314,7 @@ class Annotation(db.Model):
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # an editors' comment (kind "reply") answers this note or comment; readers never see it
-    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("annotations.id"), index=True)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("annotations.id"))
     # review (services/review.py): an unapproved change to a published note, as the fields
     # that differ from the published ones; readers keep seeing the columns above meanwhile
     pending: Mapped[dict | None] = mapped_column(JSON)
@@ -478,3 +503,41 @@ class PassageMatch(db.Model):
     other_start: Mapped[int]  # code points of the other document's text
     other_end: Mapped[int]
     score: Mapped[float] = mapped_column(Float)
+
+
+class DocumentCounts(db.Model):
+    """A document's notes that readers see, by kind and verdict, kept by triggers (counts.py).
+
+    ``document_id`` 0 is the whole corpus; its ``changes`` and ``changed_at`` move with
+    every write the index and the stats show.
+    """
+
+    __tablename__ = "document_counts"
+    __table_args__ = (Index("ix_document_counts_notes", "notes", "document_id"),)
+
+    document_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # every published, undeleted annotation (orphans and replies too): what the W3C
+    # container lists; the other counts are of the notes readers see on the page
+    published: Mapped[int] = mapped_column(default=0, server_default="0")
+    notes: Mapped[int] = mapped_column(default=0, server_default="0")
+    kind_note: Mapped[int] = mapped_column(default=0, server_default="0")
+    kind_context: Mapped[int] = mapped_column(default=0, server_default="0")
+    kind_factcheck: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_accurate: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_mostly_accurate: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_misleading: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_false: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_unsupported: Mapped[int] = mapped_column(default=0, server_default="0")
+    verdict_unverifiable: Mapped[int] = mapped_column(default=0, server_default="0")
+    changes: Mapped[int] = mapped_column(db.BigInteger, default=0, server_default="0")
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SourceCounts(db.Model):
+    """The published notes citing a source, kept by triggers (counts.py)."""
+
+    __tablename__ = "source_counts"
+    __table_args__ = (Index("ix_source_counts_citations", "citations", "source_id"),)
+
+    source_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    citations: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -21,7 +21,7 @@ Cyrillic included, are matched as whole words.
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
@@ -105,6 +105,10 @@ _HEADLINE = f"StartSel={OPEN}, StopSel={CLOSE}, HighlightAll=true"
 # shown (the document is still found). The databases mark matches only in titles and notes,
 # which are short: marking a whole text costs them time quadratic in its matches.
 MAX_SCAN = 500_000
+# SQLite: the newest matches ranked, so a word in every document costs no more than a rare
+# one; an older match outside them is found by adding words (the page says so)
+WINDOW = 1_000
+ORPHAN_ROOM = 20  # notes ranked beyond a page's worth, in case some are orphans
 
 
 def create_index(connection):
@@ -163,6 +167,7 @@ class Results:
     terms: list
     documents: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    windowed: bool = False  # only the newest WINDOW matches were ranked
 
     def __len__(self):
         return len(self.documents) + len(self.notes)
@@ -181,28 +186,54 @@ def search(query, limit=20):
     if db.engine.dialect.name == "postgresql":
         doc_rows, note_rows = _postgresql(terms, limit)
     else:
-        doc_rows, note_rows = _sqlite(terms, limit)
+        doc_rows, note_rows, results.windowed = _sqlite(terms, limit)
     results.documents = [_text_hit(row, terms) for row in doc_rows]
     results.notes = _note_hits(note_rows, terms)
     return results
 
 
 def _sqlite(terms, limit):
+    """Rank in the index alone, then read the few rows ranked first.
+
+    FTS5 ranks thousands of matches in a millisecond when nothing else is asked of
+    each; joining the rows (and marking the titles) before the LIMIT read every
+    matching document's text. Titles and notes are marked by ``_located``'s own search.
+    """
     match = fts5_query(terms)
-    marks = {"o": OPEN, "c": CLOSE, "q": match, "limit": limit, "scan": MAX_SCAN}
-    docs = db.session.execute(text(
-        "SELECT d.slug, d.title, d.outlet, substr(d.text, 1, :scan),"
-        " highlight(document_fts, 0, :o, :c)"
-        " FROM document_fts JOIN documents d ON d.id = document_fts.rowid"
-        " WHERE document_fts MATCH :q ORDER BY bm25(document_fts, 4.0, 1.0) LIMIT :limit"
-    ), marks).all()
-    notes = db.session.execute(text(
-        "SELECT a.id, highlight(annotation_fts, 0, :o, :c)"
-        " FROM annotation_fts JOIN annotations a ON a.id = annotation_fts.rowid"
-        " WHERE annotation_fts MATCH :q AND a.status = 'published' AND a.deleted_at IS NULL"
-        " AND NOT a.orphan ORDER BY bm25(annotation_fts, 1.0, 0.5), a.id LIMIT :limit"
-    ), marks).all()
-    return docs, notes
+    params = {"q": match, "limit": limit, "scan": MAX_SCAN, "window": WINDOW}
+    ranked, newest = _ranked("SELECT rowid, bm25(document_fts, 4.0, 1.0) AS score FROM document_fts"
+                             " WHERE document_fts MATCH :q", params, limit)
+    rows = {row[0]: row[1:] for row in db.session.execute(
+        select(Document.id, Document.slug, Document.title, Document.outlet,
+               func.substr(Document.text, 1, MAX_SCAN)).where(Document.id.in_(ranked)))}
+    docs = [(*rows[doc_id], None) for doc_id in ranked if doc_id in rows]
+    # the index holds published, undeleted notes; orphans are left out here, so ask for
+    # a few more than needed, and rank with the rows only if that was not enough
+    wanted = limit + ORPHAN_ROOM
+    candidates, newest_notes = _ranked(
+        "SELECT rowid, bm25(annotation_fts, 1.0, 0.5) AS score FROM annotation_fts"
+        " WHERE annotation_fts MATCH :q", params, wanted)
+    placed = set(db.session.scalars(select(Annotation.id).where(
+        Annotation.id.in_(candidates), Annotation.status == "published",
+        Annotation.deleted_at.is_(None), Annotation.orphan.is_(False))))
+    notes = [(i, None) for i in candidates if i in placed][:limit]
+    if len(notes) < limit and len(candidates) == wanted and not newest_notes:
+        notes = db.session.execute(text(
+            "SELECT a.id, NULL FROM annotation_fts JOIN annotations a ON a.id = annotation_fts.rowid"
+            " WHERE annotation_fts MATCH :q AND a.status = 'published' AND a.deleted_at IS NULL"
+            " AND NOT a.orphan ORDER BY bm25(annotation_fts, 1.0, 0.5), a.id LIMIT :limit"
+        ), params).all()
+    return docs, notes, newest or newest_notes
+
+
+def _ranked(matching, params, limit):
+    """Return ``(rowids best first, windowed)``: the best ``limit`` among the WINDOW newest
+    matches (in rowid order, which FTS5 walks without ranking the others). ``windowed``
+    is True when the window was full: older matches may exist that were not ranked."""
+    rows = db.session.execute(text(
+        f"SELECT rowid, count(*) OVER () FROM ({matching} ORDER BY rowid DESC LIMIT :window)"
+        " ORDER BY score, rowid LIMIT :limit"), {**params, "limit": limit}).all()
+    return [row[0] for row in rows], bool(rows) and rows[0][1] >= params["window"]
 
 
 def _postgresql(terms, limit):

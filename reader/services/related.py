@@ -1,6 +1,6 @@
 """Passages that report the same statement in several documents, and linking them to a source."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..matching import find_matches
@@ -9,41 +9,63 @@ from . import ValidationError
 from .annotations import create_annotation, parse_source_id
 from .sources import find_or_create_source, live_source
 
-_CACHE = {}  # corpus fingerprint -> matches; the corpus changes rarely
+# database -> (corpus fingerprint, matches, {document id: its matches}); texts change rarely
+_CACHE = {}
 
 
 def _corpus_key():
-    """The state of the corpus's texts: every document's id and revision number."""
-    rows = db.session.execute(select(Document.id, Document.revision).order_by(Document.id)).all()
-    return tuple(map(tuple, rows))
+    """The state of the corpus's texts, in one aggregate row: documents, newest id, the sum
+    of their revision numbers (a revised text adds one) and the latest change."""
+    return tuple(db.session.execute(select(
+        func.count(Document.id), func.max(Document.id), func.sum(Document.revision),
+        func.max(Document.modified_at))).one())
+
+
+def _kept():
+    return _kept_for(_corpus_key())
 
 
 def kept_corpus_matches():
     """Return the Matches if they are worked out for the corpus as it is now, else None."""
-    return _CACHE.get(_corpus_key())
+    kept = _kept()
+    return kept[0] if kept else None
 
 
 def corpus_matches():
     """Return the Matches over every document's current text (computed once per corpus state)."""
+    return _matches()[0]
+
+
+def _matches():
     key = _corpus_key()
-    if key not in _CACHE:
+    kept = _kept_for(key)
+    if kept is None:
         texts = db.session.execute(select(Document.id, Document.text)).all()
-        _CACHE.clear()
-        _CACHE[key] = find_matches((doc_id, text) for doc_id, text in texts)
-    return _CACHE[key]
+        matches = find_matches((doc_id, text) for doc_id, text in texts)
+        by_document = {}
+        for match in matches:
+            by_document.setdefault(match.a.doc, []).append(match)
+            if match.b.doc != match.a.doc:
+                by_document.setdefault(match.b.doc, []).append(match)
+        kept = (matches, by_document)
+        _CACHE[str(db.engine.url)] = (key, *kept)
+    return kept
+
+
+def _kept_for(key):
+    kept = _CACHE.get(str(db.engine.url))
+    return kept[1:] if kept and kept[0] == key else None
 
 
 def related_passages(document, limit=20):
     """Return the passages of ``document`` that also appear, reworded, in other documents."""
     found = []
-    for match in corpus_matches():
-        if document.id not in (match.a.doc, match.b.doc):
-            continue
+    for match in _matches()[1].get(document.id, ()):  # in the corpus's order, as before
         here, there = (match.a, match.b) if match.a.doc == document.id else (match.b, match.a)
         found.append({"here": here, "there": there, "score": match.score})
+    found = found[:limit]
     others = {d.id: d for d in db.session.scalars(
         select(Document).where(Document.id.in_({p["there"].doc for p in found})))}
-    found = found[:limit]
     for passage in found:
         other = others[passage["there"].doc]
         passage["document"] = other

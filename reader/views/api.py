@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..claimreview import claim_review, claim_reviews
 from ..extensions import db
-from ..models import Annotation, Document
+from ..models import Annotation, Document, DocumentCounts
 from ..openapi import MAX_ID, openapi_document
 from ..safejson import MAX_DEPTH
 from ..services import (
@@ -146,7 +146,8 @@ def _is_id(raw):
     return _is_number(raw) and len(digits) <= len(str(MAX_ID)) and int(digits) <= MAX_ID
 
 
-def _collection(query, collection_url, label, iris=False, minimal=False, container=False):
+def _collection(query, collection_url, label, iris=False, minimal=False, container=False,
+                total=None):
     """Return an AnnotationCollection (page 0 embedded) or, with ?page=N, AnnotationPage N.
 
     ``iris`` lists annotation IRIs instead of embedding them; ``minimal`` gives the
@@ -156,16 +157,21 @@ def _collection(query, collection_url, label, iris=False, minimal=False, contain
     """
     base = base_url()
     size = current_app.config["PAGE_SIZE"]
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(math.ceil(total / size), 1)
     number = _page_number()
     if number >= pages:
         abort(404)
-    rows = db.session.scalars(
-        query.options(selectinload(Annotation.document), selectinload(Annotation.creator),
-                      selectinload(Annotation.source))
-        .order_by(Annotation.id).offset(number * size).limit(size)
-    ).all()
+    query = query.options(selectinload(Annotation.document), selectinload(Annotation.creator),
+                          selectinload(Annotation.source))
+    offset = number * size
+    if offset > total // 2:  # a later page is read from the end: the last one skips nothing
+        count = min(size, total - offset)
+        rows = db.session.scalars(query.order_by(Annotation.id.desc())
+                                  .offset(total - offset - count).limit(count)).all()[::-1]
+    else:
+        rows = db.session.scalars(query.order_by(Annotation.id).offset(offset).limit(size)).all()
     if iris:
         items = [annotation_iri(base, a.id) for a in rows]
     else:
@@ -297,9 +303,13 @@ def container():
     if iris:
         params["iris"] = "1"
     collection_url = url_for("api.container", _external=True, **params)
+    total = None
+    if not any(name in request.args for name in ("doc", "kind", "tag", "source")):
+        total = db.session.scalar(select(DocumentCounts.published)  # kept: counts.py
+                                  .where(DocumentCounts.document_id == 0))
     response = _collection(_filtered(export_query()), collection_url,
                            "Annotated Reader: all annotations", iris=iris, minimal=minimal,
-                           container=True)
+                           container=True, total=total)
     response.headers["Link"] = CONTAINER_LINKS
     response.headers["Allow"] = "GET, HEAD, OPTIONS, POST"
     response.headers["Accept-Post"] = MEDIA_TYPE

@@ -4,21 +4,26 @@ import hashlib
 from pathlib import Path
 
 from flask import (
-    Blueprint, abort, make_response, redirect, render_template, request, session, url_for,
+    Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for,
 )
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.http import is_resource_modified
 
+from ..catalog import (
+    PER_PAGE, SORTS, corpus_state, facet_counts, note_positions, page_of_documents,
+    parse_index_query,
+)
 from ..charts import bar_chart, density_strip
 from ..config import KIND_LABELS, KINDS, VERDICT_LABELS, VERDICTS
 from ..extensions import db
 from ..filters import parse_filters
-from ..models import Annotation, Document, Source
+from ..models import Annotation, Document, DocumentCounts, Source, SourceCounts
 from ..search import search
 from ..services.assignments import assignable_editors, open_assignments
-from ..services.related import related_passages
+from ..services.desk import SYNC_DOCUMENTS, match_in_background
+from ..services.related import kept_corpus_matches, related_passages
 from ..services.reports import TooLongError, compare_documents, other_reports, reports_state
 from ..services.intake import latest_original
 from ..services.review import review_kinds
@@ -29,8 +34,11 @@ from .parts import document_parts, page_annotations, reader_tools
 
 bp = Blueprint("public", __name__)
 
+LEDE_SCAN = 4000  # code points of a text looked at for its first paragraph
 SEARCH_LIMIT = 20  # documents, and again notes, on one results page
 TOP_SOURCES = 10
+SOURCE_CHOICES = 50  # most cited, and again newest, sources offered to link two passages
+TOP_DOCUMENTS = 20  # on /stats; the index sorted by most annotated has them all
 
 
 def _published():
@@ -41,39 +49,40 @@ def _published():
 
 @bp.get("/")
 def index():
-    """List the documents with their published annotations per kind and where they fall."""
+    """List one page of documents, sorted and filtered, with their published notes per kind.
+
+    ``?page=N&sort=newest|annotated|title&outlet=…&author=…&from=…&to=…&kind=…&verdict=…``
+    (catalog.py). A value that cannot be used is named on the page (400); a page past
+    the last one says how many there are (404).
+    """
     validators = _validators()
     if validators and not _modified(validators):
         return _not_modified(validators)
-    documents = db.session.scalars(select(Document).order_by(Document.title)).all()
-    rows = db.session.execute(
-        select(Annotation.document_id, Annotation.kind, func.count())
-        .where(*_published()).group_by(Annotation.document_id, Annotation.kind)
-    )
-    counts = {}
-    for document_id, kind, n in rows:
-        counts.setdefault(document_id, {})[kind] = n
-    spans = {}
-    for document_id, ann_id, kind, start in db.session.execute(
-            select(Annotation.document_id, Annotation.id, Annotation.kind, Annotation.start)
-            .where(*_published(), Annotation.start.is_not(None))
-            .order_by(Annotation.start, Annotation.id)):
-        spans.setdefault(document_id, []).append((ann_id, kind, start))
-    strips = {}
-    for d in documents:
-        href = lambda ann_id, slug=d.slug: f"{url_for('public.document', slug=slug)}#a-{ann_id}"
+    query = parse_index_query(request.args)
+    facets = facet_counts(query, corpus_state())
+    rows = page_of_documents(query)
+    pages = max(1, -(-facets.total // PER_PAGE))
+    positions = note_positions([document.id for document, _ in rows])
+    cards = []
+    for document, counts in rows:
+        href = lambda ann_id, slug=document.slug: f"{url_for('public.document', slug=slug)}#a-{ann_id}"
         # charts.py escapes every piece of text it writes
-        strips[d.id] = Markup(density_strip(len(d.text), spans.get(d.id, []), href, bins=80,
+        strip = Markup(density_strip(len(document.text), positions[document.id], href, bins=40,
                                      labels=KIND_LABELS,
-                                     title=f"Where the notes fall in “{d.title}”"))
-    ledes = {d.id: _lede(d.text) for d in documents}
-    return _respond(render_template("public/index.html", documents=documents, counts=counts,
-                                    ledes=ledes, strips=strips, kinds=KINDS,
-                                    kind_labels=KIND_LABELS), validators)
+                                     title=f"Where the notes fall in “{document.title}”"))
+        cards.append({"document": document, "strip": strip, "lede": _lede(document.text),
+                      "counts": {kind: getattr(counts, f"kind_{kind}") for kind in KINDS}})
+    status = 400 if query.errors else 404 if query.page > pages else 200
+    html = render_template("public/index.html", cards=cards, query=query, facets=facets,
+                           pages=pages, sorts=SORTS, kinds=KINDS, kind_labels=KIND_LABELS,
+                           verdicts=VERDICTS, verdict_labels=VERDICT_LABELS,
+                           per_page=PER_PAGE)
+    return _respond(html, validators if status == 200 else None), status
 
 
 def _lede(text):
     """Return the first paragraph of a text, to say what it is about on the index."""
+    text = text[:LEDE_SCAN]
     block = next((b for b in detect_structure(text) if b.kind == "paragraph"), None)
     return text[block.start:block.end].strip() if block else ""
 
@@ -102,9 +111,8 @@ def document(slug):
     extra = {"title_in_text": has_title_line(document.text, document.title), "archived": None,
              "reports": other_reports(document)}
     if editor:  # passages reported elsewhere too, to link both to one source
-        extra.update({"related": related_passages(document),
-                      "sources": db.session.scalars(select(Source).where(Source.deleted_at.is_(None))
-                                                    .order_by(Source.title)).all(),
+        related = _related(document)
+        extra.update({"related": related, "sources": _source_choices() if related else [],
                       "review_kinds": sorted(review_kinds()),
                       "archived": latest_original(document),
                       "assignments": open_assignments(document=document),
@@ -137,6 +145,29 @@ def compare(slug_a, slug_b):
     response = render_template("public/compare.html", a=document_a, b=document_b, rows=rows,
                                pairs=sum(row["paired"] for row in rows), too_long=too_long)
     return _respond(response, validators)
+
+
+def _source_choices():
+    """The sources offered when linking two passages: the most cited and the newest
+    (SOURCE_CHOICES of each), by title; any other is found by its title in the note form."""
+    most_cited = (select(SourceCounts.source_id).order_by(SourceCounts.citations.desc(),
+                                                          SourceCounts.source_id)
+                  .limit(SOURCE_CHOICES))
+    newest = (select(Source.id).where(Source.deleted_at.is_(None)).order_by(Source.id.desc())
+              .limit(SOURCE_CHOICES))
+    return db.session.scalars(select(Source).where(
+        Source.id.in_(most_cited) | Source.id.in_(newest), Source.deleted_at.is_(None))
+        .order_by(Source.title)).all()
+
+
+def _related(document):
+    """The passages of ``document`` reported elsewhere, or None while a large corpus is
+    being matched (in the background, as for the desk: never during a request)."""
+    small = db.session.scalar(select(Document.id).offset(SYNC_DOCUMENTS).limit(1)) is None
+    if not small and kept_corpus_matches() is None:
+        match_in_background(current_app._get_current_object())
+        return None
+    return related_passages(document)
 
 
 @bp.get("/sources/<id:source_id>")
@@ -185,36 +216,35 @@ def search_page():
 
 @bp.get("/stats")
 def stats():
-    """Bar charts of the published notes: per document and kind, sources cited, verdicts."""
+    """Bar charts of the published notes: the most annotated documents, sources cited, verdicts.
+
+    Read from the kept counts (counts.py) through indexes: the same work at any size.
+    """
     validators = _validators()
     if validators and not _modified(validators):
         return _not_modified(validators)
-    per_document = {}
-    for slug, title, kind, n in db.session.execute(
-            select(Document.slug, Document.title, Annotation.kind, func.count())
-            .join(Annotation, Annotation.document_id == Document.id).where(*_published())
-            .group_by(Document.slug, Document.title, Annotation.kind)):
-        per_document.setdefault((slug, title), {})[kind] = n
-    documents = sorted(((title, url_for("public.document", slug=slug), kinds)
-                        for (slug, title), kinds in per_document.items()),
-                       key=lambda row: (-sum(row[2].values()), row[0]))
+    C = DocumentCounts
+    documents = [(title, url_for("public.document", slug=slug),
+                  {kind: getattr(counts, f"kind_{kind}") for kind in KINDS})
+                 for slug, title, counts in db.session.execute(
+                     select(Document.slug, Document.title, C)
+                     .join(Document, Document.id == C.document_id).where(C.notes > 0)
+                     .order_by(C.notes.desc(), C.document_id.desc()).limit(TOP_DOCUMENTS))]
     cited = db.session.execute(
-        select(Source.id, Source.title, Source.speaker, func.count())
-        .join(Annotation, Annotation.source_id == Source.id).where(*_published())
-        .group_by(Source.id, Source.title, Source.speaker)
-        .order_by(func.count().desc(), Source.title, Source.id).limit(TOP_SOURCES)).all()
+        select(Source.id, Source.title, Source.speaker, SourceCounts.citations)
+        .join(Source, Source.id == SourceCounts.source_id).where(SourceCounts.citations > 0)
+        .order_by(SourceCounts.citations.desc(), SourceCounts.source_id)
+        .limit(TOP_SOURCES)).all()
     sources = [(f"{title} ({speaker})" if speaker else title,
                 url_for("public.source", source_id=source_id), n)
                for source_id, title, speaker, n in cited]
-    verdict_counts = dict(db.session.execute(
-        select(Annotation.verdict, func.count()).where(
-            *_published(), Annotation.kind == "factcheck", Annotation.verdict.is_not(None))
-        .group_by(Annotation.verdict)).all())
-    verdicts = [(VERDICT_LABELS[v], None, verdict_counts[v]) for v in VERDICTS
-                if verdict_counts.get(v)]
+    corpus = db.session.get(DocumentCounts, 0)
+    verdicts = [(VERDICT_LABELS[v], None, getattr(corpus, f"verdict_{v}")) for v in VERDICTS
+                if corpus is not None and getattr(corpus, f"verdict_{v}")]
+    totals = {kind: getattr(corpus, f"kind_{kind}") if corpus else 0 for kind in KINDS}
     series = [(kind, KIND_LABELS[kind].lower() + "s") for kind in KINDS]
     charts = {  # charts.py escapes every piece of text it writes
-        "documents": Markup(bar_chart(documents, title="Published notes per document, by kind",
+        "documents": Markup(bar_chart(documents, title="Most annotated documents, by kind",
                                       series=series)),
         "sources": Markup(bar_chart(sources, title="Most cited sources",
                                     series=[("value", "citations")])),
@@ -223,7 +253,8 @@ def stats():
     }
     return _respond(render_template("public/stats.html", charts=charts, documents=documents,
                                     sources=sources, verdicts=verdicts, kinds=KINDS,
-                                    kind_labels=KIND_LABELS), validators)
+                                    kind_labels=KIND_LABELS, totals=totals,
+                                    top_documents=TOP_DOCUMENTS), validators)
 
 
 # --- conditional GET for readers ---------------------------------------------------------
@@ -246,28 +277,30 @@ def _validators(document=None):
     """Return ``(etag, last_modified)`` of a reader's page, or None where none applies.
 
     Built from what readers see, and nothing else, so an editor's work on drafts
-    never moves them: the document(s) (text revision, metadata, when a published note
-    last left), the published notes (count, latest change, versions, newest id), the
-    sources they cite (count, latest change), the query string and the code. Signed-in
-    editors and sessions with a pending flash message get no validators.
+    never moves them. A document's page: the document (text revision, metadata, when
+    a published note last left), its published notes (count, latest change, versions,
+    newest id), the sources they cite (count, latest change). The corpus's pages (the
+    index, the stats): the corpus row of the kept counts (counts.py), which moves with
+    every write they show, read in one step whatever the corpus's size. Both with the
+    query string and the code. Signed-in editors and sessions with a pending flash
+    message get no validators.
     """
     if is_editor() or session.get("_flashes"):
         return None
-    published = (Annotation.status == "published", Annotation.deleted_at.is_(None))
+    if document is None:
+        changes, changed_at = corpus_state()
+        state = "|".join(str(part) for part in (
+            request.path, request.query_string.decode("latin-1"), _code_version(), changes,
+            changed_at))
+        return _etag(state), changed_at
+    published = (Annotation.status == "published", Annotation.deleted_at.is_(None),
+                 Annotation.document_id == document.id)
     notes = select(func.count(Annotation.id), func.max(Annotation.modified_at),
                    func.coalesce(func.sum(Annotation.version), 0),
                    func.max(Annotation.id)).where(*published)
     cited = (select(func.count(func.distinct(Source.id)), func.max(Source.modified_at))
              .join(Annotation, Annotation.source_id == Source.id).where(*published))
-    if document is not None:
-        notes = notes.where(Annotation.document_id == document.id)
-        cited = cited.where(Annotation.document_id == document.id)
-        docs = (1, document.modified_at, document.withdrawn_at, document.revision, document.id)
-    else:
-        docs = db.session.execute(select(
-            func.count(Document.id), func.max(Document.modified_at),
-            func.max(Document.withdrawn_at), func.coalesce(func.sum(Document.revision), 0),
-            func.max(Document.id))).one()
+    docs = (1, document.modified_at, document.withdrawn_at, document.revision, document.id)
     n_notes, notes_at, versions, top_note = db.session.execute(notes).one()
     n_sources, sources_at = db.session.execute(cited).one()
     n_docs, docs_at, withdrawn_at, revisions, top_doc = docs
@@ -276,8 +309,11 @@ def _validators(document=None):
         request.path, request.query_string.decode("latin-1"), _code_version(),
         n_notes, notes_at, versions, top_note, n_docs, docs_at, withdrawn_at, revisions,
         top_doc, n_sources, sources_at, reports_state(document) if document else ""))
-    etag = 'W/"' + hashlib.sha1(state.encode()).hexdigest()[:20] + '"'
-    return etag, max(times) if times else None
+    return _etag(state), max(times) if times else None
+
+
+def _etag(state):
+    return 'W/"' + hashlib.sha1(state.encode()).hexdigest()[:20] + '"'
 
 
 def _modified(validators):

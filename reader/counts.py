@@ -1,0 +1,200 @@
+"""Counts of the notes readers see, per document, per source and for the whole corpus.
+
+The index sorts by "most annotated" and filters by the kinds and verdicts a document
+has; ``/stats`` charts the totals. Counting the annotations on every request would
+read the whole corpus each time, so these counts are kept, by database triggers, in
+two small tables:
+
+- ``document_counts``: one row per document (``document_id``) with its published,
+  undeleted annotations (``published``: what the W3C container lists), and of these the
+  notes readers see (``notes``), per kind (``kind_<kind>``) and per fact-check verdict
+  (``verdict_<verdict>``). The row with ``document_id`` 0 holds the same
+  counts for the whole corpus, and ``changes``/``changed_at``, moved by every write that
+  changes what the index and the stats show: their ETag and Last-Modified.
+- ``source_counts``: the published notes citing each source.
+
+A note readers see is published, not deleted, not an orphan and not a reply. The
+triggers add a row's contribution after it is written and take back the old one, in
+the writing transaction, whatever writes (the services, a bulk insert, raw SQL), as
+the search index's triggers do; ``create_counts`` (``db.create_all`` and the migration)
+builds the tables' rows from the rows already there.
+"""
+
+from sqlalchemy import event, text
+
+from .config import KINDS, VERDICTS
+from .extensions import db
+
+CORPUS = 0  # document_counts.document_id of the whole corpus's row
+KIND_COLUMNS = tuple(f"kind_{kind}" for kind in KINDS)
+VERDICT_COLUMNS = tuple(f"verdict_{verdict}" for verdict in VERDICTS)
+COUNT_COLUMNS = ("published", "notes", *KIND_COLUMNS, *VERDICT_COLUMNS)
+# the columns whose change can move a note in or out of the counts, or on the index
+WATCHED = ("status", "deleted_at", "orphan", "reply_to_id", "kind", "verdict", "document_id",
+           "source_id", '"start"', '"end"')
+
+
+def _visible(row):
+    return (f"{row}.status = 'published' AND {row}.deleted_at IS NULL AND NOT {row}.orphan"
+            f" AND {row}.reply_to_id IS NULL")
+
+
+def _published(row):
+    return f"{row}.status = 'published' AND {row}.deleted_at IS NULL"
+
+
+def _placed(row):
+    return f"(CASE WHEN NOT {row}.orphan AND {row}.reply_to_id IS NULL THEN 1 ELSE 0 END)"
+
+
+def _add(row, sign, now):
+    """SET clause adding ``sign`` times ``row``'s contribution to a document_counts row."""
+    placed = _placed(row)
+    parts = [f"published = published + ({sign})", f"notes = notes + ({sign}) * {placed}"]
+    parts += [f"kind_{kind} = kind_{kind} + ({sign}) * {placed} * (CASE WHEN {row}.kind = '{kind}' "
+              f"THEN 1 ELSE 0 END)" for kind in KINDS]
+    parts += [f"verdict_{v} = verdict_{v} + ({sign}) * {placed} * (CASE WHEN {row}.kind = 'factcheck' "
+              f"AND {row}.verdict = '{v}' THEN 1 ELSE 0 END)" for v in VERDICTS]
+    # the corpus row's changes: counted twice on an update (take back, add): still a move
+    parts += [f"changes = changes + (CASE WHEN document_id = {CORPUS} THEN 1 ELSE 0 END)",
+              f"changed_at = (CASE WHEN document_id = {CORPUS} THEN {now} ELSE changed_at END)"]
+    return ", ".join(parts)
+
+
+def _count(row, sign, now):
+    """Statements adding ``sign`` times ``row``'s contribution to its document, corpus, source."""
+    return (
+        f"UPDATE document_counts SET {_add(row, sign, now)}"
+        f" WHERE document_id IN ({row}.document_id, {CORPUS});",
+        f"UPDATE source_counts SET citations = citations + ({sign}) * {_placed(row)}"
+        f" WHERE source_id = {row}.source_id;",
+    )
+
+
+def _touch(now):
+    return (f"UPDATE document_counts SET changes = changes + 1, changed_at = {now}"
+            f" WHERE document_id = {CORPUS};")
+
+
+SQLITE_NOW = "CURRENT_TIMESTAMP"
+SQLITE_DDL = (
+    f"""CREATE TRIGGER counts_annotation_insert AFTER INSERT ON annotations
+        WHEN {_published('new')} BEGIN
+          INSERT OR IGNORE INTO source_counts (source_id, citations)
+            SELECT new.source_id, 0 WHERE new.source_id IS NOT NULL;
+          {' '.join(_count('new', 1, SQLITE_NOW))}
+        END""",
+    f"""CREATE TRIGGER counts_annotation_update_old AFTER UPDATE OF {', '.join(WATCHED)}
+        ON annotations WHEN {_published('old')} BEGIN
+          {' '.join(_count('old', -1, SQLITE_NOW))}
+        END""",
+    f"""CREATE TRIGGER counts_annotation_update_new AFTER UPDATE OF {', '.join(WATCHED)}
+        ON annotations WHEN {_published('new')} BEGIN
+          INSERT OR IGNORE INTO source_counts (source_id, citations)
+            SELECT new.source_id, 0 WHERE new.source_id IS NOT NULL;
+          {' '.join(_count('new', 1, SQLITE_NOW))}
+        END""",
+    f"""CREATE TRIGGER counts_annotation_delete AFTER DELETE ON annotations
+        WHEN {_published('old')} BEGIN
+          {' '.join(_count('old', -1, SQLITE_NOW))}
+        END""",
+    f"""CREATE TRIGGER counts_document_insert AFTER INSERT ON documents BEGIN
+          INSERT OR IGNORE INTO document_counts (document_id) VALUES (new.id);
+          {_touch(SQLITE_NOW)}
+        END""",
+    f"""CREATE TRIGGER counts_document_update AFTER UPDATE ON documents BEGIN
+          {_touch(SQLITE_NOW)}
+        END""",
+    f"""CREATE TRIGGER counts_document_delete AFTER DELETE ON documents BEGIN
+          DELETE FROM document_counts WHERE document_id = old.id;
+          {_touch(SQLITE_NOW)}
+        END""",
+    f"""CREATE TRIGGER counts_source_change AFTER UPDATE ON sources BEGIN
+          {_touch(SQLITE_NOW)}
+        END""",
+)
+
+PG_NOW = "(now() AT TIME ZONE 'utc')"
+POSTGRESQL_DDL = (
+    f"""CREATE OR REPLACE FUNCTION counts_annotation() RETURNS trigger AS $$
+        BEGIN
+          IF TG_OP IN ('UPDATE', 'DELETE') AND {_published('OLD')} THEN
+            {' '.join(_count('OLD', -1, PG_NOW))}
+          END IF;
+          IF TG_OP IN ('INSERT', 'UPDATE') AND {_published('NEW')} THEN
+            IF NEW.source_id IS NOT NULL THEN
+              INSERT INTO source_counts (source_id, citations) VALUES (NEW.source_id, 0)
+                ON CONFLICT (source_id) DO NOTHING;
+            END IF;
+            {' '.join(_count('NEW', 1, PG_NOW))}
+          END IF;
+          RETURN NULL;
+        END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS counts_annotation ON annotations",
+    f"""CREATE TRIGGER counts_annotation
+        AFTER INSERT OR DELETE OR UPDATE OF {', '.join(WATCHED)} ON annotations
+        FOR EACH ROW EXECUTE FUNCTION counts_annotation()""",
+    f"""CREATE OR REPLACE FUNCTION counts_document() RETURNS trigger AS $$
+        BEGIN
+          IF TG_OP = 'INSERT' THEN
+            INSERT INTO document_counts (document_id) VALUES (NEW.id)
+              ON CONFLICT (document_id) DO NOTHING;
+          ELSIF TG_OP = 'DELETE' THEN
+            DELETE FROM document_counts WHERE document_id = OLD.id;
+          END IF;
+          {_touch(PG_NOW)}
+          RETURN NULL;
+        END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS counts_document ON documents",
+    """CREATE TRIGGER counts_document AFTER INSERT OR UPDATE OR DELETE ON documents
+       FOR EACH ROW EXECUTE FUNCTION counts_document()""",
+    f"""CREATE OR REPLACE FUNCTION counts_source() RETURNS trigger AS $$
+        BEGIN
+          {_touch(PG_NOW)}
+          RETURN NULL;
+        END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS counts_source ON sources",
+    """CREATE TRIGGER counts_source AFTER UPDATE ON sources
+       FOR EACH STATEMENT EXECUTE FUNCTION counts_source()""",
+)
+
+
+def _sums():
+    placed = _placed("a")
+    kinds = [f"SUM({placed} * CASE WHEN a.kind = '{k}' THEN 1 ELSE 0 END)" for k in KINDS]
+    verdicts = [f"SUM({placed} * CASE WHEN a.kind = 'factcheck' AND a.verdict = '{v}' THEN 1 "
+                "ELSE 0 END)" for v in VERDICTS]
+    return ", ".join(["COUNT(a.id)", f"COALESCE(SUM({placed}), 0)",
+                      *(f"COALESCE({s}, 0)" for s in kinds + verdicts)])
+
+
+def fill_counts(connection):
+    """Rebuild every row of both tables from the documents and annotations there now."""
+    columns = ", ".join(COUNT_COLUMNS)
+    visible, published = _visible("a"), _published("a")
+    connection.execute(text("DELETE FROM document_counts"))
+    connection.execute(text("DELETE FROM source_counts"))
+    connection.execute(text(
+        f"INSERT INTO document_counts (document_id, {columns}, changes)"
+        f" SELECT d.id, {_sums()}, 0 FROM documents d"
+        f" LEFT JOIN annotations a ON a.document_id = d.id AND {published} GROUP BY d.id"))
+    connection.execute(text(
+        f"INSERT INTO document_counts (document_id, {columns}, changes)"
+        f" SELECT {CORPUS}, {_sums()}, 0 FROM annotations a WHERE {published}"))
+    connection.execute(text(
+        f"INSERT INTO source_counts (source_id, citations) SELECT a.source_id, COUNT(*)"
+        f" FROM annotations a WHERE a.source_id IS NOT NULL AND {visible} GROUP BY a.source_id"))
+
+
+def create_counts(connection):
+    """Create the triggers on ``connection``'s database and fill the tables."""
+    statements = {"sqlite": SQLITE_DDL, "postgresql": POSTGRESQL_DDL}
+    for statement in statements.get(connection.dialect.name, ()):
+        connection.execute(text(statement))
+    fill_counts(connection)
+
+
+@event.listens_for(db.metadata, "after_create")
+def _create_counts_with_tables(target, connection, **kw):
+    """db.create_all: every table exists by now."""
+    create_counts(connection)
