@@ -52,7 +52,9 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    from .views import IdConverter, admin, api, auth, desk, editor, public, refuse_nul, sources
+    from .views import (
+        IdConverter, admin, api, auth, desk, editor, messages, public, refuse_nul, sources,
+    )
     app.url_map.converters["id"] = IdConverter
     app.url_value_preprocessor(refuse_nul)
     app.register_blueprint(public.bp)
@@ -62,6 +64,7 @@ def _register_blueprints(app):
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(sources.bp)
+    app.register_blueprint(messages.bp)
     app.before_request(auth.protect_writes)
 
 

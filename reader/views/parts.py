@@ -14,6 +14,7 @@ from ..sanitize import render_markdown
 from ..services.annotations import visible_annotations
 from ..services.assignments import open_assignees_by_note
 from ..services.discussion import discussions
+from ..services.messages import public_replies
 from ..services.review import may_approve, needs_review, pending_view, review_state
 from ..text import detect_structure
 
@@ -53,11 +54,13 @@ def document_parts(document, editor=False, filters=None, annotations=None):
         if a.id in shown:
             numbers[a.id] = len(numbers) + 1
     threads = discussions(document) if editor else {}
+    replies = public_replies(document)  # the editors' published answers to readers
 
     def note(annotation, block=None):
         found = {"annotation": annotation, "html": annotation.html, "block": block,
                  "hidden": annotation.id not in shown, "number": numbers.get(annotation.id),
-                 "tag_keys": [t.casefold() for t in annotation.tags or []]}  # as filters.py
+                 "tag_keys": [t.casefold() for t in annotation.tags or []],  # as filters.py
+                 "replies": replies.get(annotation.id, ()) if annotation.visible else ()}
         if editor:
             found.update(editor_extras(annotation, threads.get(annotation.id, [])))
             found["assignees"] = assignees.get(annotation.id, ())
