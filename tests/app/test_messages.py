@@ -1,6 +1,10 @@
 """Readers write to the editors: the form, its limits and honeypot, the inbox, public replies."""
 
+import os
 import re
+import subprocess
+import sys
+import uuid
 from html import unescape
 
 import pytest
@@ -11,7 +15,7 @@ from reader.models import Annotation, AuditEvent, ReaderMessage
 from reader.services.annotations import create_annotation
 from reader.services.documents import create_document
 from reader.services.messages import MAX_MESSAGE, address_hash, selection
-from tests.conftest import csrf_token, login
+from tests.conftest import ROOT, csrf_token, login
 
 TEXT = ("Talks\n\nThe minister said the talks were constructive.\n\n"
         "He added that sanctions had failed and that Европа would see it soon.\n")
@@ -352,3 +356,52 @@ def test_editors_actions_need_a_csrf_token(app, doc, note, editor):
     login(client)
     assert client.post(f"/editor/inbox/{message.id}/accept").status_code == 400
     assert _messages()[0].status == "pending"
+
+
+# another process: its own app and limiter, the same database and Redis
+SEND_MESSAGES = """
+import sys
+from reader import create_app
+from tests.conftest import csrf_token
+app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "test secret", "TESTING": True,
+                  "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": sys.argv[2],
+                  "PROXY_FIX": True, "MESSAGE_RATE_LIMIT": "3 per 10 minutes"})
+with app.app_context():
+    client = app.test_client()
+    for i in range(3):
+        answer = client.post(f"/docs/{sys.argv[4]}/messages", headers={"X-Forwarded-For": sys.argv[3]},
+                             data={"kind": "check", "message": f"From the other process {i}",
+                                   "csrf_token": csrf_token(client, f"/docs/{sys.argv[4]}/messages/new")})
+        assert answer.status_code == 302, answer.status_code
+"""
+REDIS_URI = "redis://127.0.0.1:6379/11"
+
+
+@pytest.fixture
+def redis_uri():
+    """Redis's address, once it answers; a run under CI needs it, elsewhere it may be missing."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url(REDIS_URI).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"Redis does not answer at {REDIS_URI}: {exc}")
+    return REDIS_URI
+
+
+def test_messages_from_one_process_count_against_the_limit_in_another(make_app, doc, redis_uri):
+    network = uuid.uuid4().hex
+    address = f"2001:db8:{network[:4]}:{network[4:8]}::1"  # a /64 of its own each run
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_uri, PROXY_FIX=True,
+                   MESSAGE_RATE_LIMIT="3 per 10 minutes")
+    subprocess.run([sys.executable, "-c", SEND_MESSAGES, app.config["DATABASE_URL"], redis_uri,
+                    address, doc.slug], cwd=ROOT, check=True, timeout=120)
+    client = app.test_client()
+    with app.app_context():
+        # another address in the same /64 network: the same reader
+        neighbour = address.replace("::1", "::2")
+        refused = _send(client, doc, headers={"X-Forwarded-For": neighbour}, message="Fourth")
+        assert refused.status_code == 429 and "Fourth" in refused.get_data(as_text=True)
+        assert _send(client, doc, headers={"X-Forwarded-For": "198.51.100.77"}).status_code == 302
+    assert db.session.scalar(select(func.count(ReaderMessage.id))) == 4
