@@ -5,13 +5,14 @@ import re
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from reader.extensions import db
-from reader.models import Annotation, AuditEvent, ReaderMessage
+from reader.models import Annotation, AuditEvent, ContentVersion, ReaderMessage
 from reader.services.annotations import create_annotation
 from reader.services.documents import create_document
 from reader.services.messages import MAX_MESSAGE, address_hash, selection
@@ -405,3 +406,62 @@ def test_messages_from_one_process_count_against_the_limit_in_another(make_app, 
         assert refused.status_code == 429 and "Fourth" in refused.get_data(as_text=True)
         assert _send(client, doc, headers={"X-Forwarded-For": "198.51.100.77"}).status_code == 302
     assert db.session.scalar(select(func.count(ReaderMessage.id))) == 4
+
+
+def _statements(client, path):
+    """How many SQL statements a request to ``path`` runs."""
+    seen = []
+
+    def count(*args):
+        seen.append(args[2])
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def _replies(doc, note, n):
+    db.session.add_all(ReaderMessage(
+        kind="check", message=f"m{i}", document=doc, annotation=note, status="accepted",
+        reply=f"Reply number {i}", reply_public=True, replied_at=datetime.now(UTC))
+        for i in range(n))
+    db.session.commit()
+
+
+def test_replies_cost_the_page_the_same_statements_however_many(app, doc, note, editor):
+    reader = app.test_client()
+    _replies(doc, note, 1)
+    one = _statements(reader, f"/docs/{doc.slug}?fresh=1")
+    _replies(doc, note, 200)
+    many = _statements(reader, f"/docs/{doc.slug}?fresh=2")
+    assert many == one
+    assert "Reply number 199" in reader.get(f"/docs/{doc.slug}").get_data(as_text=True)
+    editor_client = app.test_client()
+    login(editor_client)
+    db.session.add_all(ReaderMessage(kind="check", message=f"p{i}", document=doc, annotation=note)
+                       for i in range(100))
+    db.session.commit()
+    few = _statements(editor_client, "/editor/inbox")
+    assert _statements(editor_client, "/editor/inbox?page=3") <= few + 1
+
+
+def test_a_reply_reaches_readers_through_the_page_cache_and_a_message_does_not_flush_it(
+        app, doc, note, editor):
+    version = lambda: db.session.scalar(select(ContentVersion.version))  # noqa: E731
+    anonymous = app.test_client()  # no cookie: served from the page cache
+    assert "Readers asked" not in _text(anonymous.get(f"/docs/{doc.slug}"))
+    before = version()
+    _reader_message(app.test_client(), doc, note, message="Check the verdict")
+    assert version() == before  # a reader's message changes nothing readers see
+    [message] = _messages()
+    client = app.test_client()
+    login(client)
+    _act(client, message, "accept")
+    assert version() == before
+    client.post(f"/editor/inbox/{message.id}/reply", data={
+        "csrf_token": csrf_token(client, "/account"), f"m{message.id}-reply": "Verdict stands.",
+        f"m{message.id}-note": note.id})
+    assert version() > before
+    assert "Our reply: Verdict stands." in _text(anonymous.get(f"/docs/{doc.slug}"))
