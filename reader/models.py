@@ -455,7 +455,7 @@ class ReaderMessage(db.Model):
 
     __tablename__ = "reader_messages"
     __table_args__ = (Index("ix_reader_messages_status_created", "status", "created_at"),
-                      Index("ix_reader_messages_document_reply", "document_id", "reply_public"))
+                      Index("ix_reader_messages_document_replied", "document_id", "replied_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # correction, check

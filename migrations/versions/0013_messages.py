@@ -52,8 +52,8 @@ def upgrade():
     )
     op.create_index('ix_reader_messages_status_created', 'reader_messages',
                     ['status', 'created_at'])
-    op.create_index('ix_reader_messages_document_reply', 'reader_messages',
-                    ['document_id', 'reply_public'])
+    op.create_index('ix_reader_messages_document_replied', 'reader_messages',
+                    ['document_id', 'replied_at'])
     op.create_index(op.f('ix_reader_messages_annotation_id'), 'reader_messages',
                     ['annotation_id'])
     op.create_index(op.f('ix_reader_messages_address_hash'), 'reader_messages',

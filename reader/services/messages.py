@@ -221,7 +221,9 @@ def inbox_counts():
 
 
 def _public(document_id):
-    return (ReaderMessage.document_id == document_id, ReaderMessage.reply_public.is_(True),
+    # replied_at first: the index (document, replied_at) skips every unanswered message
+    return (ReaderMessage.document_id == document_id, ReaderMessage.replied_at.is_not(None),
+            ReaderMessage.reply_public.is_(True),
             ReaderMessage.status == "accepted", ReaderMessage.annotation_id.is_not(None))
 
 

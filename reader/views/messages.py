@@ -35,7 +35,7 @@ def _document(slug):
 def _number(value):
     """Return ``value`` as a non-negative int small enough for SQL, or None."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def _form_page(document, form, status=200, headers=None):
@@ -114,7 +114,7 @@ def create(slug):
 def thanks(slug):
     """Thank the reader and say what happens next."""
     document = _document(slug)
-    note = note_for_message(document, request.args.get("annotation", type=int))
+    note = note_for_message(document, _number(request.args.get("annotation")))
     return render_template("messages/thanks.html", document=document, note=note)
 
 

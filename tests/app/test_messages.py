@@ -463,3 +463,11 @@ def test_a_reply_reaches_readers_through_the_page_cache_and_a_message_does_not_f
         f"m{message.id}-note": note.id})
     assert version() > before
     assert "Our reply: Verdict stands." in _text(anonymous.get(f"/docs/{doc.slug}"))
+
+
+@pytest.mark.parametrize("junk", ["²", "99999999999999999999", "-1", "1e3", "٣", " 7 "])
+def test_junk_numbers_in_the_form_are_ignored(client, doc, junk):
+    assert client.get(_form_path(doc, annotation=junk, start=junk, end=junk)).status_code == 200
+    assert client.get(f"/docs/{doc.slug}/messages/thanks?annotation={junk}").status_code == 200
+    assert _send(client, doc, annotation=junk, start=junk, end=junk).status_code == 302
+    assert _messages()[0].annotation_id is None and _messages()[0].start is None
