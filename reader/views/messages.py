@@ -4,7 +4,7 @@ from flask import (
     Blueprint, abort, current_app, flash, redirect, render_template, request, url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, load_only
 from wtforms.fields.choices import SelectChoice
 
@@ -201,8 +201,16 @@ def message_reply(message_id):
             db.session.commit()
             flash("The reply is published under its note.", "info")
             return redirect(_back(form, message))
-    status = message.status if message.status in STATUSES else "pending"
-    return _inbox(status, 1, {message.id: form}, 422)
+    return _inbox(message.status, _page_of(message), {message.id: form}, 422)
+
+
+def _page_of(message):
+    """The inbox page (of its status) that shows ``message``, so its form comes back there."""
+    newer = db.session.scalar(select(func.count(ReaderMessage.id)).where(
+        ReaderMessage.status == message.status,
+        (ReaderMessage.created_at > message.created_at)
+        | ((ReaderMessage.created_at == message.created_at) & (ReaderMessage.id > message.id))))
+    return min(newer // PAGE_SIZE + 1, MAX_PAGE)
 
 
 @bp.post("/editor/inbox/<id:message_id>/withdraw")

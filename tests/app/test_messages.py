@@ -471,3 +471,21 @@ def test_junk_numbers_in_the_form_are_ignored(client, doc, junk):
     assert client.get(f"/docs/{doc.slug}/messages/thanks?annotation={junk}").status_code == 200
     assert _send(client, doc, annotation=junk, start=junk, end=junk).status_code == 302
     assert _messages()[0].annotation_id is None and _messages()[0].start is None
+
+
+def test_a_refused_reply_comes_back_with_its_words_on_the_messages_own_page(app, doc, note,
+                                                                             editor):
+    _reader_message(app.test_client(), doc, note, message="The oldest message")
+    db.session.add_all(ReaderMessage(kind="check", message=f"Newer {i}", document=doc,
+                                     status="accepted") for i in range(30))
+    db.session.commit()
+    [oldest] = [m for m in _messages() if m.message == "The oldest message"]
+    client = app.test_client()
+    login(client)
+    _act(client, oldest, "accept")
+    answer = client.post(f"/editor/inbox/{oldest.id}/reply", data={
+        "csrf_token": csrf_token(client, "/account"), f"m{oldest.id}-reply": "x" * 5_001,
+        f"m{oldest.id}-note": note.id})
+    assert answer.status_code == 422
+    assert "Keep the reply under 5,000 characters" in _text(answer)
+    assert "x" * 5_001 in answer.get_data(as_text=True) and "The oldest message" in _text(answer)
