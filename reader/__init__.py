@@ -54,7 +54,8 @@ def create_app(test_config=None):
 
 def _register_blueprints(app):
     from .views import (
-        IdConverter, admin, api, auth, corrections, desk, editor, public, refuse_nul, share, sources,
+        IdConverter, admin, api, auth, corrections, desk, editor, messages, public, refuse_nul,
+        share, sources,
     )
     app.url_map.converters["id"] = IdConverter
     app.url_value_preprocessor(refuse_nul)
@@ -67,6 +68,7 @@ def _register_blueprints(app):
     app.register_blueprint(sources.bp)
     app.register_blueprint(share.bp)
     app.register_blueprint(corrections.bp)
+    app.register_blueprint(messages.bp)
     app.before_request(auth.protect_writes)
 
 

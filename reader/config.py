@@ -59,6 +59,7 @@ class Defaults:
     FETCH_TIMEOUT = 10.0  # seconds a fetch by URL may take, redirects included
     FETCH_MAX_REDIRECTS = 3
     FETCH_ALLOWED_HOSTS = []  # hosts fetched although private (a test server): never in production
+    MESSAGE_RATE_LIMIT = "5 per 10 minutes;20 per day"  # readers' messages per address
     REVIEW_KINDS = ["factcheck"]  # kinds readers see only once another editor approved them
     # origins whose pages may show /docs/<slug>/embed in a frame; every other page refuses
     EMBED_ANCESTORS = ["'self'"]

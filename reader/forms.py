@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField, DateField, HiddenField, PasswordField, RadioField, SelectField, StringField,
     TextAreaField, URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from .config import ROLES
@@ -192,3 +193,38 @@ class SourceForm(Form):
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)],
                           render_kw={"rows": 6})
     version = HiddenField()
+
+
+class MessageForm(Form):
+    """A reader's message to the editors: no account, an email only if they want an answer.
+
+    ``website`` is a honeypot: hidden from people, filled by form-filling robots. The
+    service checks the message's and the email's content (one place for the rules).
+    """
+
+    kind = RadioField("What would you like?", default="correction",
+                      choices=[SelectChoice("correction", "Suggest a correction"),
+                               SelectChoice("check", "Ask us to check this")])
+    message = TextAreaField("Your message", validators=[Length(max=20_000)],
+                            render_kw={"rows": 7, "maxlength": 2000})
+    email = StringField("Your email (optional)", validators=[Length(max=2_000)],
+                        description="Only the editors see it, to answer you. Leave it empty "
+                                    "to stay anonymous.",
+                        render_kw={"type": "email", "autocomplete": "email", "maxlength": 254,
+                                   "spellcheck": "false"})
+    website = StringField("Leave this field empty", validators=[Length(max=2_000)],
+                          render_kw={"autocomplete": "off", "tabindex": "-1"})
+    annotation = HiddenField(validators=[Length(max=20)])
+    start = HiddenField(validators=[Length(max=20)])
+    end = HiddenField(validators=[Length(max=20)])
+    exact = HiddenField(validators=[Length(max=8_000)])
+
+
+class ReplyForm(Form):
+    """The editors' public reply to an accepted reader's message."""
+
+    reply = TextAreaField("Our reply (Markdown)", validators=[Length(max=20_000)],
+                          render_kw={"rows": 5})
+    note = SelectField("Show it under", validate_choice=False)  # checked by the service
+    shows_message = BooleanField("Also show the reader's message")
+    next = HiddenField()

@@ -541,3 +541,56 @@ class SourceCounts(db.Model):
 
     source_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     citations: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class ReaderMessage(db.Model):
+    """A reader's message to the editors: a correction to suggest or words to check.
+
+    Plain text, never shown to readers; an editor may accept it and publish a reply
+    (Markdown, rendered through sanitize.py) under its note. The reader's own words
+    go public only if the editor says so with the reply (``reply_shows_message``).
+    """
+
+    __tablename__ = "reader_messages"
+    __table_args__ = (Index("ix_reader_messages_status_created", "status", "created_at"),
+                      Index("ix_reader_messages_document_replied", "document_id", "replied_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # correction, check
+    message: Mapped[str] = mapped_column(Text)  # plain text, shown escaped
+    email: Mapped[str] = mapped_column(String(254), default="")  # editors only
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    annotation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="SET NULL"), index=True)
+    # the words the reader selected, and where (code points) in the text as it then was
+    exact: Mapped[str] = mapped_column(Text, default="")
+    start: Mapped[int | None]
+    end: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    address_hash: Mapped[str] = mapped_column(String(64), default="", index=True)  # keyed HMAC
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the editors' public answer (Markdown source and its sanitised HTML), once accepted
+    reply: Mapped[str] = mapped_column(Text, default="")
+    reply_html: Mapped[str] = mapped_column(Text, default="")
+    reply_public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reply_shows_message: Mapped[bool] = mapped_column(default=False, server_default=false())
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # to the microsecond
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    document: Mapped[Document] = relationship()
+    annotation: Mapped[Annotation | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    replied_by: Mapped[User | None] = relationship(foreign_keys=[replied_by_id])
+
+    @validates("reply")
+    def _render_reply(self, key, reply):
+        """Render a new reply once, as it is set, into ``reply_html``; return the reply."""
+        self.reply_html = render_markdown(reply)
+        return reply
+
+    @property
+    def reply_safe_html(self):
+        """The reply as safe HTML (sanitize.py's output, stored when the reply was saved)."""
+        return Markup(self.reply_html or "")

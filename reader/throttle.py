@@ -97,3 +97,32 @@ def backoff_seconds(failures):
     if failures < FREE_FAILURES:
         return 0
     return min(2 ** min(failures - FREE_FAILURES, 30), MAX_WAIT_SECONDS)
+
+
+class MessageLimit:
+    """Readers' messages per address: at most ``limits`` (e.g. "5 per 10 minutes;30 per day").
+
+    Counted in the same storage as the sign-in throttle, so shared between processes
+    and servers through Redis. ``address_key`` is already a keyed hash: no address is
+    stored. If the store does not answer the message goes through (and the log says
+    so): the honeypot and the size limits still apply, and no reader's words are lost.
+    """
+
+    def __init__(self, storage, limits):
+        from limits import parse_many
+        from limits.strategies import FixedWindowRateLimiter
+        self.strategy = FixedWindowRateLimiter(storage)
+        self.limits = parse_many(limits)
+
+    def hit(self, address_key):
+        """Count one message from ``address_key``; return 0 if it may go, else the seconds to wait."""
+        try:
+            for item in self.limits:
+                if not self.strategy.test(item, "reader/messages", address_key):
+                    reset, _ = self.strategy.get_window_stats(item, "reader/messages", address_key)
+                    return max(1, math.ceil(reset - time.time()))
+            for item in self.limits:
+                self.strategy.hit(item, "reader/messages", address_key)
+        except Exception as exc:  # whatever the storage's client raises
+            log.warning("message limit: the rate limit storage does not answer: %s", exc)
+        return 0

@@ -154,7 +154,7 @@ def make_app(app):
 
 
 def _forget_request_state(exc):
-    for key in ("_login_user", "csrf_token"):
+    for key in ("_login_user", "csrf_token", "csrf_valid"):
         g.pop(key, None)
 
 

@@ -19,10 +19,12 @@ from sqlalchemy.orm import aliased, joinedload, load_only
 
 from ..extensions import db
 from ..models import (
-    Annotation, AnnotationRevision, Assignment, ContentVersion, Document, DocumentRevision, User,
+    Annotation, AnnotationRevision, Assignment, ContentVersion, Document, DocumentRevision,
+    ReaderMessage, User,
 )
 from .assignments import open_condition
 from .discussion import mentions_query
+from .messages import inbox_query
 from .related import corpus_matches, kept_corpus_matches
 from .review import awaiting_review_query, changes_requested_query
 
@@ -65,6 +67,8 @@ def _loaders(entity):
                 joinedload(Assignment.document).options(_document_columns()),
                 joinedload(Assignment.annotation).joinedload(Annotation.document)
                 .options(_document_columns()))
+    if entity is ReaderMessage:
+        return (joinedload(ReaderMessage.document).options(_document_columns()),)
     return ()
 
 
@@ -309,6 +313,11 @@ class Activity:
         return events
 
 
+def readers_messages(user=None):
+    """Readers' messages no editor has sorted yet, newest first (the inbox has them all)."""
+    return inbox_query("pending")
+
+
 def recent_activity(user=None):
     """Everything editors did lately, newest first (see Activity)."""
     return Activity()
@@ -324,6 +333,8 @@ SECTIONS = (
     Section("My drafts", my_drafts, empty="No drafts: everything you wrote is published."),
     Section("To check after a text revision", notes_to_check, in_nav=True,
             empty="No note waits for a check: every re-anchored note was confirmed."),
+    Section("Readers' messages", readers_messages, in_nav=True,
+            empty="No reader's message waits. Sorted ones are in the inbox."),
     Section("Passages reported elsewhere, not linked yet", unlinked_passages,
             empty="Every passage reported in several documents is linked to a source."),
     Section("Recent activity", recent_activity, empty="Nothing has happened yet.", aside=True),

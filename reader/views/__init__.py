@@ -45,7 +45,7 @@ def editor_required(view):
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
             if request.method == "GET" and request.blueprint in (
-                    "editor", "desk", "auth", "admin", "sources") and not \
+                    "editor", "desk", "auth", "admin", "sources", "messages") and not \
                     request.path.startswith("/editor/api/"):
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             abort(401)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..diffview import marked_changes
 from ..extensions import db
 from ..forms import ActionForm, AssignForm
-from ..models import Annotation, Assignment, Document, Source
+from ..models import Annotation, Assignment, Document, ReaderMessage, Source
 from ..services import ValidationError
 from ..services.annotations import confirm_anchor
 from ..services.assignments import (
@@ -60,7 +60,7 @@ def _item_kind(row):
     if isinstance(row, Annotation) and row.is_reply:
         return "mention"  # a comment: the only comments the desk lists mention the editor
     for cls, name in ((Assignment, "assignment"), (Annotation, "note"), (Pair, "pair"),
-                      (Event, "event")):
+                      (Event, "event"), (ReaderMessage, "message")):
         if isinstance(row, cls):
             return name
     raise TypeError(f"the desk cannot show {row!r}")

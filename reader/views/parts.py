@@ -13,6 +13,7 @@ from ..services.annotations import visible_annotations
 from ..services.assignments import open_assignees_by_note
 from ..services.corrections import note_corrections
 from ..services.discussion import discussions
+from ..services.messages import public_replies
 from ..services.review import may_approve, needs_review, pending_view, review_state
 from ..text import detect_structure
 
@@ -51,12 +52,14 @@ def document_parts(document, editor=False, filters=None, annotations=None):
         if a.id in shown:
             numbers[a.id] = len(numbers) + 1
     threads = discussions(document) if editor else {}
+    replies = public_replies(document)  # the editors' published answers to readers
     corrections = note_corrections(document)
 
     def note(annotation):
         found = {"annotation": annotation, "html": annotation.html,
                  "hidden": annotation.id not in shown, "tag_keys": _tag_keys(annotation.tags),
-                 "corrections": corrections.get(annotation.id, ())}
+                 "corrections": corrections.get(annotation.id, ()),
+                 "replies": replies.get(annotation.id, ()) if annotation.visible else ()}
         if editor:
             found.update(editor_extras(annotation, threads.get(annotation.id, [])))
             found["assignees"] = assignees.get(annotation.id, ())

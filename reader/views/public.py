@@ -26,6 +26,7 @@ from ..services.desk import SYNC_DOCUMENTS, match_in_background
 from ..services.related import kept_corpus_matches, related_passages
 from ..services.reports import TooLongError, compare_documents, other_reports, reports_state
 from ..services.intake import latest_original
+from ..services.messages import replies_state
 from ..services.review import review_kinds
 from ..services.sources import is_public, live_source
 from ..text import detect_structure, has_title_line
@@ -304,11 +305,14 @@ def _validators(document=None):
     n_notes, notes_at, versions, top_note = db.session.execute(notes).one()
     n_sources, sources_at = db.session.execute(cited).one()
     n_docs, docs_at, withdrawn_at, revisions, top_doc = docs
-    times = [t for t in (notes_at, docs_at, withdrawn_at, sources_at) if t is not None]
+    # the editors' replies to readers, shown under the notes of a document's page
+    n_replies, replies_at = replies_state(document) if document is not None else (0, None)
+    times = [t for t in (notes_at, docs_at, withdrawn_at, sources_at, replies_at) if t is not None]
     state = "|".join(str(part) for part in (
         request.path, request.query_string.decode("latin-1"), _code_version(),
         n_notes, notes_at, versions, top_note, n_docs, docs_at, withdrawn_at, revisions,
-        top_doc, n_sources, sources_at, reports_state(document) if document else ""))
+        top_doc, n_sources, sources_at, reports_state(document) if document else "",
+        n_replies, replies_at))
     return _etag(state), max(times) if times else None
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from reader.extensions import db
-from reader.models import Annotation, ApiToken, Document, Source
+from reader.models import Annotation, ApiToken, Document, ReaderMessage, Source
 from reader.services.assignments import assign
 from reader.services.desk import SECTIONS
 from reader.services.intake import receive
@@ -24,6 +24,7 @@ SIGN_IN_PAGE, LOGIN, LOGOUT = "sign-in page", "login", "logout"
 QUERY = "read with a query"  # a reader's GET that needs its query string (400 without)
 ADMIN_PAGE, ADMIN_WRITE, SESSION_WRITE = "admin page", "admin write", "session write"
 WELCOME, WELCOME_POST = "sign-in link", "sign-in link form"
+READER_POST = "reader's form"
 RULES = {
     ("public.index", "GET"): READ, ("public.document", "GET"): READ,
     ("public.source", "GET"): READ, ("public.search_page", "GET"): READ,
@@ -65,6 +66,10 @@ RULES = {
     ("api.annotation_approval", "POST"): WRITE, ("editor.comment_create", "POST"): WRITE,
     ("share.note", "GET"): READ, ("share.embed", "GET"): READ, ("share.oembed", "GET"): QUERY,
     ("corrections.index", "GET"): READ, ("corrections.feed", "GET"): READ,
+    ("messages.new", "GET"): READ, ("messages.thanks", "GET"): READ,
+    ("messages.create", "POST"): READER_POST, ("messages.inbox", "GET"): PAGE,
+    ("messages.message_decide", "POST"): WRITE, ("messages.message_reply", "POST"): WRITE,
+    ("messages.message_withdraw", "POST"): WRITE,
 }
 # a signed-out session replayed, or a junk token next to a live one: as good as no credentials
 DEAD = ("replayed session", "junk token + session")
@@ -94,6 +99,9 @@ EXPECTED = {
     WELCOME_POST: {"anonymous": 400, "missing CSRF": 400},
     QUERY: {"anonymous": 400, "editor": 400, "admin": 400, "bad token": 400,
             **dict.fromkeys(DEAD, 400)},
+    # anyone may write to the editors, with the form's CSRF token (the matrix sends none)
+    READER_POST: {"anonymous": 400, "missing CSRF": 400, "bad token": 400,
+                  **dict.fromkeys(DEAD, 400)},
 }
 
 
@@ -118,7 +126,13 @@ def _values(rule, editor):
               "action": "sign-out" if rule.endpoint.startswith("admin.") else "publish",
               "source_id": db.session.scalars(select(Source.id)).first(),
               "token_id": token.id, "filename": "reader.css", "user_id": editor.id,
-              "key": SECTIONS[0].key}
+              "key": SECTIONS[0].key, "decision": "accept"}
+    if rule.endpoint.startswith("messages.message_"):
+        message = ReaderMessage(kind="check", message="matrix", document=document,
+                                annotation=annotation, status="accepted")
+        db.session.add(message)
+        db.session.commit()
+        values["message_id"] = message.id
     if rule.endpoint == "desk.assignment_action":
         values["action"] = "done"
         values["assignment_id"] = assign(document, editor.name, "matrix", editor).id

@@ -49,7 +49,8 @@ def _url(app, rule):
     values = {"slug": document.slug, "annotation_id": annotation.id, "action": "publish",
               "source_id": db.session.scalars(select(Source.id).order_by(Source.id)).first(),
               "token_id": 1, "filename": "reader.css", "user_id": 1,
-              "token": "not-a-token", "intake_id": 1, "assignment_id": 1, "key": SECTIONS[0].key}
+              "token": "not-a-token", "intake_id": 1, "assignment_id": 1, "key": SECTIONS[0].key,
+              "message_id": 1, "decision": "accept"}
     if rule.endpoint.startswith("editor.") and {"token", "intake_id"} & rule.arguments:
         intake = receive("page.html", PAGE_HTML, None, max_bytes=len(PAGE_HTML))  # a page to confirm
         db.session.commit()
