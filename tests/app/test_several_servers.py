@@ -25,6 +25,7 @@ from reader.extensions import db
 from reader.services.documents import import_paths
 from reader.services.users import add_user, issue_token
 from reader.throttle import FREE_FAILURES
+from reader.views.public import code_digest
 from tests.conftest import PASSWORD, SEED_FILES, fresh_database, using_postgres
 from tests.gunicorn import start_gunicorn, stop_gunicorn
 
@@ -211,3 +212,23 @@ def test_a_write_through_one_server_is_on_the_others_kept_pages_at_once(servers)
     assert "Said <em>again</em> in the evening." in edited["document"][1]
     assert "Said <em>first</em>" not in edited["document"][1]
     assert edited["document"][0] != after["document"][0]
+
+
+def _copy_of_the_code(folder, mtime):
+    for name, content in (("app.py", "print('hello')\n"), ("templates/page.html", "<p>hi</p>\n"),
+                          ("static/site.css", "p { color: red }\n"), ("notes.txt", "draft\n")):
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+        os.utime(path, (mtime, mtime))
+    return folder
+
+
+def test_copies_of_the_same_code_give_pages_the_same_etag_whenever_they_were_deployed(tmp_path):
+    one = code_digest(_copy_of_the_code(tmp_path / "one", 1_700_000_000))
+    other = code_digest(_copy_of_the_code(tmp_path / "other", 1_800_000_000))
+    assert one == other
+    (tmp_path / "other" / "notes.txt").write_text("not code")
+    assert code_digest(tmp_path / "other") == one
+    (tmp_path / "other" / "static" / "site.css").write_text("p { color: blue }\n")
+    assert code_digest(tmp_path / "other") != one
