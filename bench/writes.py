@@ -8,9 +8,9 @@ server per database, both started before the first run; SQLite and PostgreSQL ru
 alternate, ROUNDS each, and the medians are compared. PostgreSQL is DATABASE_URL, else
 the local test database (a schema of its own, dropped at the end).
 
-It also counts, for one write through the app in this process, the SQL statements
-sent and the round trips to the database (statements, BEGIN, COMMIT, the pool's
-ROLLBACK on check-in, and the pool's liveness ping), per database.
+It also counts, for one write through the app, the SQL statements sent and the round
+trips to the database: the statements, COMMIT and ROLLBACK, the pool's liveness ping at
+each check-out, and on PostgreSQL the BEGIN that psycopg sends on its own.
 
     .venv/bin/python bench/writes.py [DURATION] [ROUNDS] [OLDER_COPY]   (default 10 s, 5 rounds)
 
@@ -58,7 +58,6 @@ def count_round_trips(url, token, body):
     event.listen(engine, "before_cursor_execute", statement)
     for name in ("commit", "rollback"):
         event.listen(engine, name, trip)
-    event.listen(engine, "reset", trip)  # the pool's rollback when a connection goes back
     if engine.pool._pre_ping:
         event.listen(engine, "engine_connect", trip)  # a ping at every check-out
     if engine.dialect.name == "postgresql":  # psycopg sends BEGIN on its own

@@ -13,9 +13,12 @@ _CACHE = {}  # corpus fingerprint -> matches; the corpus changes rarely
 
 
 def _corpus_key():
-    """The state of the corpus's texts: every document's id and revision number."""
+    """The state of the corpus's texts: the database, every document's id and revision number.
+
+    Read on every use, so a text revised through another process or server is matched again.
+    """
     rows = db.session.execute(select(Document.id, Document.revision).order_by(Document.id)).all()
-    return tuple(map(tuple, rows))
+    return (str(db.engine.url), tuple(map(tuple, rows)))
 
 
 def kept_corpus_matches():
