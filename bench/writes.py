@@ -87,8 +87,9 @@ def _schema(name, drop=False):
         return None
     finally:
         engine.dispose()
-    return make_url(POSTGRES).update_query_dict(
-        {"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+    return make_url(POSTGRES).update_query_dict(  # named: pg_stat_activity tells them apart
+        {"options": f"-csearch_path={name}", "application_name": name}
+    ).render_as_string(hide_password=False)
 
 
 def _counted(root, url, token, body):
