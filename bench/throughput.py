@@ -57,17 +57,17 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _run(command, env):
-    subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+def _run(command, env, root=ROOT):
+    subprocess.run(command, cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 class Gunicorn:
     """gunicorn with gunicorn.conf.py serving ``app`` on a free port, until stopped."""
 
-    def __init__(self, app, env):
+    def __init__(self, app, env, root=ROOT):
         self.base = f"http://127.0.0.1:{_free_port()}"
         self.process = subprocess.Popen(
-            [GUNICORN, "-c", "gunicorn.conf.py", "-b", self.base[7:], app], cwd=ROOT, env=env,
+            [GUNICORN, "-c", "gunicorn.conf.py", "-b", self.base[7:], app], cwd=root, env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 30
         while True:
@@ -118,17 +118,20 @@ def alternate(runs, rounds):
     return rates
 
 
-def _prepared_database(url):
-    """Migrate ``url``, load the seeds and an editor; return (env, token, page path, doc)."""
+def _prepared_database(url, root=ROOT):
+    """Migrate ``url``, load the seeds and an editor; return (env, token, page path, doc).
+
+    ``root`` is the copy of the code whose commands do it (its migrations).
+    """
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench",
            "READER_RATELIMIT_ENABLED": "false"}
-    _run(FLASK + ["db", "upgrade"], env)
-    _run(FLASK + ["docs", "import", "seeds/"], env)
-    _run(FLASK + ["annotations", "import", "seeds/annotations.jsonld"], env)
-    subprocess.run(FLASK + ["users", "add", "bench", "--password-stdin"], cwd=ROOT, env=env,
+    _run(FLASK + ["db", "upgrade"], env, root)
+    _run(FLASK + ["docs", "import", "seeds/"], env, root)
+    _run(FLASK + ["annotations", "import", "seeds/annotations.jsonld"], env, root)
+    subprocess.run(FLASK + ["users", "add", "bench", "--password-stdin"], cwd=root, env=env,
                    input="a long bench password\n", text=True, check=True,
                    stdout=subprocess.DEVNULL)
-    token = subprocess.run(FLASK + ["users", "token", "bench"], cwd=ROOT, env=env,
+    token = subprocess.run(FLASK + ["users", "token", "bench"], cwd=root, env=env,
                            check=True, capture_output=True, text=True).stdout.strip()
     engine = create_engine(normalise_database_url(url), poolclass=NullPool)
     with engine.connect() as connection:
@@ -140,17 +143,21 @@ def _prepared_database(url):
 
 
 def _write_script(folder, base, path, doc_text, token):
+    script = folder / "write.lua"
+    script.write_text(WRITE_SCRIPT.format(body=write_body(base, path, doc_text), token=token))
+    return str(script)
+
+
+def write_body(base, path, doc_text):
+    """The JSON of the note every write POSTs: four words in the middle of ``doc_text``."""
     middle = len(doc_text) // 2
     found = re.search(r"\w+(?: \w+){3}", doc_text[middle:])  # four words mid-text
     words, start = found.group(0), middle + found.start()
-    body = json.dumps({
+    return json.dumps({
         "type": "Annotation", "bodyValue": "A *benchmark* note with [a link](https://example.org).",
         "target": {"source": base + path, "selector": [
             {"type": "TextQuoteSelector", "exact": words},
             {"type": "TextPositionSelector", "start": start, "end": start + len(words)}]}})
-    script = folder / "write.lua"
-    script.write_text(WRITE_SCRIPT.format(body=body, token=token))
-    return str(script)
 
 
 def reader_page(folder, duration, rounds):
@@ -185,7 +192,8 @@ def writes(folder, url, duration, rounds):
     env, token, path, doc_text = _prepared_database(url)
     server = Gunicorn("reader:create_app()", env)
     try:
-        script = _write_script(folder, "http://localhost", path, doc_text, token)
+        # the note's target on this server's own host (the API refuses another host's)
+        script = _write_script(folder, server.base, path, doc_text, token)
         rates = alternate([
             ("GET /healthz", lambda **kw: wrk(server.base + "/healthz", duration, **kw)),
             ("POST /annotations/",

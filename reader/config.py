@@ -49,7 +49,7 @@ class Defaults:
     WTF_CSRF_CHECK_DEFAULT = False  # auth.protect_writes decides which writes need it
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    PROXY_FIX = False  # behind one reverse proxy: trust its X-Forwarded-For/-Proto/-Host
+    PROXY_FIX = False  # behind N reverse proxies (true: 1): trust N hops of X-Forwarded-*
     HTTPS = False  # served over HTTPS: secure cookies, https URLs, HSTS
     HSTS_MAX_AGE = 365 * 24 * 3600  # seconds browsers keep to HTTPS once they saw the site on it
     SQLITE_BUSY_TIMEOUT = 5.0  # seconds a SQLite writer waits for the lock, per attempt

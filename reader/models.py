@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from markupsafe import Markup
 from sqlalchemy import (
     JSON, CheckConstraint, Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint,
-    false,
+    false, func, select,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, deferred, mapped_column, relationship, validates
@@ -471,11 +471,12 @@ class Mention(db.Model):
 
 
 class ContentVersion(db.Model):
-    """One row whose number changes with every write to what readers see (see pagecache.py).
+    """Rows whose sum changes with every write to what readers see (see pagecache.py).
 
-    Database triggers on documents, annotations, sources and users bump it inside the
-    writing transaction, so every writer (the app, the CLI, raw SQL) moves it, and
-    only when the write commits.
+    Database triggers on documents, annotations, sources and users bump one row inside
+    the writing transaction, so every writer (the app, the CLI, raw SQL) moves the sum,
+    and only when the write commits. SQLite has one row; PostgreSQL one per slot, so
+    concurrent writers do not queue for one row. Read it with ``content_version()``.
     """
 
     __tablename__ = "content_version"
@@ -594,3 +595,8 @@ class ReaderMessage(db.Model):
     def reply_safe_html(self):
         """The reply as safe HTML (sanitize.py's output, stored when the reply was saved)."""
         return Markup(self.reply_html or "")
+
+
+def content_version():
+    """Return the query for the current content version (a number; None without rows)."""
+    return select(func.sum(ContentVersion.version))

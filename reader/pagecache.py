@@ -3,9 +3,13 @@
 ``PageCache`` is WSGI middleware. A GET or HEAD with no session, remember-me or
 Authorization credentials is looked up by path, query string, host and scheme; an entry is served
 only while the content version it was rendered under is still the current one. The
-version is one row, ``content_version``, that triggers bump in every transaction that
-writes documents, annotations, sources or users (``CONTENT_TABLES``), so a page is
-never served after the data under it changed, whichever process changed it. The
+version is the sum of the table ``content_version``, whose rows triggers bump in every
+transaction that writes documents, annotations, sources or users (``CONTENT_TABLES``),
+so a page is never served after the data under it changed, whichever process changed
+it. On SQLite it is one row (one writer at a time anyway). On PostgreSQL each
+connection bumps the one of ``VERSION_SLOTS`` rows its backend's pid picks: a bump holds
+its row until the transaction ends, so with a single row concurrent writers would queue
+for it, each until the one before had committed and synced. The
 version is read before the page is rendered, so an entry is never older than its
 version. Only responses the app marks as reader pages (``environ["reader.cacheable"]``,
 set where they get their ETag) are kept: editors' pages, errors and writes never are.
@@ -36,10 +40,12 @@ SQLITE_DDL = tuple(
           UPDATE content_version SET version = version + 1;
         END"""
     for table in CONTENT_TABLES for event in ("insert", "update", "delete"))
+VERSION_SLOTS = 32  # PostgreSQL: rows of content_version, so writers rarely share one
 POSTGRESQL_DDL = (
-    """CREATE OR REPLACE FUNCTION bump_content_version() RETURNS trigger AS $$
+    f"""CREATE OR REPLACE FUNCTION bump_content_version() RETURNS trigger AS $$
        BEGIN
-         UPDATE content_version SET version = version + 1;
+         UPDATE content_version SET version = version + 1
+          WHERE id = pg_backend_pid() % {VERSION_SLOTS} + 1;
          RETURN NULL;
        END $$ LANGUAGE plpgsql""",
     *(f"""CREATE TRIGGER {table}_content_version
@@ -47,13 +53,18 @@ POSTGRESQL_DDL = (
           FOR EACH STATEMENT EXECUTE FUNCTION bump_content_version()"""
       for table in CONTENT_TABLES),
 )
+SEED_ROWS = {
+    "postgresql": "INSERT INTO content_version (id, version)"
+                  f" SELECT n, 0 FROM generate_series(1, {VERSION_SLOTS}) AS n",
+}
 SEED_ROW = "INSERT INTO content_version (id, version) VALUES (1, 0)"
+VERSION_QUERY = text("SELECT sum(version) FROM content_version")
 
 
 def create_triggers(connection):
-    """Create the row and the triggers that bump it on ``connection``'s database."""
+    """Create the rows and the triggers that bump them on ``connection``'s database."""
     statements = {"sqlite": SQLITE_DDL, "postgresql": POSTGRESQL_DDL}
-    connection.execute(text(SEED_ROW))
+    connection.execute(text(SEED_ROWS.get(connection.dialect.name, SEED_ROW)))
     for statement in statements.get(connection.dialect.name, ()):
         connection.execute(text(statement))
 
@@ -123,7 +134,7 @@ class PageCache:
     def _version(self):
         try:
             with self.engine.connect() as connection:
-                return connection.execute(text("SELECT version FROM content_version")).scalar()
+                return connection.execute(VERSION_QUERY).scalar()
         except Exception:  # no table yet (before the migration), database down: no cache
             return None
 

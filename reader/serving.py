@@ -31,6 +31,8 @@ REQUEST_ID_HEADER = "X-Request-Id"
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
 PATH_SAFE = "/:?&=+,;@!$'()*~%-._"  # logged paths: anything else is percent-encoded
 
+MAX_PROXIES = 10  # READER_PROXY_FIX: hops of X-Forwarded-* trusted, a sanity bound
+
 request_log = logging.getLogger("reader.request")
 
 
@@ -51,9 +53,29 @@ def init_app(app):
 
 
 def init_proxy(app):
-    """Trust one reverse proxy's X-Forwarded-* when PROXY_FIX is on (wrap last: outermost)."""
-    if app.config["PROXY_FIX"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    """Trust the X-Forwarded-* of PROXY_FIX reverse proxies in front (wrap last: outermost)."""
+    proxies = proxy_count(app.config["PROXY_FIX"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
+def proxy_count(value):
+    """Return how many proxies READER_PROXY_FIX names: off/false 0, on/true 1, or a number.
+
+    Raises ValueError for anything else, so a typo stops the app at start rather than
+    trusting the wrong hop (a client could then forge its address in X-Forwarded-For).
+    """
+    if isinstance(value, str):
+        value = {"": 0, "off": 0, "false": 0, "no": 0, "on": 1, "true": 1, "yes": 1}.get(
+            value.strip().lower(), value.strip())
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_PROXIES:
+        return value
+    raise ValueError(f"READER_PROXY_FIX must be the number of reverse proxies in front "
+                     f"(0 to {MAX_PROXIES}, or true/false), not {value!r}")
 
 
 def request_id(environ=None):

@@ -19,8 +19,8 @@ from sqlalchemy.orm import aliased, joinedload, load_only
 
 from ..extensions import db
 from ..models import (
-    Annotation, AnnotationRevision, Assignment, ContentVersion, Document, DocumentRevision,
-    ReaderMessage, User,
+    Annotation, AnnotationRevision, Assignment, Document, DocumentRevision, ReaderMessage, User,
+    content_version,
 )
 from .assignments import open_condition
 from .discussion import mentions_query
@@ -138,7 +138,7 @@ def unlinked_passages(user=None):
     SYNC_DOCUMENTS documents it runs in a background thread, and meanwhile the section
     says so. Which pairs are linked is one pass over the notes that cite a source.
     """
-    version = db.session.scalar(select(ContentVersion.version))
+    version = db.session.scalar(content_version())
     if version is not None:
         version = (str(db.engine.url), version)  # a version number is per database
     kept = _UNLINKED.get(str(db.engine.url))

@@ -15,8 +15,9 @@ _CACHE = {}
 
 def _corpus_key():
     """The state of the corpus's texts, in one aggregate row: documents, newest id, the sum
-    of their revision numbers (a revised text adds one) and the latest change."""
-    return tuple(db.session.execute(select(
+    of their revision numbers (a revised text adds one) and the latest change, per database;
+    read on every use, so a text revised through another server is matched again."""
+    return (str(db.engine.url), *db.session.execute(select(
         func.count(Document.id), func.max(Document.id), func.sum(Document.revision),
         func.max(Document.modified_at))).one())
 

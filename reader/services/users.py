@@ -11,6 +11,7 @@ import unicodedata
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..config import ROLES
@@ -281,8 +282,9 @@ def issue_token(user, label=""):
 
 def user_for_token(token):
     """Return the active user owning the unrevoked ``token``, or None."""
-    row = db.session.scalars(
+    row = db.session.scalars(  # the user in the same query: one round trip per API request
         select(ApiToken).filter_by(token_hash=_hash_token(token), revoked_at=None)
+        .options(joinedload(ApiToken.user))
     ).first()
     if row is None or row.user.disabled:
         return None

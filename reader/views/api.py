@@ -370,14 +370,17 @@ def annotation_create():
                                      creator_name=creator_name, via=via,
                                      extra=kept_parts(parsed, data), require=False)
             keep_orphan(annotation, parsed)
+        db.session.flush()
+        # the answer is built from what was just written, inside the transaction: after
+        # the commit every object would be read back (BEGIN, a SELECT each, ROLLBACK)
+        response = _annotation_response(annotation, status=201)
+        response.headers["Location"] = annotation_iri(base_url(), annotation.id)
         db.session.commit()
     except REFUSALS as exc:
         _refuse(exc)
     except IntegrityError:
         db.session.rollback()
         abort(409, description="an annotation with this id (via) already exists")
-    response = _annotation_response(annotation, status=201)
-    response.headers["Location"] = annotation_iri(base_url(), annotation.id)
     return response
 
 
@@ -420,10 +423,12 @@ def annotation_replace(annotation_id):
             edit_note(annotation, data, current_user, based_on=based_on,
                       extra=kept_parts(parsed, data), require=False, correction=correction,
                       reason=reason)
+        db.session.flush()
+        response = _annotation_response(annotation)  # before the commit, as in a POST
         db.session.commit()
     except REFUSALS as exc:
         _refuse(exc)
-    return _annotation_response(annotation)
+    return response
 
 
 @bp.post("/annotations/<int:annotation_id>/approval")

@@ -261,17 +261,28 @@ def stats():
 # --- conditional GET for readers ---------------------------------------------------------
 
 _CODE_VERSION = []
+CODE_SUFFIXES = {".py", ".html", ".js", ".css", ".svg"}
 
 
 def _code_version():
     """A token that changes when the app's files do (a deploy), computed once per process."""
     if not _CODE_VERSION:
-        root = Path(__file__).resolve().parents[1]
-        stamps = sorted(f"{p.relative_to(root)}:{p.stat().st_mtime_ns}"
-                        for p in root.rglob("*") if p.is_file() and p.suffix in
-                        {".py", ".html", ".js", ".css", ".svg"})
-        _CODE_VERSION.append(hashlib.sha1("\n".join(stamps).encode()).hexdigest()[:12])
+        _CODE_VERSION.append(code_digest(Path(__file__).resolve().parents[1]))
     return _CODE_VERSION[0]
+
+
+def code_digest(root):
+    """Return a short digest of the names and contents of the code files under ``root``.
+
+    Contents, not modification times: servers deployed from separate copies of the same
+    code give a page the same ETag, so a reader moved between them keeps their 304s.
+    """
+    digest = hashlib.sha1()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in CODE_SUFFIXES
+                       and "__pycache__" not in p.parts):
+        digest.update(f"{path.relative_to(root).as_posix()}\0{path.stat().st_size}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _validators(document=None):

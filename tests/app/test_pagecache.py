@@ -4,16 +4,16 @@ import logging
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 from reader.extensions import db
-from reader.models import ContentVersion
-from reader.pagecache import CONTENT_TABLES, PageCache
+from reader.models import content_version
+from reader.pagecache import CONTENT_TABLES, VERSION_SLOTS, PageCache
 from reader.services.annotations import create_annotation
 from reader.services.documents import create_document
 from reader.services.sources import create_source
-from tests.conftest import login
+from tests.conftest import login, using_postgres
 
 TEXT = "A title\n\nThe spokesman said the claims were absurd.\n"
 PAGE = "/docs/a-title"
@@ -96,16 +96,54 @@ def test_every_write_to_what_readers_see_moves_the_version(app, doc, editor, tab
     _note(doc, "a note")  # a row in every table
     create_source({"title": "Press conference"})
     db.session.commit()
-    before = db.session.scalar(select(ContentVersion.version))
+    before = db.session.scalar(content_version())
     _in_another_process(app, f"UPDATE {table} SET id = id")
-    assert db.session.scalar(select(ContentVersion.version)) > before
+    assert db.session.scalar(content_version()) > before
+
+
+@pytest.mark.skipif(not using_postgres(), reason="SQLite has one writer at a time anyway")
+def test_writers_at_once_do_not_wait_for_each_other_and_each_moves_the_version(app, doc):
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+    before = db.session.scalar(content_version())
+    db.session.rollback()
+    writers, slots = [], set()
+    try:
+        while len(writers) < 2:  # two connections whose backends bump different rows
+            connection = engine.connect()
+            slot = connection.execute(text(f"SELECT pg_backend_pid() % {VERSION_SLOTS}")).scalar()
+            if slot in slots:
+                connection.close()
+                continue
+            slots.add(slot)
+            writers.append(connection)
+        for n, connection in enumerate(writers):
+            connection.rollback()
+            # waiting for the other writer's row would fail here instead of hanging
+            connection.execute(text("SET LOCAL lock_timeout = '5s'"))
+            connection.execute(text(f"UPDATE documents SET title = 'Writer {n}'"
+                                    if n == 0 else "UPDATE sources SET title = title"))
+            connection.execute(text(f"UPDATE annotations SET body = 'writer {n}'"))
+        # neither has committed: readers see the version as it was
+        assert db.session.scalar(content_version()) == before
+        db.session.rollback()
+        writers[0].commit()
+        assert db.session.scalar(content_version()) > before
+        db.session.rollback()
+        middle = db.session.scalar(content_version())
+        db.session.rollback()
+        writers[1].commit()
+        assert db.session.scalar(content_version()) > middle
+    finally:
+        for connection in writers:
+            connection.close()
+        engine.dispose()
 
 
 def test_a_rolled_back_write_leaves_the_version(app, doc):
-    before = db.session.scalar(select(ContentVersion.version))
+    before = db.session.scalar(content_version())
     db.session.execute(text("UPDATE documents SET title = 'never'"))
     db.session.rollback()
-    assert db.session.scalar(select(ContentVersion.version)) == before
+    assert db.session.scalar(content_version()) == before
 
 
 def test_editors_and_readers_never_get_each_others_pages(doc, client, editor):

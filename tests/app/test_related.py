@@ -2,11 +2,13 @@
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from reader import create_app
 from reader.extensions import db
 from reader.models import Annotation, Document, Source
-from reader.services.related import related_passages
+from reader.services.documents import import_paths
+from reader.services.related import corpus_matches, related_passages
 
 RT = "000_4407d142b209daaa.txt"
 OTHER = "001_d4a3d1238127169d.txt"
@@ -66,3 +68,20 @@ def test_linking_without_a_source_is_refused(seeded, editor_client):
     assert response.status_code == 422
     assert "pick a source or give a new one a title" in response.get_data(as_text=True)
     assert db.session.query(Annotation).count() == count
+
+
+def test_matches_found_in_one_database_are_never_used_for_another(seeded, tmp_path):
+    assert corpus_matches()  # worked out and kept for the seeds
+    count = db.session.scalar(select(func.count(Document.id)))
+    for n in range(count):  # as many documents, the same ids and revisions, no shared words
+        (tmp_path / f"{n}.txt").write_text(f"Title {n}\n\n" + " ".join(
+            f"w{n}x{i}" for i in range(60)) + ".\n")
+    other = create_app({"TESTING": True, "SECRET_KEY": "test",
+                        "DATABASE_URL": f"sqlite:///{tmp_path / 'other.sqlite'}"})
+    with other.app_context():
+        db.create_all()
+        import_paths(sorted(tmp_path.glob("*.txt")))
+        db.session.commit()
+        assert corpus_matches() == []
+        db.session.remove()
+        db.engine.dispose()

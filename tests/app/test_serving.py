@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from reader import create_app
 from reader.config import instance_secret_key
 from reader.extensions import db
+from reader.serving import proxy_count
 from reader.services.documents import import_paths
 from tests.conftest import SEED_FILES
 from tests.gunicorn import start_gunicorn, stop_gunicorn
@@ -75,6 +76,37 @@ def test_proxy_fix_trusts_one_proxy(seeded, make_app, caplog):
                                                           headers=_forwarded())
     assert response.get_json()["id"] == "https://reader.example.org/annotations/"
     assert caplog.records[-1].getMessage().startswith("203.0.113.9 ")
+
+
+def test_behind_two_proxies_the_client_is_the_address_the_outer_one_saw(
+        seeded, make_app, caplog):
+    caplog.set_level(logging.INFO, logger="reader.request")
+    # the client sent a forged first entry; the outer proxy appended what it saw, the inner
+    # one what it saw (the outer proxy)
+    headers = {"X-Forwarded-For": "192.0.2.66, 198.51.100.20, 10.0.0.5",
+               "X-Forwarded-Proto": "https, http", "X-Forwarded-Host": "reader.example.org, lb"}
+    response = make_app(PROXY_FIX=2).test_client().get("/annotations/", headers=headers)
+    assert response.get_json()["id"] == "https://reader.example.org/annotations/"
+    assert caplog.records[-1].getMessage().startswith("198.51.100.20 ")
+    make_app(PROXY_FIX=1).test_client().get("/annotations/", headers=headers)
+    assert caplog.records[-1].getMessage().startswith("10.0.0.5 ")
+
+
+@pytest.mark.parametrize(("value", "proxies"), [
+    ("1", 1), ("2", 2), ("true", 1), ("on", 1), ("0", 0), ("false", 0), (True, 1), (3, 3)])
+def test_the_proxy_setting_names_how_many_proxies_are_trusted(value, proxies):
+    assert proxy_count(value) == proxies
+
+
+@pytest.mark.parametrize("value", ["two", "-1", "1.5", "11", -1, 2.0, None])
+def test_a_proxy_setting_that_is_no_count_stops_the_app(monkeypatch, tmp_path, value):
+    with pytest.raises(ValueError, match="READER_PROXY_FIX must be the number"):
+        proxy_count(value)
+    if isinstance(value, str):
+        monkeypatch.setenv("READER_PROXY_FIX", value)
+        with pytest.raises(ValueError, match="READER_PROXY_FIX"):
+            create_app({"SECRET_KEY": "test",
+                        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})
 
 
 def _forwarded():
