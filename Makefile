@@ -34,8 +34,10 @@ serve: install
 
 run: seed serve
 
+# one test process per core; each test file stays in one process (PYTEST_JOBS=0: one process)
+PYTEST_JOBS ?= auto
 test: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 # every benchmark, in one run; figures go to docs/performance.md by hand
 bench: install-test
