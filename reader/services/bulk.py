@@ -1,7 +1,8 @@
 """New annotations in bulk: each checked as ``create_annotation`` checks it, then written
 with its first revision as plain rows, a batch at a time (an import of a large file)."""
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
+from sqlalchemy import text as sql
 
 from ..extensions import db
 from ..models import Annotation, AnnotationRevision, utcnow
@@ -54,24 +55,35 @@ class NewAnnotations:
 
     def write(self):
         """Insert the queued rows and their revisions: a few statements per batch, the
-        ids the rows lack assigned by the database in the same statements."""
+        ids the rows lack taken from the database in one more."""
         if not self._queued:
             return
         table = Annotation.__table__
-        given = [pair for pair in self._queued if pair[0]["id"] is not None]
-        new = [pair for pair in self._queued if pair[0]["id"] is None]
-        for group in _same_columns(row for row, _ in given):
+        given = [row for row, _ in self._queued if row["id"] is not None]
+        for group in _same_columns(given):  # first, so new ids come after theirs, as ever
             db.session.execute(insert(table), group)
-        for group in _same_columns(row for row, _ in new):
-            ids = db.session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                [{k: v for k, v in row.items() if k != "id"} for row in group]).scalars().all()
-            for row, annotation_id in zip(group, ids, strict=True):
+        new = [row for row, _ in self._queued if row["id"] is None]
+        if new:
+            for row, annotation_id in zip(new, _next_ids(table, len(new)), strict=True):
                 row["id"] = annotation_id
+            for group in _same_columns(new):
+                db.session.execute(insert(table), group)
         db.session.execute(insert(AnnotationRevision.__table__),
                            [{"annotation_id": row["id"], **revision}
                             for row, revision in self._queued])
         self._queued.clear()
+
+
+def _next_ids(table, n):
+    """Return the next ``n`` ids of ``table``, as inserting without ids would give them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.scalars(sql(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table.name, "n": n}))
+    # SQLite gives a row the largest id plus one; another writer meanwhile makes this
+    # transaction's write fail (its snapshot is stale), so no id is ever taken twice
+    start = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0))) + 1
+    return list(range(start, start + n))
 
 
 def _same_columns(rows):

@@ -24,7 +24,7 @@ from .corpus import advance_sequences
 from .discussion import add_reply, edit_reply
 from .review import keep_pending, pending_view
 from .sources import create_source, find_source, live_source, update_source, validate_source
-from .users import clean_display_name, find_by_display_name, find_user
+from .users import clean_display_name
 
 EXPORT_BATCH = 1000
 
@@ -189,10 +189,16 @@ class _ImportState:
 
 
 class _Creators:
-    """The accounts an import's creators name, looked up together (see ``_creator``)."""
+    """The accounts an import's creators name, looked up together.
+
+    A creator is the account whose shown name (case aside) its ``name`` is, when exactly
+    one account shows it (what export writes), else, for older files and other tools,
+    the one whose sign-in name is its ``nickname``.
+    """
 
     def __init__(self, creators):
         creators = [c for c in creators if c]
+        self.found = {}  # (name, nickname) -> (user or None, name)
         names = {clean_display_name(c["name"]).lower() for c in creators if c["name"]} - {""}
         self.by_display_name = {}
         for chunk in _chunks(names, _ImportState.CHUNK):
@@ -206,9 +212,15 @@ class _Creators:
                 select(User).where(User.name.in_(chunk))))
 
     def get(self, creator):
-        """Return ``(user or None, creator name)``, as ``_creator`` does."""
+        """Return ``(user or None, creator name)`` for a parsed creator (or None)."""
         if creator is None:
             return None, ""
+        key = (creator["name"], creator["nickname"])
+        if key not in self.found:
+            self.found[key] = self._find(creator)
+        return self.found[key]
+
+    def _find(self, creator):
         user = None
         if creator["name"]:
             name = clean_display_name(creator["name"]).lower()
@@ -382,20 +394,6 @@ def orphan_fields(parsed):
         return {}
     return {"orphan": True, "anchor_state": "orphaned", "exact": parsed["exact"] or "",
             "prefix": parsed["prefix"], "suffix": parsed["suffix"]}
-
-
-def _creator(creator):
-    """Return ``(user or None, creator name)`` for an imported creator.
-
-    The account is the one whose shown name the creator's ``name`` is (what export
-    writes), or, for older files and other tools, whose sign-in name is its ``nickname``.
-    """
-    if creator is None:
-        return None, ""
-    user = find_by_display_name(creator["name"]) if creator["name"] else None
-    if user is None and creator["nickname"]:
-        user = find_user(creator["nickname"])
-    return user, creator["name"]
 
 
 def _import_source(data, cache, user=None, keep_ids=False):
