@@ -1,7 +1,7 @@
 """W3C JSON in and out: all-or-nothing import and streaming export."""
 
 import json
-from types import SimpleNamespace
+from collections import namedtuple
 
 import orjson
 from sqlalchemy import func, select
@@ -442,6 +442,10 @@ EXPORT_COLUMNS = ("id", "kind", "body", "tags", "status", "start", "end", "exact
                   "creator_name", "via", "extra", "reply_to_id", "pending", "created_at",
                   "modified_at")
 
+# a row with what it refers to attached, read by attribute as an Annotation is
+_ExportRow = namedtuple("_ExportRow", (*EXPORT_COLUMNS, "slug", "source", "creator",
+                                       "pending_view"))
+
 
 def iter_export(document=None, include_drafts=False):
     """Yield ``(annotation-like row, slug)`` for an export, streamed in batches.
@@ -461,10 +465,8 @@ def iter_export(document=None, include_drafts=False):
         pending = _pending_views(row.id for row in batch if row.pending) if include_drafts \
             else {}
         for row in batch:
-            annotation = SimpleNamespace(**row._mapping, source=sources.get(row.source_id),
-                                         creator=users.get(row.creator_id))
-            annotation.pending_view = pending.get(row.id)
-            yield annotation, row.slug
+            yield _ExportRow(*row, sources.get(row.source_id), users.get(row.creator_id),
+                             pending.get(row.id)), row.slug
 
 
 def _pending_views(ids):
