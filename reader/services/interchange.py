@@ -460,7 +460,7 @@ def iter_export(document=None, include_drafts=False):
              .order_by(inner.c.id))
     sources = {s.id: s for s in db.session.scalars(select(Source))}
     users = {u.id: u for u in db.session.scalars(select(User))}
-    result = db.session.connection().execution_options(stream_results=True).execute(query)
+    result = db.session.connection().execute(query.execution_options(stream_results=True))
     for batch in result.partitions(EXPORT_BATCH):
         pending = _pending_views(row.id for row in batch if row.pending) if include_drafts \
             else {}
