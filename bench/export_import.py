@@ -10,6 +10,7 @@ The database is a file under TMPDIR. Run:
     .venv/bin/python bench/export_import.py [N ...]        (default 10000 100000)
 """
 
+import gc
 import json
 import os
 import sqlite3
@@ -94,7 +95,12 @@ def _export(out):
 
 def _import(exported):
     """What ``annotations import FILE`` does: read, parse, check, write, commit."""
-    counts = import_annotations(safejson.loads(exported.read_bytes()), BASE)
+    data = safejson.loads(exported.read_bytes())
+    gc.freeze()
+    try:
+        counts = import_annotations(data, BASE)
+    finally:
+        gc.unfreeze()
     db.session.commit()
     return counts
 
