@@ -43,7 +43,7 @@ test: install-test
 bench: install-test
 	$(PY) bench/throughput.py
 	$(PY) bench/reader_page.py
-	$(PY) bench/export_import.py 10000
+	$(PY) bench/export_import.py 10000 100000
 	$(PY) bench/corpus_interchange.py 10000
 	$(PY) bench/corpus.py
 	$(PY) bench/reanchor.py

@@ -1,5 +1,6 @@
 """The ``docs``, ``annotations``, ``corpus`` and ``users`` command groups."""
 
+import gc
 import os
 import sqlite3
 import sys
@@ -159,6 +160,9 @@ def annotations_import(file, only_new, slug, partial):
         raise click.ClickException("--doc is for Hypothesis exports: a W3C annotation's target "
                                    "names its document")
     refused = []
+    # the parsed file lives until the end: the garbage collector need not walk its
+    # millions of values again and again while the import allocates (a fifth of the time)
+    gc.freeze()
     try:
         counts = import_annotations(data, current_app.config["BASE_URL"], only_new=only_new,
                                     partial=partial, refused=refused)
@@ -170,6 +174,8 @@ def annotations_import(file, only_new, slug, partial):
             f"{file.name}: {len(exc.problems)} bad item(s); nothing was imported "
             "(--partial imports the others)"
         ) from None
+    finally:
+        gc.unfreeze()
     db.session.commit()
     for index, reason in refused:
         click.echo(f"not imported: item {index}: {reason}", err=True)

@@ -14,12 +14,14 @@ JSON APIs, a page otherwise. A read-only SQLite database still serves readers.
 """
 
 import functools
+import json
 import logging
 import os
 import random
 import sqlite3
 import time
 
+import orjson
 from flask import current_app, g, jsonify, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -69,9 +71,20 @@ def create_sqlite_file(url):
         log.warning("could not create the database file %s: %s", path, exc)
 
 
+def load_json(text):
+    """Return the value of a JSON column's text: orjson where it can, else the standard library
+    (which also takes what orjson refuses, such as NaN or integers past 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def engine_options(url, options, busy_timeout):
-    """Return a copy of ``options`` with SQLite's busy timeout (seconds) set for ``url``."""
+    """Return a copy of ``options`` with SQLite's busy timeout (seconds) set for ``url``,
+    and JSON columns read by ``load_json``."""
     options = dict(options)
+    options.setdefault("json_deserializer", load_json)
     if url.startswith("sqlite"):
         options["connect_args"] = {**options.get("connect_args", {}), "timeout": busy_timeout}
     return options

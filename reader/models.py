@@ -36,6 +36,35 @@ class UTCDateTime(db.TypeDecorator):
     def process_result_value(self, value, dialect):
         return value.replace(tzinfo=UTC) if value is not None else None
 
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        general = super().bind_processor(dialect)
+
+        def process(value):
+            # what SQLAlchemy's SQLite DateTime writes, without its per-field formatting
+            if type(value) is datetime and value.tzinfo is not None:
+                return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            return general(value) if general else value
+        return process
+
+    def result_processor(self, dialect, coltype):
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        general = super().result_processor(dialect, coltype)
+
+        def process(value):
+            # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff": read in C, not by a regular expression
+            if type(value) is str:
+                try:
+                    moment = datetime.fromisoformat(value)
+                except ValueError:
+                    moment = None
+                if moment is not None and moment.tzinfo is None:
+                    return moment.replace(tzinfo=UTC)
+            return general(value) if general else value
+        return process
+
 
 class User(UserMixin, db.Model):
     """An editor or admin; readers have no account."""

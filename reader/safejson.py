@@ -20,22 +20,16 @@ class TooDeepError(ValueError):
 
 def depth(value, limit=MAX_DEPTH):
     """Return how deeply ``value`` nests lists and objects (a scalar is 0), counting no further
-    than ``limit + 1``. Iterative: any depth is safe to measure."""
+    than ``limit + 1``. Iterative, a level at a time: any depth is safe to measure, and a
+    large file's millions of values cost one pass in C-speed steps."""
     deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, level)
-        if deepest > limit:
-            break
-        stack.extend((child, level + 1) for child in children
-                     if isinstance(child, (dict, list)))
+    level = [value] if isinstance(value, (dict, list)) else []
+    while level and deepest <= limit:
+        deepest += 1
+        children = []
+        for item in level:
+            children.extend(item.values() if isinstance(item, dict) else item)
+        level = [child for child in children if isinstance(child, (dict, list))]
     return deepest
 
 

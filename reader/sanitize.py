@@ -8,6 +8,7 @@ MAX_DEPTH, or with more than MAX_RAW_TAGS raw HTML tags (each could open one mor
 level), is shown as its plain text instead: nothing is lost, and all work stays linear.
 """
 
+import re
 import threading
 from functools import partial
 
@@ -27,6 +28,12 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 MARKDOWN_OPTIONS = {"html": True, "breaks": True, "xhtmlOut": False, "linkify": False}
 MAX_DEPTH = 19  # elements open inside one another; a real note needs under ten
 MAX_RAW_TAGS = 200  # raw HTML tags in one note (a note uses a few <abbr> or <q> at most)
+# One line of words that neither Markdown nor the linkifier nor escaping changes: letters and
+# digits, spaces inside, and punctuation that marks up nothing (a "." never before a letter
+# or digit, so no domain name). It starts with a letter (no list, heading or quote) and ends
+# without a space. Rendered, it is itself in a paragraph: no parser needed (imports of
+# thousands of short notes).
+_PLAIN = re.compile(r"[^\W\d_](?:[^\W_]|[ ,;!?()-]|\.(?![^\W_]))*(?<! )")
 
 
 def _link_rel(attrs, new=False):
@@ -95,6 +102,15 @@ def render_markdown(source):
     stored with it (``Annotation.body_html``); only the editor's preview, and a corrected
     note's earlier wording (services/corrections.py), render on request.
     """
+    if not source:
+        return Markup("")
+    if _PLAIN.fullmatch(source):
+        return Markup(f"<p>{source}</p>")
+    return render_markdown_fully(source)
+
+
+def render_markdown_fully(source):
+    """Return ``render_markdown(source)`` through the parser and the cleaner, with no shortcut."""
     if not source:
         return Markup("")
     parser, cleaner = _tools()

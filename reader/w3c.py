@@ -39,7 +39,11 @@ class W3CError(ValueError):
 
 def isoformat(moment):
     """Return an aware datetime as RFC 3339 in UTC (``2024-01-31T12:00:00Z``)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    if moment.year < 1000:  # strftime writes such a year unpadded, as it always did
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat(timespec="seconds")[:-6] + "Z"  # "+00:00" as "Z"; far quicker
 
 
 def doc_iri(base, slug):
@@ -95,7 +99,8 @@ def annotation_to_jsonld(annotation, base, slug, with_context=True):
         out["ar:relation"] = annotation.relation
     if annotation.source is not None:
         out["ar:source"] = source_to_jsonld(annotation.source, base)
-    return foreign.merge(out, getattr(annotation, "extra", None), _now(annotation), CONTEXT)
+    extra = getattr(annotation, "extra", None)
+    return foreign.merge(out, extra, _now(annotation), CONTEXT) if extra else out
 
 
 def standard_bodies(body, tags, motivation):

@@ -1,7 +1,9 @@
 """W3C JSON in and out: all-or-nothing import and streaming export."""
 
 import json
+from collections import namedtuple
 
+import orjson
 from sqlalchemy import func, select
 
 from ..config import REPLY
@@ -16,11 +18,13 @@ from ..w3c import (
 )
 from . import AnnotationImportError, ValidationError
 from .annotations import create_annotation, update_annotation
+from .bulk import BATCH as BULK_BATCH
+from .bulk import NewAnnotations
 from .corpus import advance_sequences
 from .discussion import add_reply, edit_reply
 from .review import keep_pending, pending_view
 from .sources import create_source, find_source, live_source, update_source, validate_source
-from .users import find_by_display_name, find_user
+from .users import clean_display_name
 
 EXPORT_BATCH = 1000
 
@@ -47,7 +51,9 @@ def import_annotations(data, base, user=None, only_new=False, partial=False, ref
         except W3CError as exc:
             problems.append((index, str(exc)))
     counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
-    state = _ImportState(parsed for _, parsed in parsed_items)
+    # all or nothing: new notes are checked one by one, then written in bulk; with
+    # ``partial`` each item is written on its own, so a bad one can be rolled back alone
+    state = _ImportState([parsed for _, parsed in parsed_items], bulk=not partial)
     savepoint = db.session.begin_nested()
     with db.session.no_autoflush:
         for index, parsed in _notes_then_replies(parsed_items):
@@ -64,6 +70,8 @@ def import_annotations(data, base, user=None, only_new=False, partial=False, ref
                 item.commit()
             counts[outcome] += 1
             state.written_one()
+        if not problems:
+            state.write_new()
     if partial:
         (refused if refused is not None else []).extend(
             sorted(problems, key=lambda p: str(p[0]).zfill(12)))
@@ -94,59 +102,78 @@ def _notes_then_replies(parsed_items):
 
 
 class _ImportState:
-    """What an import looks up once: documents, the annotations it may update, sources."""
+    """What an import looks up once: documents, creators, the annotations it may update,
+    sources; and, in bulk, the new notes it writes."""
 
     FLUSH_EVERY = 1000
     CHUNK = 500
 
-    def __init__(self, parsed_items):
-        parsed_items = list(parsed_items)
+    def __init__(self, parsed_items, bulk=False):
         self.documents = {}
+        for slugs in _chunks({p["slug"] for p in parsed_items if p["slug"]}, self.CHUNK):
+            for document in db.session.scalars(select(Document).where(Document.slug.in_(slugs))):
+                self.documents[document.slug] = document
+        self.creators = _Creators(p["creator"] for p in parsed_items)
         self.sources = {}
         self.by_id = self._load(Annotation.id, {p["local_id"] for p in parsed_items
                                                 if p["local_id"] is not None})
         vias = {p["iri"] or p["via"] for p in parsed_items if p["local_id"] is None}
         self.by_via = self._load(Annotation.via, vias - {None})
         self._pending = []
+        self.new = NewAnnotations() if bulk else None
 
     def _load(self, column, keys):
         found = {}
-        keys = list(keys)
-        for i in range(0, len(keys), self.CHUNK):
-            for annotation in db.session.scalars(select(Annotation).where(
-                    column.in_(keys[i:i + self.CHUNK]))):
+        for chunk in _chunks(keys, self.CHUNK):
+            for annotation in db.session.scalars(select(Annotation).where(column.in_(chunk))):
                 found[getattr(annotation, column.key)] = annotation
+        return found
+
+    def _stored(self, found):
+        """Return ``found`` as a stored annotation (one queued as a row is written first)."""
+        if isinstance(found, dict):
+            self.write_new()
+            return db.session.get(Annotation, found["id"])
         return found
 
     def parent(self, parsed):
         """Return the stored annotation a comment answers (ours by id, else by ``via``), or None."""
         local = parsed["reply_to_local"]
         if local is not None:
-            return self.by_id.get(local) or db.session.get(Annotation, local)
+            return self._stored(self.by_id.get(local)) or db.session.get(Annotation, local)
         iri = parsed["reply_to"]
-        return self.by_via.get(iri) or db.session.scalars(
+        return self._stored(self.by_via.get(iri)) or db.session.scalars(
             select(Annotation).filter_by(via=iri)).first()
 
     def document(self, slug):
-        if slug not in self.documents:
-            self.documents[slug] = find_document(slug)
-        return self.documents[slug]
+        """Return the document a W3C target names, or raise W3CError."""
+        document = self.documents.get(slug)
+        if document is None:
+            raise W3CError(f"there is no document {slug!r}")
+        return document
 
     def existing(self, parsed):
         """Return ``(annotation or None, via IRI)``: ours by id, a foreign one by ``via``."""
         if parsed["local_id"] is not None:
-            return self.by_id.get(parsed["local_id"]), parsed["via"]
+            return self._stored(self.by_id.get(parsed["local_id"])), parsed["via"]
         via = parsed["iri"] or parsed["via"]
-        return (self.by_via.get(via) if via else None), via
+        return (self._stored(self.by_via.get(via)) if via else None), via
 
     def created(self, annotation, via):
-        self._pending.append(annotation)
-        self.by_id[annotation.id] = annotation  # may be None until flushed; harmless
+        """Remember a new annotation (or a queued row) by its id and ``via``."""
+        if isinstance(annotation, dict):
+            if annotation["id"] is not None:
+                self.by_id[annotation["id"]] = annotation
+        else:
+            self._pending.append(annotation)
+            self.by_id[annotation.id] = annotation  # may be None until flushed; harmless
         if via:
             self.by_via[via] = annotation
 
     def written_one(self):
         """Flush in batches and forget written rows, so memory stays flat for large files."""
+        if self.new is not None and len(self.new) >= BULK_BATCH:
+            self.write_new()
         if len(self._pending) >= self.FLUSH_EVERY:
             db.session.flush()
             for annotation in self._pending:
@@ -154,6 +181,59 @@ class _ImportState:
                     db.session.expunge(revision)
                 db.session.expunge(annotation)
             self._pending.clear()
+
+    def write_new(self):
+        """Write the new notes queued in bulk."""
+        if self.new is not None:
+            self.new.write()
+
+
+class _Creators:
+    """The accounts an import's creators name, looked up together.
+
+    A creator is the account whose shown name (case aside) its ``name`` is, when exactly
+    one account shows it (what export writes), else, for older files and other tools,
+    the one whose sign-in name is its ``nickname``.
+    """
+
+    def __init__(self, creators):
+        creators = [c for c in creators if c]
+        self.found = {}  # (name, nickname) -> (user or None, name)
+        names = {clean_display_name(c["name"]).lower() for c in creators if c["name"]} - {""}
+        self.by_display_name = {}
+        for chunk in _chunks(names, _ImportState.CHUNK):
+            lowered = func.lower(User.display_name)
+            for user, key in db.session.execute(select(User, lowered).where(lowered.in_(chunk))):
+                self.by_display_name.setdefault(key, []).append(user)
+        self.by_name = {}
+        for chunk in _chunks({c["nickname"] for c in creators if c["nickname"]},
+                             _ImportState.CHUNK):
+            self.by_name.update((u.name, u) for u in db.session.scalars(
+                select(User).where(User.name.in_(chunk))))
+
+    def get(self, creator):
+        """Return ``(user or None, creator name)`` for a parsed creator (or None)."""
+        if creator is None:
+            return None, ""
+        key = (creator["name"], creator["nickname"])
+        if key not in self.found:
+            self.found[key] = self._find(creator)
+        return self.found[key]
+
+    def _find(self, creator):
+        user = None
+        if creator["name"]:
+            name = clean_display_name(creator["name"]).lower()
+            found = self.by_display_name.get(name, []) if name else []
+            user = found[0] if len(found) == 1 else None
+        if user is None and creator["nickname"]:
+            user = self.by_name.get(creator["nickname"])
+        return user, creator["name"]
+
+
+def _chunks(keys, size):
+    keys = list(keys)
+    return [keys[i:i + size] for i in range(0, len(keys), size)]
 
 
 def _import_one(parsed, user, state, only_new):
@@ -165,7 +245,15 @@ def _import_one(parsed, user, state, only_new):
     if existing is not None and only_new:
         return "kept"
     data = annotation_data(parsed, document, state.sources, user=user, keep_ids=True)
-    creator, creator_name = _creator(parsed["creator"])
+    creator, creator_name = state.creators.get(parsed["creator"])
+    if existing is None and state.new is not None and parsed["pending"] is None:
+        row = state.new.add(document, data, creator, creator_name=creator_name, via=via,
+                            annotation_id=parsed["local_id"], created=parsed["created"],
+                            modified=parsed["modified"], extra=kept_parts(parsed, data),
+                            require=False)
+        row.update(orphan_fields(parsed))
+        state.created(row, via)
+        return "created"
     if existing is None:
         annotation = create_annotation(
             document, data, creator, creator_name=creator_name, via=via,
@@ -202,7 +290,7 @@ def _import_reply(parsed, state, only_new):
     existing, via = state.existing(parsed)
     if existing is not None and only_new:
         return "kept"
-    creator, creator_name = _creator(parsed["creator"])
+    creator, creator_name = state.creators.get(parsed["creator"])
     if existing is None:
         parent = state.parent(parsed)
         if parent is None:
@@ -296,25 +384,16 @@ def _refuse_doubt(text, parsed, fits):
 
 def keep_orphan(annotation, parsed):
     """An imported orphan keeps its last quote and its orphan flag."""
-    if parsed["orphan"]:
-        annotation.orphan = True
-        annotation.anchor_state = "orphaned"
-        annotation.exact = parsed["exact"] or ""
-        annotation.prefix, annotation.suffix = parsed["prefix"], parsed["suffix"]
+    for field, value in orphan_fields(parsed).items():
+        setattr(annotation, field, value)
 
 
-def _creator(creator):
-    """Return ``(user or None, creator name)`` for an imported creator.
-
-    The account is the one whose shown name the creator's ``name`` is (what export
-    writes), or, for older files and other tools, whose sign-in name is its ``nickname``.
-    """
-    if creator is None:
-        return None, ""
-    user = find_by_display_name(creator["name"]) if creator["name"] else None
-    if user is None and creator["nickname"]:
-        user = find_user(creator["nickname"])
-    return user, creator["name"]
+def orphan_fields(parsed):
+    """Return the columns an imported orphan sets: its flag and its last quote (else none)."""
+    if not parsed["orphan"]:
+        return {}
+    return {"orphan": True, "anchor_state": "orphaned", "exact": parsed["exact"] or "",
+            "prefix": parsed["prefix"], "suffix": parsed["suffix"]}
 
 
 def _import_source(data, cache, user=None, keep_ids=False):
@@ -357,41 +436,63 @@ def count_export(document=None, include_drafts=False):
     return db.session.scalar(select(func.count()).select_from(inner))
 
 
-class _ExportRow:
-    """One exported annotation read as plain columns, with its source and creator attached."""
+# what an exported annotation needs of its row (w3c.annotation_to_jsonld, spreadsheet.note_row)
+EXPORT_COLUMNS = ("id", "kind", "body", "tags", "status", "start", "end", "exact", "prefix",
+                  "suffix", "orphan", "verdict", "relation", "source_id", "creator_id",
+                  "creator_name", "via", "extra", "reply_to_id", "pending", "created_at",
+                  "modified_at")
 
-    __slots__ = ("row", "source", "creator")
-
-    def __init__(self, row, source, creator):
-        self.row, self.source, self.creator = row, source, creator
-
-    def __getattr__(self, name):
-        return getattr(self.row, name)
+# a row with what it refers to attached, read by attribute as an Annotation is
+_ExportRow = namedtuple("_ExportRow", (*EXPORT_COLUMNS, "slug", "source", "creator",
+                                       "pending_view"))
 
 
 def iter_export(document=None, include_drafts=False):
     """Yield ``(annotation-like row, slug)`` for an export, streamed in batches.
 
     Rows are plain columns, not ORM objects, so memory stays flat and each row costs
-    little; the (few) sources and users are loaded once.
+    little; the (few) sources and users are loaded once, a batch's pending changes
+    (editors' exports) together.
     """
     inner = export_query(document, include_drafts).subquery()
-    columns = [inner.c[c.key] for c in Annotation.__table__.columns]
-    query = (select(*columns, Document.slug.label("slug"))
+    query = (select(*(inner.c[name] for name in EXPORT_COLUMNS), Document.slug.label("slug"))
              .join(Document, Document.id == inner.c.document_id)
-             .order_by(inner.c.id)
-             .execution_options(yield_per=EXPORT_BATCH))
+             .order_by(inner.c.id))
     sources = {s.id: s for s in db.session.scalars(select(Source))}
     users = {u.id: u for u in db.session.scalars(select(User))}
-    for row in db.session.execute(query):
-        yield _ExportRow(row, sources.get(row.source_id), users.get(row.creator_id)), row.slug
+    result = db.session.connection().execute(query.execution_options(stream_results=True))
+    for batch in result.partitions(EXPORT_BATCH):
+        pending = _pending_views(row.id for row in batch if row.pending) if include_drafts \
+            else {}
+        for row in batch:
+            yield _ExportRow(*row, sources.get(row.source_id), users.get(row.creator_id),
+                             pending.get(row.id)), row.slug
+
+
+def _pending_views(ids):
+    """Return ``{id: pending_view}`` for the annotations ``ids``, loaded in one query."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {a.id: pending_view(a) for a in db.session.scalars(
+        select(Annotation).where(Annotation.id.in_(ids)))}
+
+
+def dumps(value):
+    """Return ``value`` as compact JSON text (orjson; the standard library for what it refuses,
+    such as integers past 64 bits in a foreign annotation's kept parts)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def stream_export(base, document=None, include_drafts=False, progress=None):
     """Yield the JSON text of an AnnotationCollection holding every exported annotation.
 
-    The collection embeds one page with all the items, written as they are read.
-    ``progress`` is called with each annotation written.
+    The collection embeds one page with all the items, written as they are read, in
+    chunks of about EXPORT_BATCH annotations. ``progress`` is called with each
+    annotation written.
     """
     total = count_export(document, include_drafts)
     if document is not None:
@@ -408,16 +509,20 @@ def stream_export(base, document=None, include_drafts=False, progress=None):
         return
     text_head = json.dumps(head, ensure_ascii=False)
     yield text_head[: text_head.rindex("[]")] + "[\n"
-    for n, (annotation, slug) in enumerate(iter_export(document, include_drafts)):
+    chunk, separator = [], ""
+    for annotation, slug in iter_export(document, include_drafts):
         item = annotation_to_jsonld(annotation, base, slug, with_context=False)
-        if include_drafts and annotation.pending:  # editors' data: never in a readers' export
-            stored = db.session.get(Annotation, annotation.id)
-            item["ar:pending"] = annotation_to_jsonld(pending_view(stored), base, slug,
+        if annotation.pending_view is not None:  # editors' data: never in a readers' export
+            item["ar:pending"] = annotation_to_jsonld(annotation.pending_view, base, slug,
                                                       with_context=False)
-        yield ("" if n == 0 else ",\n") + json.dumps(item, ensure_ascii=False)
+        chunk.append(separator + dumps(item))
+        separator = ",\n"
         if progress:
             progress(annotation)
-    yield "\n]}}\n"
+        if len(chunk) >= EXPORT_BATCH:
+            yield "".join(chunk)
+            chunk.clear()
+    yield "".join(chunk) + "\n]}}\n"
 
 
 def stream_csv(base, document=None, include_drafts=False, progress=None):

@@ -6,9 +6,11 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup
 
-from reader.sanitize import MAX_DEPTH, render_markdown
+from reader.sanitize import MAX_DEPTH, render_markdown, render_markdown_fully
 
 FORBIDDEN_TAGS = {
     "script", "style", "iframe", "frame", "object", "embed", "form", "input", "button",
@@ -288,3 +290,22 @@ def test_a_body_nested_too_deep_is_shown_as_its_plain_text(source):
 def test_a_body_nested_within_bounds_keeps_its_markdown():
     html = render_markdown("> " * 5 + "*quoted* five deep")
     assert html.count("<blockquote>") == 5 and "<em>quoted</em>" in html
+
+
+PLAIN_WORDS = st.text(st.sampled_from("aZé9 ,.;!?()-'\"&<>_*#:/\n"), min_size=1, max_size=40)
+
+
+@given(st.one_of(PLAIN_WORDS, st.from_regex(r"[A-Za-zé][A-Za-zé0-9 ,.;!?()-]{0,30}",
+                                            fullmatch=True)))
+@settings(max_examples=400, deadline=None)
+def test_plain_words_skip_the_parser_and_render_as_it_would(source):
+    assert render_markdown(source) == render_markdown_fully(source)
+
+
+@pytest.mark.parametrize("source", [
+    "Note 12", "Émile said no (twice), then left!", "A claim - not a fact; really?",
+    "See example.com", "e.g. this", "1. listed", "- listed", "# heading", "a *b*", "x  ",
+    "Tom's", 'a "quote"', "a & b",
+])
+def test_the_shortcut_for_plain_words_renders_what_the_parser_does(source):
+    assert render_markdown(source) == render_markdown_fully(source)

@@ -1,0 +1,94 @@
+"""New annotations in bulk: each checked as ``create_annotation`` checks it, then written
+with its first revision as plain rows, a batch at a time (an import of a large file)."""
+
+from sqlalchemy import func, insert, select
+from sqlalchemy import text as sql
+
+from ..extensions import db
+from ..models import Annotation, AnnotationRevision, utcnow
+from ..sanitize import render_markdown
+from ..text import quote_selector
+from .annotations import EDITABLE, validate_annotation
+
+BATCH = 1000  # rows queued before they are written: memory stays within a batch
+
+
+class NewAnnotations:
+    """New annotations queued as rows, written with their first revisions by ``write``."""
+
+    def __init__(self):
+        self._queued = []  # (annotation row, revision row)
+
+    def __len__(self):
+        return len(self._queued)
+
+    def add(self, document, data, user=None, *, creator_name="", via=None, annotation_id=None,
+            created=None, modified=None, extra=None, require=True):
+        """Check ``data`` (ValidationError) and queue a new annotation on ``document``.
+
+        The arguments are ``create_annotation``'s, and the row holds what it would store,
+        its revision what it would keep. Returns the row (a dict; its ``id`` is set once
+        written, unless given); a caller may still change its columns until then.
+        """
+        clean = validate_annotation(document, data, user, require)
+        created = created or utcnow()
+        modified = modified or created
+        row = {"id": annotation_id, "document_id": document.id, "via": via, "extra": extra,
+               "creator_id": user.id if user else None,
+               "creator_name": creator_name or (user.public_name if user else ""),
+               **{field: clean[field] for field in EDITABLE},
+               "body_html": render_markdown(clean["body"]), "orphan": False,
+               "anchor_state": "unchanged", "needs_check": False, "version": 1,
+               "created_at": created, "modified_at": modified}
+        if clean["start"] is not None:
+            _, row["prefix"], row["suffix"] = quote_selector(document.text, clean["start"],
+                                                             clean["end"])
+        else:
+            row["prefix"] = row["suffix"] = ""
+        if user is not None:
+            row["change_authors"] = [user.id]  # else SQL NULL, as the model leaves it
+        revision = {"version": 1, "action": "created", "changed": [],
+                    "snapshot": {field: clean[field] for field in EDITABLE}, "comment": None,
+                    "user_id": user.id if user else None, "created_at": modified}
+        self._queued.append((row, revision))
+        return row
+
+    def write(self):
+        """Insert the queued rows and their revisions: a few statements per batch, the
+        ids the rows lack taken from the database in one more."""
+        if not self._queued:
+            return
+        table = Annotation.__table__
+        given = [row for row, _ in self._queued if row["id"] is not None]
+        for group in _same_columns(given):  # first, so new ids come after theirs, as ever
+            db.session.execute(insert(table), group)
+        new = [row for row, _ in self._queued if row["id"] is None]
+        if new:
+            for row, annotation_id in zip(new, _next_ids(table, len(new)), strict=True):
+                row["id"] = annotation_id
+            for group in _same_columns(new):
+                db.session.execute(insert(table), group)
+        db.session.execute(insert(AnnotationRevision.__table__),
+                           [{"annotation_id": row["id"], **revision}
+                            for row, revision in self._queued])
+        self._queued.clear()
+
+
+def _next_ids(table, n):
+    """Return the next ``n`` ids of ``table``, as inserting without ids would give them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.scalars(sql(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table.name, "n": n}))
+    # SQLite gives a row the largest id plus one; another writer meanwhile makes this
+    # transaction's write fail (its snapshot is stale), so no id is ever taken twice
+    start = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0))) + 1
+    return list(range(start, start + n))
+
+
+def _same_columns(rows):
+    """Return ``rows`` grouped by their keys (one INSERT takes one set of columns)."""
+    groups = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    return list(groups.values())

@@ -1,0 +1,159 @@
+"""Large W3C exports and imports: the work (SQL statements) grows by batches, never per
+annotation; a bad item at the end of a large file leaves nothing behind; notes written in
+bulk are stored exactly as notes written one by one."""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from reader.extensions import db
+from reader.models import Annotation, AnnotationRevision, Source
+from reader.services.documents import create_document
+from reader.services.users import add_user
+from tests.app.test_pagecache import statements
+from tests.conftest import BASE
+
+WORD = "statement"
+DOC = f"{BASE}/docs/many"
+
+
+def _text(n):
+    return "Many\n\n" + "".join(f"Sentence {i} has a {WORD} in it. " for i in range(n))
+
+
+@pytest.fixture
+def many(app):
+    """A document with room for 3,000 notes, each on its own sentence's word."""
+    document = create_document(_text(3000), {"title": "Many"})
+    db.session.commit()
+    return document
+
+
+def _item(text, i, **more):
+    start = text.index(f"Sentence {i} ") + len(f"Sentence {i} has a ")
+    item = {"type": "Annotation", "motivation": "commenting", "created": "2024-05-01T10:00:00Z",
+            "body": [{"type": "TextualBody", "value": f"Note {i}", "format": "text/markdown"},
+                     {"type": "TextualBody", "value": "bulk", "purpose": "tagging"}],
+            "target": {"source": DOC, "selector": [
+                {"type": "TextQuoteSelector", "exact": WORD},
+                {"type": "TextPositionSelector", "start": start, "end": start + len(WORD)}]}}
+    item.update(more)
+    return item
+
+
+def _items(document, n, start=0):
+    """n notes of several kinds, creators and sources, as a foreign tool writes them."""
+    text, items = document.text, []
+    for i in range(start, start + n):
+        extra = {}
+        if i % 3 == 0:
+            extra["creator"] = {"type": "Person", "name": "Eddie Editor"}  # an account's name
+        elif i % 3 == 1:
+            extra["creator"] = {"type": "Person", "name": f"Guest {i % 7}"}
+        if i % 5 == 0:
+            extra.update({"motivation": "describing", "ar:relation": "paraphrase",
+                          "ar:source": {"type": "ar:Source", "ar:title": f"Speech {i % 4}"}})
+        if i % 11 == 0:
+            extra["id"] = f"urn:uuid:note-{i}"
+        items.append(_item(text, i, **extra))
+    return items
+
+
+def _import(runner, tmp_path, items, *args):
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(items), "utf-8")
+    return runner.invoke(args=["annotations", "import", *args, str(path)])
+
+
+def _count(model=Annotation):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _empty():
+    db.session.execute(AnnotationRevision.__table__.delete())
+    db.session.execute(Annotation.__table__.delete())
+    db.session.commit()
+
+
+def _writing(app, runner, tmp_path, items):
+    with statements(app) as seen:
+        result = _import(runner, tmp_path, items)
+    assert result.exit_code == 0, result.output
+    assert f"{len(items)} created" in result.output
+    return len(seen)
+
+
+def test_an_import_runs_as_many_statements_for_1000_notes_as_for_10(
+        app, runner, tmp_path, many):
+    add_user("eddie", "correct horse battery", display_name="Eddie Editor")
+    db.session.commit()
+    small = _writing(app, runner, tmp_path, _items(many, 10))
+    _empty()
+    large = _writing(app, runner, tmp_path, _items(many, 1000))
+    assert _count() == 1000 and _count(AnnotationRevision) == 1000
+    assert large - small <= 2, (small, large)
+    _empty()
+    larger = _writing(app, runner, tmp_path, _items(many, 2500))
+    # batches of 1,000: three for 2,500 notes, each an INSERT of notes and one of revisions
+    assert larger - small <= 2 + 2 * 2, (small, larger)
+
+
+def test_an_export_runs_as_many_statements_for_1000_notes_as_for_10(
+        app, runner, tmp_path, many):
+    def exporting(n):
+        _empty()
+        assert _import(runner, tmp_path, _items(many, n)).exit_code == 0
+        out = tmp_path / "out.json"
+        with statements(app) as seen:
+            result = runner.invoke(args=["annotations", "export", "--include-drafts",
+                                         "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert len(json.loads(out.read_text())["first"]["items"]) == n
+        return len(seen)
+
+    assert exporting(1000) == exporting(10)
+
+
+def test_a_bad_item_at_the_end_of_a_large_file_leaves_nothing_imported(
+        runner, tmp_path, many):
+    items = _items(many, 2500)
+    items.append(_item(many.text, 2500, target=f"{BASE}/docs/elsewhere"))
+    result = _import(runner, tmp_path, items)
+    assert result.exit_code == 1
+    assert "error: item 2500: there is no document 'elsewhere'" in result.output
+    assert "1 bad item(s); nothing was imported" in result.output
+    assert _count() == 0 and _count(AnnotationRevision) == 0 and _count(Source) == 0
+
+
+def _stored():
+    """Every column of every note and of its first revision, but ids and times of the run."""
+    notes = []
+    for note in db.session.scalars(select(Annotation).order_by(Annotation.start)):
+        columns = {c.key: getattr(note, c.key) for c in Annotation.__table__.columns
+                   if c.key not in ("id", "source_id")}
+        [revision] = note.revisions
+        snapshot = dict(revision.snapshot, source_id=None)
+        notes.append((columns, note.source.title if note.source else None, revision.version,
+                      revision.action, revision.changed, snapshot, revision.user_id,
+                      revision.created_at))
+    return notes
+
+
+def test_notes_written_in_bulk_are_stored_as_notes_written_one_by_one(
+        runner, tmp_path, many):
+    add_user("eddie", "correct horse battery", display_name="Eddie Editor")
+    db.session.commit()
+    items = _items(many, 40)
+    items.append(_item(many.text, 40, **{"ar:orphan": True, "created": "2024-05-01T11:00:00Z"}))
+    items.append(_item(many.text, 41, target=DOC, bodyValue="A *whole* document note"))
+    items.append(_item(many.text, 42, motivation="assessing", **{"ar:verdict": "false",
+                                                                  "ar:status": "draft"}))
+    assert _import(runner, tmp_path, items).exit_code == 0  # all or nothing: in bulk
+    in_bulk = _stored()
+    _empty()
+    assert _import(runner, tmp_path, items, "--partial").exit_code == 0  # one by one
+    assert _stored() == in_bulk
+    assert len(in_bulk) == 43
+    assert any(columns["orphan"] for columns, *_ in in_bulk)
+    assert any(columns["creator_id"] for columns, *_ in in_bulk)
