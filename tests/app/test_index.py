@@ -188,7 +188,7 @@ def test_counts_follow_every_write(app, client, editor):
     db.session.commit()
     assert "No documents match" in _get(client, "/?verdict=misleading")
     assert db.session.get(DocumentCounts, document.id).kind_note == 1
-    delete_annotation(note, editor)
+    delete_annotation(note, editor, reason="Withdrawn in a test")
     db.session.commit()
     assert db.session.get(DocumentCounts, document.id).notes == 0
     kept, fresh = _recounted()
