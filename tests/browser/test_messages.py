@@ -140,7 +140,7 @@ def test_keyboard_readers_reach_the_links_in_a_note(live, new_page, size):
         if reached[-1] == "Ask us to check this":
             break
     assert reached[-2:] == ["Suggest a correction", "Ask us to check this"], reached
-    assert page.evaluate(f"document.activeElement.closest('.note')?.id") == f"a-{note_id}"
+    assert page.evaluate("document.activeElement.closest('.note')?.id") == f"a-{note_id}"
     _axe_clean(page)
 
 
