@@ -219,6 +219,7 @@ def test_the_embed_keeps_the_text_contract_with_the_readers_notes_only(seeded, c
     assert re.findall(r'id="a-(\d+)"', html) == re.findall(r'id="a-(\d+)"', page)
     assert f'<base href="/docs/{document.slug}" target="_blank">' in html
     assert 'class="site' not in html and "site-search" not in html  # compact chrome
+    assert html.count('<template id="note-ask"') == 1  # the readers' links, once
     login(client)  # an editor sees what the publisher's readers see
     html = client.get(f"/docs/{document.slug}/embed").get_data(as_text=True)
     assert "Secret draft." not in html and f'id="a-{draft.id}"' not in html
