@@ -1,5 +1,5 @@
-"""What readers' messages cost the reader's document page: the two links under every note
-and the editors' published replies.
+"""What readers' messages cost the reader's document page: the two links to the editors
+(once a page, copied into a note when it opens) and the editors' published replies.
 
 One document with N published notes (default 1,000), an anonymous reader, SQLite, page
 cache off, through the Flask test client. Baseline in the same run: the page with no
@@ -10,6 +10,7 @@ sizes, SQL statements and ratios against the baseline.
     python bench/messages.py [N]
 """
 
+import re
 import statistics
 import sys
 import tempfile
@@ -57,10 +58,9 @@ def main(n):
             client.get(f"/docs/{slug}")  # warm up
             rows = [("no reply (baseline)", measure(client, f"/docs/{slug}"))]
             html = client.get(f"/docs/{slug}").get_data(as_text=True)
-            links = html.count('class="note-ask"')
-            per_note = (html.count("/messages/new?annotation=") and
-                        sum(len(part.split("</p>", 1)[0]) + 4 for part in
-                            html.split('<p class="note-ask"')[1:]) / links)
+            in_notes = html.count("/messages/new?annotation=")  # links written into notes
+            once = re.search(r'<template id="note-ask".*?</template>', html, re.S)
+            once = len(once.group(0).encode()) if once else 0
             ids = db.session.scalars(select(Annotation.id).filter_by(document_id=document.id))
             now = datetime.now(UTC)
             db.session.execute(ReaderMessage.__table__.insert(), [
@@ -81,7 +81,8 @@ def main(n):
             db.session.remove()
             db.engine.dispose()
     base = rows[0][1][0]
-    print(f"{n:,} published notes; the two links under each note: {per_note:.0f} bytes a note")
+    print(f"{n:,} published notes; the readers' links: {once} bytes once a page, "
+          f"{in_notes} written into the notes")
     print("| page | server | ratio | HTML | SQL statements |")
     print("| --- | --- | --- | --- | --- |")
     for label, (seconds, size, statements) in rows:

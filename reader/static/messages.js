@@ -1,7 +1,8 @@
 // Reader page: words a reader selects in the text offer "Suggest a correction" and
 // "Ask us to check this". Each is a link to the message form with the selection's
 // place (code points, as the server counts) and its first words; the server checks
-// both against the text. Without JavaScript the notes' own links lead to the same form.
+// both against the text. A note that opens gets the same two links for itself (reader.js);
+// without JavaScript a note's Share page offers them.
 
 const root = document.querySelector("[data-doc-text]");
 const page = document.querySelector(".doc-page");

@@ -287,6 +287,40 @@ function closeSheet() {
   return true;
 }
 
+/** The readers' links to the editors ("Suggest a correction", "Ask us to check this"):
+ *  the page holds one copy, and a note gets its own when it opens or takes the focus,
+ *  so a page of thousands of notes does not carry thousands of copies. */
+const ask = document.getElementById("note-ask");
+
+function offerAsk(note) {
+  if (!ask || note.querySelector(".note-ask")) return false;
+  const links = ask.content.firstElementChild.cloneNode(true);
+  for (const link of links.querySelectorAll("a[data-kind]")) {
+    const params = new URLSearchParams({ annotation: idOf(note) });
+    if (link.dataset.kind !== "correction") params.set("kind", link.dataset.kind);
+    link.href = `${ask.dataset.href}?${params}`;
+  }
+  note.append(links);
+  return true;
+}
+
+/** Give these notes their links; what was measured follows the notes that grew.
+ *  True when one grew. */
+function offerAskIn(notes) {
+  const grown = notes.filter(offerAsk);
+  if (!grown.length || !pane || !root) return grown.length > 0;
+  if (WIDE.matches) {
+    if (!geometry) return true;
+    for (const note of grown) {
+      const i = geometry.at.get(note);
+      if (i !== undefined) geometry.heights[i] = heightOf(note);
+    }
+  } else if (!PHONE.matches && grown.some((note) => pane.contains(note))) {
+    layout(); // the paragraphs make room for the longer note
+  }
+  return true;
+}
+
 /** The notes and highlights marked active now (to clear them without a search). */
 let active = [];
 
@@ -301,6 +335,7 @@ export function activate(ids, { scroll = false, focus = false, sheet: useSheet =
   if (ids.length) checkGeometry(ids[0]);
   clearActive();
   const notes = ids.map(noteFor).filter((note) => note && !note.hidden);
+  offerAskIn(notes);
   for (const note of notes) active.push(note);
   for (const id of ids) active.push(...marksFor(id));
   for (const element of active) element.classList.add("is-active");
@@ -654,6 +689,11 @@ if (page && root && pane) {
   pane.addEventListener("click", (event) => {
     const preview = event.target.closest(".note");
     if (PHONE.matches && preview && !event.target.closest("a, button, summary, textarea, form")) activate([idOf(preview)]);
+  });
+  // a keyboard reader tabbing into a note finds the links to the editors after its Share
+  page.addEventListener("focusin", (event) => {
+    const note = event.target.closest?.(".note");
+    if (note && offerAskIn([note])) arrange();
   });
   document.addEventListener("keydown", onKey);
   document.querySelector("[data-sheet-close]")?.addEventListener("click", () => deactivate());

@@ -68,9 +68,19 @@ def _messages():
 
 
 def test_every_published_note_offers_both_messages_without_javascript(client, doc, note):
+    """The page holds the two links once, for reader.js to give a note that opens; the
+    note's Share link leads to a page with both links of its own."""
     page = client.get(f"/docs/{doc.slug}").get_data(as_text=True)
-    assert f'href="/docs/{doc.slug}/messages/new?annotation={note.id}"' in page
-    assert f'href="/docs/{doc.slug}/messages/new?annotation={note.id}&amp;kind=check"' in page
+    assert page.count('id="note-ask"') == 1 and page.count("Suggest a correction") == 1
+    assert (f'<template id="note-ask" data-href="/docs/{doc.slug}/messages/new">'
+            '<p class="note-ask"><a data-kind="correction">Suggest a correction</a> '
+            '<a data-kind="check">Ask us to check this</a></p></template>') in page
+    assert "messages/new?annotation=" not in page  # no copy in every note
+    assert f'href="/a/{note.id}" data-share>Share' in page
+    shared = client.get(f"/a/{note.id}").get_data(as_text=True)
+    assert f'href="/docs/{doc.slug}/messages/new?annotation={note.id}">Suggest a correction' in shared
+    assert (f'href="/docs/{doc.slug}/messages/new?annotation={note.id}&amp;kind=check">'
+            "Ask us to check this") in shared
     form = client.get(_form_path(doc, annotation=note.id, kind="check"))
     assert form.status_code == 200
     text = _text(form)

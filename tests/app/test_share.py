@@ -83,6 +83,11 @@ def test_a_share_page_shows_the_quote_the_note_and_the_way_to_it(app, client):
     assert re.search(rf'<a class="button primary" href="/docs/{document.slug}#a-{annotation.id}">'
                      r"Read it in place</a>", html)
     assert "http-equiv" not in html  # a real page, no refresh away from it
+    # without JavaScript, readers reach the editors about the note from here
+    form = f"/docs/{document.slug}/messages/new?annotation={annotation.id}"
+    assert f'<a href="{form}">Suggest a correction</a>' in html
+    assert f'<a href="{form}&amp;kind=check">Ask us to check this</a>' in html
+    assert client.get(form.replace("?", "?kind=check&")).status_code == 200
     [discovery] = [link for link in head.links if link.get("type") == "application/json+oembed"]
     assert client.get(discovery["href"]).json["type"] == "rich"
 
@@ -142,9 +147,11 @@ def test_each_published_note_on_the_document_page_links_to_its_share_page(app, c
     draft = _note(document, "second claim", status="draft")
     html = client.get(f"/docs/{document.slug}").get_data(as_text=True)
     assert f'href="/a/{shown.id}" data-share>Share' in html
+    assert html.count('<template id="note-ask"') == 1  # the readers' links, once a page
     login(client)
     html = client.get(f"/docs/{document.slug}").get_data(as_text=True)
     assert f'href="/a/{shown.id}" data-share' in html
+    assert 'id="note-ask"' not in html  # editors do not write to themselves
     assert f'href="/a/{draft.id}"' not in html  # a draft has nothing to share yet
 
 
@@ -212,6 +219,7 @@ def test_the_embed_keeps_the_text_contract_with_the_readers_notes_only(seeded, c
     assert re.findall(r'id="a-(\d+)"', html) == re.findall(r'id="a-(\d+)"', page)
     assert f'<base href="/docs/{document.slug}" target="_blank">' in html
     assert 'class="site' not in html and "site-search" not in html  # compact chrome
+    assert html.count('<template id="note-ask"') == 1  # the readers' links, once
     login(client)  # an editor sees what the publisher's readers see
     html = client.get(f"/docs/{document.slug}/embed").get_data(as_text=True)
     assert "Secret draft." not in html and f'id="a-{draft.id}"' not in html

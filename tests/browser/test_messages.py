@@ -92,15 +92,71 @@ def test_a_reader_asks_to_check_words_and_reads_the_editors_reply(live, new_page
     _axe_clean(reader)
 
 
-def test_a_note_links_to_the_form_without_javascript(live, browser):
+NOTE_PHRASES = {"desktop": "Following the Kremlin’s military intervention",
+                "phone": "that he is avoiding dialogue with Western leaders"}
+KEY_PHRASES = {"desktop": "curtail Russia’s influence",
+               "phone": "frequently cited as"}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_opened_note_offers_both_ways_to_write_to_the_editors(live, new_page, size):
+    note_id = live.annotate(DOC3, NOTE_PHRASES[size], body=f"A note readers may question ({size}).")
+    slug = live.slug(DOC3)
+    page = new_page(SIZES[size])
+    page.goto(f"/docs/{slug}")
+    note = page.locator(f"#a-{note_id}")
+    expect(note.locator(".note-ask")).to_have_count(0)  # the page carries the links once
+    page.locator(f'[data-doc-text] mark[data-annotations~="{note_id}"]').first.click()
+    if size == "phone":  # the whole note opens in the sheet
+        note = page.locator(f"#sheet-a-{note_id}")
+    ask = note.locator(".note-ask")
+    form = f"/docs/{slug}/messages/new?annotation={note_id}"
+    expect(ask.get_by_role("link", name="Suggest a correction")).to_have_attribute("href", form)
+    expect(ask.get_by_role("link", name="Ask us to check this")).to_have_attribute(
+        "href", form + "&kind=check")
+    expect(ask).to_be_in_viewport()
+    _no_sideways_scroll(page)
+    _axe_clean(page)
+    page.emulate_media(media="print")
+    expect(ask).to_be_hidden()
+    page.emulate_media(media="screen")
+    ask.get_by_role("link", name="Ask us to check this").click()
+    page.wait_for_url(re.compile(r"/messages/new\?"))
+    expect(page.locator(".message-about")).to_contain_text(f"A note readers may question ({size}).")
+    expect(page.get_by_label("Ask us to check this")).to_be_checked()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_keyboard_readers_reach_the_links_in_a_note(live, new_page, size):
+    note_id = live.annotate(DOC3, KEY_PHRASES[size], body=f"A note for the keyboard ({size}).")
+    page = new_page(SIZES[size])
+    page.goto(f"/docs/{live.slug(DOC3)}#a-{note_id}")  # a permalink opens the note, focused
+    note = page.locator(f"#a-{note_id}")
+    expect(note).to_be_focused()
+    reached = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.textContent.trim()"))
+        if reached[-1] == "Ask us to check this":
+            break
+    assert reached[-2:] == ["Suggest a correction", "Ask us to check this"], reached
+    assert page.evaluate("document.activeElement.closest('.note')?.id") == f"a-{note_id}"
+    _axe_clean(page)
+
+
+def test_without_javascript_a_notes_share_page_leads_to_the_form(live, browser):
     note_id = live.annotate(DOC3, "Putin underscored Moscow’s openness to negotiations",
                             body="A note readers may question.")
     context = browser.new_context(base_url=live.url, java_script_enabled=False)
     try:
         page = context.new_page()
         page.goto(f"/docs/{live.slug(DOC3)}")
-        page.locator(f"#a-{note_id}").get_by_role("link", name="Suggest a correction").click()
+        page.locator(f"#a-{note_id}").get_by_role("link", name="Share", exact=True).click()
+        expect(page).to_have_url(f"{live.url}/a/{note_id}")
+        expect(page.get_by_role("link", name="Ask us to check this")).to_be_visible()
+        page.get_by_role("link", name="Suggest a correction").click()
         expect(page.locator(".message-about")).to_contain_text("A note readers may question.")
+        expect(page.get_by_label("Suggest a correction")).to_be_checked()
         page.get_by_label("Your message").fill("The summit was in Kazan, not Moscow.")
         page.get_by_role("button", name="Send to the editors").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("your message is with the editors")

@@ -137,6 +137,14 @@ def test_the_embed_shows_the_annotated_document_inside_another_sites_page(
     other = frame.locator("[data-doc-text] mark[data-annotations]").first
     other.click()
     expect(other).to_have_class(ACTIVE)
+    # the opened note offers the readers' links, which open in a new tab like every link
+    ask = frame.locator(".note-ask a:visible", has_text="Suggest a correction").first
+    with page.context.expect_page() as opened:
+        ask.click()
+    opened.value.wait_for_load_state()
+    assert f"/docs/{live.slug(SEED)}/messages/new?annotation=" in opened.value.url
+    expect(opened.value.locator(".message-about")).to_be_visible()
+    opened.value.close()
     # the document's title opens the full page in a new tab, leaving the publisher's page
     with page.context.expect_page() as opened:
         frame.locator(".embed-title a").click()
