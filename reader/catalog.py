@@ -70,7 +70,7 @@ def parse_index_query(args):
     page = 1
     raw = args.get("page", "").strip()
     if raw:
-        if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
+        if raw.isascii() and raw.isdigit() and len(raw) < 7 and 1 <= int(raw) <= MAX_PAGE:
             page = int(raw)
         else:
             errors.append(f"“{raw[:20]}” is not a page number: pages are numbered 1, 2, 3 …")

@@ -68,7 +68,7 @@ def proxy_count(value):
     if isinstance(value, str):
         value = {"": 0, "off": 0, "false": 0, "no": 0, "on": 1, "true": 1, "yes": 1}.get(
             value.strip().lower(), value.strip())
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             value = int(value)
     if isinstance(value, bool):
         return int(value)

@@ -46,7 +46,9 @@ def _routes(app, methods):
 def _url(app, rule):
     document = db.session.scalars(select(Document).order_by(Document.id)).first()
     annotation = db.session.scalars(select(Annotation).order_by(Annotation.id)).first()
-    values = {"slug": document.slug, "annotation_id": annotation.id, "action": "publish",
+    last = db.session.scalars(select(Document.slug).order_by(Document.id.desc())).first()
+    values = {"slug": document.slug, "slug_a": document.slug, "slug_b": last,
+              "annotation_id": annotation.id, "action": "publish",
               "source_id": db.session.scalars(select(Source.id).order_by(Source.id)).first(),
               "token_id": 1, "filename": "reader.css", "user_id": 1,
               "token": "not-a-token", "intake_id": 1, "assignment_id": 1, "key": SECTIONS[0].key,
