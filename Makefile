@@ -50,6 +50,11 @@ bench: install-test
 	$(PY) bench/matching.py
 	$(PY) bench/desk.py
 	$(PY) bench/hostile.py
+	$(PY) bench/writes.py
+	$(PY) bench/share.py
+	$(PY) bench/compare.py
+	$(PY) bench/corrections.py
+	$(PY) bench/messages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

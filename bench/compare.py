@@ -29,7 +29,7 @@ from reader.extensions import db  # noqa: E402
 from reader.models import Document, DocumentRevision, PassageMatch  # noqa: E402
 from reader.services import related  # noqa: E402
 from reader.services.reports import record_matches  # noqa: E402
-from reader.text import canonicalize  # noqa: E402
+from reader.text.canonical import canonicalize  # noqa: E402
 
 
 def _app(name):

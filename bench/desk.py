@@ -26,7 +26,7 @@ from reader.models import (  # noqa: E402
 )
 from reader.services import desk  # noqa: E402
 from reader.services.users import add_user  # noqa: E402
-from reader.text import canonicalize  # noqa: E402
+from reader.text.canonical import canonicalize  # noqa: E402
 
 PASSWORD = "correct horse battery"
 

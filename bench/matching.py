@@ -8,8 +8,8 @@ import random
 import time
 from pathlib import Path
 
-from reader.matching import find_matches, sentences
-from reader.text import canonicalize
+from reader.text.matching import find_matches, sentences
+from reader.text.canonical import canonicalize
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

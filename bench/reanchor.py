@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from reader.anchoring import Span, reanchor_all
-from reader.text import canonicalize, locate_quote, quote_selector
+from reader.text.anchoring import Span, reanchor_all
+from reader.text.canonical import canonicalize, locate_quote, quote_selector
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

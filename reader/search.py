@@ -29,7 +29,7 @@ from .models import Annotation, Document
 from .terms import (
     CLOSE, OPEN, find_spans, fts5_query, iter_spans, marked_spans, parse_query, snippets, tsquery,
 )
-from .text import block_index
+from .text.canonical import block_index
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 

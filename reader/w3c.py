@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from .config import MAX_ID
 from .interchange import foreign
-from .text import MAX_QUOTE_CONTEXT, trim_context
+from .text.canonical import MAX_QUOTE_CONTEXT, trim_context
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"

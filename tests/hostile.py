@@ -3,8 +3,8 @@
 import random
 from difflib import SequenceMatcher
 
-from reader import anchoring, diffs
-from reader.diffs import pairs
+from reader.text import anchoring, diffs
+from reader.text.diffs import pairs
 
 WORDS = ("the", "talks", "with", "NATO", "were", "constructive", "said", "Moscow", "sanctions",
          "on", "and", "a", "of", "relationship", "China", "crisis")

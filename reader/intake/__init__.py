@@ -7,7 +7,7 @@ anything is parsed, and every parser's work is bounded (see the limits below).
 
 from dataclasses import dataclass, field
 
-from ..text import TextError, canonicalize, detect_metadata
+from ..text.canonical import TextError, canonicalize, detect_metadata
 
 MAX_TEXT_CHARS = 2_000_000  # of an extracted text: the editors' text form takes as much
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..anchoring import THRESHOLD, fuzzy_find
-from ..text import locate_quote
+from ..text.anchoring import THRESHOLD, fuzzy_find
+from ..text.canonical import locate_quote
 
 WORLD = "group:__world__"  # Hypothesis' read permission of a public annotation
 QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'",

@@ -12,7 +12,7 @@ from ..config import (
 from ..extensions import db
 from ..fields import strip_invisible
 from ..models import Annotation, AnnotationRevision, utcnow
-from ..text import TextError, check_span, quote_selector
+from ..text.canonical import TextError, check_span, quote_selector
 from . import NotAllowedError, StaleVersionError, ValidationError
 from .corrections import WITHDRAWAL, mark_revision, published_fields, withdrawal_reason
 from .sources import find_or_create_source, live_source, restore_source

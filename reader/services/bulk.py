@@ -7,7 +7,7 @@ from sqlalchemy import text as sql
 from ..extensions import db
 from ..models import Annotation, AnnotationRevision, utcnow
 from ..sanitize import render_markdown
-from ..text import quote_selector
+from ..text.canonical import quote_selector
 from .annotations import EDITABLE, validate_annotation
 
 BATCH = 1000  # rows queued before they are written: memory stays within a batch

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Annotation, Document, DocumentRevision, utcnow
-from ..anchoring import Span, reanchor_all
+from ..text.anchoring import Span, reanchor_all
 from ..fields import strip_invisible
 from ..intake import size_words
-from ..text import TextError, detect_metadata, quote_selector
+from ..text.canonical import TextError, detect_metadata, quote_selector
 from . import ValidationError
 from .annotations import record_reanchoring
 from .sources import check_date, check_url

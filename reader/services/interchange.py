@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Annotation, Document, Source, User
 from ..interchange.foreign import pin_span
 from ..interchange.spreadsheet import csv_lines, note_row
-from ..text import locate_quote, quote_ambiguity
+from ..text.canonical import locate_quote, quote_ambiguity
 from ..w3c import (
     W3CError, annotation_collection, annotation_page, annotation_to_jsonld, doc_iri, isoformat,
     iter_items, parse_annotation,

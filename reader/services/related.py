@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..matching import find_matches
+from ..text.matching import find_matches
 from ..models import Annotation, Document, Source
 from . import ValidationError
 from .annotations import create_annotation, parse_source_id

@@ -12,12 +12,12 @@ from collections import Counter
 
 from sqlalchemy import delete, func, or_, select, update
 
-from ..alignment import align
-from ..diffs import Budget
+from ..text.alignment import align
+from ..text.diffs import Budget
 from ..extensions import db
-from ..matching import STOPWORDS, find_matches
+from ..text.matching import STOPWORDS, find_matches
 from ..models import ContentVersion, Document, PassageMatch
-from ..pairview import marked_pair
+from ..text.pairview import marked_pair
 from ..search import similar_documents
 from .annotations import visible_annotations
 from .related import corpus_matches

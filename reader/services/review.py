@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Annotation, Source, utcnow
-from ..text import locate_quote, quote_selector
+from ..text.canonical import locate_quote, quote_selector
 from . import (
     NotAllowedError, NotAwaitingReviewError, OwnChangeError, ReviewRequiredError,
     ValidationError,

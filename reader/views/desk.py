@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..diffview import marked_changes
+from ..text.diffview import marked_changes
 from ..extensions import db
 from ..forms import ActionForm, AssignForm
 from ..models import Annotation, Assignment, Document, ReaderMessage, Source

@@ -16,7 +16,7 @@ from werkzeug.utils import secure_filename
 from ..config import MAX_ID
 from ..database import retry_after
 from ..extensions import db
-from ..diffview import side_by_side
+from ..text.diffview import side_by_side
 from ..forms import DocumentForm, IntakeForm, NewDocumentForm, TextForm
 from ..intake import IntakeError, size_words
 from ..models import Annotation, AnnotationRevision, Document, Intake, Source
@@ -41,7 +41,7 @@ from ..services.intake import (
 from ..services.related import link_passages
 from ..services.reports import record_matches
 from ..services.sources import search_sources
-from ..text import TextError, canonicalize
+from ..text.canonical import TextError, canonicalize
 from . import editor_required
 from .parts import document_parts
 

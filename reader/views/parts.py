@@ -7,7 +7,7 @@ from markupsafe import Markup
 from ..charts import density_strip
 from ..config import KIND_LABELS, KINDS, VERDICT_LABELS, VERDICTS
 from ..filters import facet_options, matches
-from ..highlight import render_text, segment
+from ..text.highlight import render_text, segment
 from ..sanitize import render_markdown
 from ..services.annotations import visible_annotations
 from ..services.assignments import open_assignees_by_note
@@ -15,7 +15,7 @@ from ..services.corrections import note_corrections
 from ..services.discussion import discussions
 from ..services.messages import public_replies
 from ..services.review import may_approve, needs_review, pending_view, review_state
-from ..text import detect_structure
+from ..text.canonical import detect_structure
 
 
 # what editors call the fields a pending change touches

@@ -29,7 +29,7 @@ from ..services.intake import latest_original
 from ..services.messages import replies_state
 from ..services.review import review_kinds
 from ..services.sources import is_public, live_source
-from ..text import detect_structure, has_title_line
+from ..text.canonical import detect_structure, has_title_line
 from . import is_editor
 from .parts import document_parts, page_annotations, reader_tools
 

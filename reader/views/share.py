@@ -16,7 +16,7 @@ from ..sharing import (
     TITLE_LIMIT, TWITTER_LIMIT, card_text, embed_size, iframe_html, oembed_target, plain_text,
     shorten,
 )
-from ..text import has_title_line
+from ..text.canonical import has_title_line
 from . import is_editor
 from .api import own_hosts
 from .parts import document_parts, page_annotations

@@ -5,13 +5,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from reader.anchoring import FUZZY_BUDGET
-from reader.diffs import DIFF_BUDGET
+from reader.text.anchoring import FUZZY_BUDGET
+from reader.text.diffs import DIFF_BUDGET
 from reader.extensions import db
 from reader.models import Annotation
 from reader.services.annotations import create_annotation
 from reader.services.documents import create_document
-from reader.text import MAX_QUOTE_CONTEXT, QUOTE_CONTEXT
+from reader.text.canonical import MAX_QUOTE_CONTEXT, QUOTE_CONTEXT
 from tests.conftest import csrf_token
 from tests.hostile import count_weighing, long_lines
 

@@ -51,7 +51,7 @@ def test_finds_words_in_the_texts_with_marked_snippets_and_places(seeded, client
 
 
 def test_a_place_names_the_block_its_words_are_in(seeded, client):
-    from reader.text import detect_structure
+    from reader.text.canonical import detect_structure
     for hit in search("sanctions").documents:
         document = db.session.scalars(select(Document).filter_by(slug=hit.slug)).one()
         blocks = detect_structure(document.text)

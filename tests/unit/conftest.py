@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.text import canonicalize
+from reader.text.canonical import canonicalize
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from reader.alignment import align, passages, sentence_matches
-from reader.text import canonicalize
+from reader.text.alignment import align, passages, sentence_matches
+from reader.text.canonical import canonicalize
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

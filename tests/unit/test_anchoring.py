@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.anchoring import THRESHOLD, Span, fuzzy_find, reanchor_all
-from reader.text import quote_selector
+from reader.text.anchoring import THRESHOLD, Span, fuzzy_find, reanchor_all
+from reader.text.canonical import quote_selector
 
 OLD = (
     "Putin speaks to diplomats\n\n"

@@ -1,11 +1,11 @@
-"""reader/highlight.py: overlapping spans -> flat runs -> the document's <mark> markup."""
+"""reader/text/highlight.py: overlapping spans -> flat runs -> the document's <mark> markup."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.highlight import Run, render_text, segment
-from reader.text import detect_structure
+from reader.text.highlight import Run, render_text, segment
+from reader.text.canonical import detect_structure
 
 
 # --- segment ------------------------------------------------------------------------------

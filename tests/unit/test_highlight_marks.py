@@ -1,7 +1,7 @@
-"""reader/highlight.py extras: block ids, footnote numbers and filtered marks, text intact."""
+"""reader/text/highlight.py extras: block ids, footnote numbers and filtered marks, text intact."""
 
-from reader.highlight import render_text, segment
-from reader.text import detect_structure
+from reader.text.highlight import render_text, segment
+from reader.text.canonical import detect_structure
 
 TEXT = "A title\n\nFirst para with words.\nSecond para ends here."
 

@@ -7,13 +7,15 @@ from html import unescape
 
 import pytest
 
-from reader import matching, safejson, text
-from reader.anchoring import FUZZY_BUDGET, Span, reanchor_all
-from reader.diffs import DIFF_BUDGET, pairs
-from reader.diffview import side_by_side
-from reader.matching import MAX_CANDIDATES, MAX_STEMS
+from reader import safejson
+
+from reader.text import canonical as text, matching
+from reader.text.anchoring import FUZZY_BUDGET, Span, reanchor_all
+from reader.text.diffs import DIFF_BUDGET, pairs
+from reader.text.diffview import side_by_side
+from reader.text.matching import MAX_CANDIDATES, MAX_STEMS
 from reader.terms import find_spans, iter_spans, parse_query, snippets
-from reader.text import (
+from reader.text.canonical import (
     FIND_BUDGET, MAX_META_LINE, MAX_OCCURRENCES, MAX_QUOTE_CONTEXT, block_index, detect_metadata,
     detect_structure, locate_quote, quote_selector,
 )

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from reader.matching import find_matches, sentences, stem
-from reader.text import canonicalize
+from reader.text.matching import find_matches, sentences, stem
+from reader.text.canonical import canonicalize
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

@@ -1,7 +1,7 @@
 """The words two tellings of one passage do not share, marked; every piece escaped."""
 
-from reader.diffs import Budget
-from reader.pairview import marked_pair
+from reader.text.diffs import Budget
+from reader.text.pairview import marked_pair
 
 
 def test_only_the_words_one_side_lacks_are_marked():

@@ -1,10 +1,10 @@
-"""reader/text.py: canonical text, structure, metadata, selectors and re-anchoring."""
+"""reader/text/canonical.py: canonical text, structure, metadata, selectors and re-anchoring."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.text import (
+from reader.text.canonical import (
     QUOTE_CONTEXT, TextError, canonicalize, check_span, detect_metadata, detect_structure,
     locate_quote, quote_selector, reanchor,
 )

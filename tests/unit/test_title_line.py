@@ -2,7 +2,7 @@
 
 import pytest
 
-from reader.text import detect_structure, has_title_line
+from reader.text.canonical import detect_structure, has_title_line
 
 
 def _kinds(text, title):

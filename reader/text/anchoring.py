@@ -19,7 +19,7 @@ from difflib import SequenceMatcher
 from itertools import accumulate
 
 from .diffs import Budget, is_blank, matching_blocks, opcodes, pairs
-from .text import locate_quote
+from .canonical import locate_quote
 
 THRESHOLD = 0.75  # least similarity of the words found to the old quote
 WINDOW_SLACK = 200  # code points searched either side of the expected place
