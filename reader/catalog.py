@@ -16,6 +16,7 @@ from sqlalchemy import case, func, or_, select
 
 from .config import KINDS, VERDICTS
 from .extensions import db
+from .fields import strip_invisible
 from .models import Annotation, Document, DocumentCounts
 
 PER_PAGE = 15
@@ -61,6 +62,11 @@ class IndexQuery:
         return {k: v for k, v in args.items() if v is not None}
 
 
+def _value(args, name):
+    """An outlet or author from the URL, cleaned as stored ones are (no NUL, no invisibles)."""
+    return strip_invisible(args.get(name, "")).strip()[:MAX_VALUE]
+
+
 def parse_index_query(args):
     """Return the IndexQuery of query arguments (a MultiDict); bad values are left out.
 
@@ -94,8 +100,8 @@ def parse_index_query(args):
         errors.append("The “from” date comes after the “to” date: no document can match both.")
     kinds = frozenset(k for k in args.getlist("kind") if k in KINDS)
     verdicts = frozenset(v for v in args.getlist("verdict") if v in VERDICTS)
-    return IndexQuery(page=page, sort=sort, outlet=args.get("outlet", "").strip()[:MAX_VALUE],
-                      author=args.get("author", "").strip()[:MAX_VALUE],
+    return IndexQuery(page=page, sort=sort, outlet=_value(args, "outlet"),
+                      author=_value(args, "author"),
                       date_from=dates.get("from"), date_to=dates.get("to"),
                       kinds=kinds, verdicts=verdicts, errors=tuple(errors))
 
