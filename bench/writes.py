@@ -12,7 +12,10 @@ It also counts, for one write through the app, the SQL statements sent and the r
 trips to the database: the statements, COMMIT and ROLLBACK, the pool's liveness ping at
 each check-out, and on PostgreSQL the BEGIN that psycopg sends on its own.
 
-    .venv/bin/python bench/writes.py [DURATION] [ROUNDS] [OLDER_COPY]   (default 10 s, 5 rounds)
+    .venv/bin/python bench/writes.py [--spread] [DURATION] [ROUNDS] [OLDER_COPY]   (default 10 s, 5 rounds)
+
+``--spread``: each wrk thread posts to the seeded documents in turn, not all to one, so
+writers at once mostly write different documents' count rows.
 
 OLDER_COPY is a folder with an older version of the code (``git archive COMMIT | tar -x
 -C FOLDER``): its servers run alongside, on databases of their own, for before and after
@@ -92,6 +95,32 @@ def _schema(name, drop=False):
     ).render_as_string(hide_password=False)
 
 
+SPREAD_SCRIPT = """
+local bodies = {{{bodies}}}
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/ld+json"
+wrk.headers["Authorization"] = "Bearer {token}"
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, bodies[n % #bodies + 1])
+end
+"""
+
+
+def _spread_script(folder, base, url, token):
+    """A wrk script posting one note to each document of ``url`` in turn."""
+    engine = create_engine(normalise_database_url(url), poolclass=NullPool)
+    with engine.connect() as connection:
+        documents = connection.execute(text("SELECT slug, text FROM documents ORDER BY id")).all()
+    engine.dispose()
+    bodies = ", ".join(f"[[{write_body(base, f'/docs/{slug}', doc_text)}]]"
+                       for slug, doc_text in documents)
+    script = folder / "write.lua"
+    script.write_text(SPREAD_SCRIPT.format(bodies=bodies, token=token))
+    return str(script)
+
+
 def _counted(root, url, token, body):
     """Count one write's work with the code in ``root`` (this copy, or an older one)."""
     output = subprocess.run([sys.executable, "bench/writes.py", "--count", url, token, body],
@@ -105,6 +134,9 @@ def main():
         return
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
+    spread = "--spread" in sys.argv
+    if spread:
+        sys.argv.remove("--spread")
     duration = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     roots = {"": ROOT}
@@ -129,7 +161,10 @@ def main():
                 server = Gunicorn("reader:create_app()", env, root)
                 servers.append(server)
                 (folder / name).mkdir()
-                script = _write_script(folder / name, server.base, path, doc_text, token)
+                if spread:
+                    script = _spread_script(folder / name, server.base, url, token)
+                else:
+                    script = _write_script(folder / name, server.base, path, doc_text, token)
                 runs.append((name, lambda server=server, script=script, **kw: wrk(
                     server.base + "/annotations/", duration, script, **kw)))
         for name, run in runs:
@@ -147,7 +182,7 @@ def main():
         for schema in schemas:
             _schema(schema, drop=True)
         shutil.rmtree(folder)
-    print(f"POST /annotations/, gunicorn.conf.py, wrk -t{THREADS} -c{CONNECTIONS} "
+    print(f"POST /annotations/{' to every document in turn' if spread else ''}, gunicorn.conf.py, wrk -t{THREADS} -c{CONNECTIONS} "
           f"-d{duration}s, {rounds} rounds alternating; {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
     medians = {name: statistics.median(found) for name, found in rates.items()}

@@ -16,6 +16,7 @@ from sqlalchemy import case, func, or_, select
 
 from .config import KINDS, VERDICTS
 from .extensions import db
+from .counts import corpus_totals
 from .fields import strip_invisible
 from .models import Annotation, Document, DocumentCounts
 
@@ -160,10 +161,9 @@ def note_positions(document_ids):
 
 
 def corpus_state():
-    """Return ``(changes, changed_at)`` of the corpus row: they move with every write the index shows."""
-    row = db.session.execute(select(DocumentCounts.changes, DocumentCounts.changed_at)
-                             .where(DocumentCounts.document_id == 0)).first()
-    return tuple(row) if row else (None, None)
+    """Return the corpus's ``(changes, changed_at)``: they move with every write the index shows."""
+    corpus = corpus_totals()
+    return (corpus.changes, corpus.changed_at) if corpus else (None, None)
 
 
 @dataclass

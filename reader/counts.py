@@ -8,9 +8,14 @@ two small tables:
 - ``document_counts``: one row per document (``document_id``) with its published,
   undeleted annotations (``published``: what the W3C container lists), and of these the
   notes readers see (``notes``), per kind (``kind_<kind>``) and per fact-check verdict
-  (``verdict_<verdict>``). The row with ``document_id`` 0 holds the same
+  (``verdict_<verdict>``). The rows with ``document_id`` 0 and below hold the same
   counts for the whole corpus, and ``changes``/``changed_at``, moved by every write that
-  changes what the index and the stats show: their ETag and Last-Modified.
+  changes what the index and the stats show: their ETag and Last-Modified. The corpus is
+  their sum (``corpus_totals``). On SQLite it is one row, 0 (one writer at a time anyway).
+  On PostgreSQL a write adds to the one of ``CORPUS_SLOTS`` rows (0, -1, ... -31) its
+  backend's pid picks: an update holds its row until the transaction ends, so with a
+  single row every transaction writing a published note would queue for it, each until
+  the one before had committed and synced, as the page cache's version did (pagecache.py).
 - ``source_counts``: the published notes citing each source.
 
 A note readers see is published, not deleted, not an orphan and not a reply. The
@@ -20,12 +25,16 @@ the search index's triggers do; ``create_counts`` (``db.create_all`` and the mig
 builds the tables' rows from the rows already there.
 """
 
-from sqlalchemy import event, text
+from sqlalchemy import BigInteger, cast, event, func, select, text
 
 from .config import KINDS, VERDICTS
 from .extensions import db
+from .models import DocumentCounts
 
-CORPUS = 0  # document_counts.document_id of the whole corpus's row
+CORPUS = 0  # document_counts.document_id of the whole corpus's row (its first, on PostgreSQL)
+CORPUS_SLOTS = 32  # PostgreSQL: corpus rows 0, -1, ... -31, so writers rarely share one
+SQLITE_CORPUS = str(CORPUS)
+PG_CORPUS = f"(-(pg_backend_pid() % {CORPUS_SLOTS}))"
 KIND_COLUMNS = tuple(f"kind_{kind}" for kind in KINDS)
 VERDICT_COLUMNS = tuple(f"verdict_{verdict}" for verdict in VERDICTS)
 COUNT_COLUMNS = ("published", "notes", *KIND_COLUMNS, *VERDICT_COLUMNS)
@@ -49,6 +58,7 @@ def _placed(row):
 
 def _add(row, sign, now):
     """SET clause adding ``sign`` times ``row``'s contribution to a document_counts row."""
+    # the corpus's rows are the ones at and below CORPUS
     placed = _placed(row)
     parts = [f"published = published + ({sign})", f"notes = notes + ({sign}) * {placed}"]
     parts += [f"kind_{kind} = kind_{kind} + ({sign}) * {placed} * (CASE WHEN {row}.kind = '{kind}' "
@@ -56,24 +66,27 @@ def _add(row, sign, now):
     parts += [f"verdict_{v} = verdict_{v} + ({sign}) * {placed} * (CASE WHEN {row}.kind = 'factcheck' "
               f"AND {row}.verdict = '{v}' THEN 1 ELSE 0 END)" for v in VERDICTS]
     # the corpus row's changes: counted twice on an update (take back, add): still a move
-    parts += [f"changes = changes + (CASE WHEN document_id = {CORPUS} THEN 1 ELSE 0 END)",
-              f"changed_at = (CASE WHEN document_id = {CORPUS} THEN {now} ELSE changed_at END)"]
+    parts += [f"changes = changes + (CASE WHEN document_id <= {CORPUS} THEN 1 ELSE 0 END)",
+              f"changed_at = (CASE WHEN document_id <= {CORPUS} THEN {now} ELSE changed_at END)"]
     return ", ".join(parts)
 
 
-def _count(row, sign, now):
-    """Statements adding ``sign`` times ``row``'s contribution to its document, corpus, source."""
+def _count(row, sign, now, corpus):
+    """Statements adding ``sign`` times ``row``'s contribution to its document, corpus, source.
+
+    ``corpus`` is the SQL of the corpus row this connection writes.
+    """
     return (
         f"UPDATE document_counts SET {_add(row, sign, now)}"
-        f" WHERE document_id IN ({row}.document_id, {CORPUS});",
+        f" WHERE document_id IN ({row}.document_id, {corpus});",
         f"UPDATE source_counts SET citations = citations + ({sign}) * {_placed(row)}"
         f" WHERE source_id = {row}.source_id;",
     )
 
 
-def _touch(now):
+def _touch(now, corpus):
     return (f"UPDATE document_counts SET changes = changes + 1, changed_at = {now}"
-            f" WHERE document_id = {CORPUS};")
+            f" WHERE document_id = {corpus};")
 
 
 SQLITE_NOW = "CURRENT_TIMESTAMP"
@@ -82,35 +95,35 @@ SQLITE_DDL = (
         WHEN {_published('new')} BEGIN
           INSERT OR IGNORE INTO source_counts (source_id, citations)
             SELECT new.source_id, 0 WHERE new.source_id IS NOT NULL;
-          {' '.join(_count('new', 1, SQLITE_NOW))}
+          {' '.join(_count('new', 1, SQLITE_NOW, SQLITE_CORPUS))}
         END""",
     f"""CREATE TRIGGER counts_annotation_update_old AFTER UPDATE OF {', '.join(WATCHED)}
         ON annotations WHEN {_published('old')} BEGIN
-          {' '.join(_count('old', -1, SQLITE_NOW))}
+          {' '.join(_count('old', -1, SQLITE_NOW, SQLITE_CORPUS))}
         END""",
     f"""CREATE TRIGGER counts_annotation_update_new AFTER UPDATE OF {', '.join(WATCHED)}
         ON annotations WHEN {_published('new')} BEGIN
           INSERT OR IGNORE INTO source_counts (source_id, citations)
             SELECT new.source_id, 0 WHERE new.source_id IS NOT NULL;
-          {' '.join(_count('new', 1, SQLITE_NOW))}
+          {' '.join(_count('new', 1, SQLITE_NOW, SQLITE_CORPUS))}
         END""",
     f"""CREATE TRIGGER counts_annotation_delete AFTER DELETE ON annotations
         WHEN {_published('old')} BEGIN
-          {' '.join(_count('old', -1, SQLITE_NOW))}
+          {' '.join(_count('old', -1, SQLITE_NOW, SQLITE_CORPUS))}
         END""",
     f"""CREATE TRIGGER counts_document_insert AFTER INSERT ON documents BEGIN
           INSERT OR IGNORE INTO document_counts (document_id) VALUES (new.id);
-          {_touch(SQLITE_NOW)}
+          {_touch(SQLITE_NOW, SQLITE_CORPUS)}
         END""",
     f"""CREATE TRIGGER counts_document_update AFTER UPDATE ON documents BEGIN
-          {_touch(SQLITE_NOW)}
+          {_touch(SQLITE_NOW, SQLITE_CORPUS)}
         END""",
     f"""CREATE TRIGGER counts_document_delete AFTER DELETE ON documents BEGIN
           DELETE FROM document_counts WHERE document_id = old.id;
-          {_touch(SQLITE_NOW)}
+          {_touch(SQLITE_NOW, SQLITE_CORPUS)}
         END""",
     f"""CREATE TRIGGER counts_source_change AFTER UPDATE ON sources BEGIN
-          {_touch(SQLITE_NOW)}
+          {_touch(SQLITE_NOW, SQLITE_CORPUS)}
         END""",
 )
 
@@ -119,14 +132,14 @@ POSTGRESQL_DDL = (
     f"""CREATE OR REPLACE FUNCTION counts_annotation() RETURNS trigger AS $$
         BEGIN
           IF TG_OP IN ('UPDATE', 'DELETE') AND {_published('OLD')} THEN
-            {' '.join(_count('OLD', -1, PG_NOW))}
+            {' '.join(_count('OLD', -1, PG_NOW, PG_CORPUS))}
           END IF;
           IF TG_OP IN ('INSERT', 'UPDATE') AND {_published('NEW')} THEN
             IF NEW.source_id IS NOT NULL THEN
               INSERT INTO source_counts (source_id, citations) VALUES (NEW.source_id, 0)
                 ON CONFLICT (source_id) DO NOTHING;
             END IF;
-            {' '.join(_count('NEW', 1, PG_NOW))}
+            {' '.join(_count('NEW', 1, PG_NOW, PG_CORPUS))}
           END IF;
           RETURN NULL;
         END $$ LANGUAGE plpgsql""",
@@ -142,7 +155,7 @@ POSTGRESQL_DDL = (
           ELSIF TG_OP = 'DELETE' THEN
             DELETE FROM document_counts WHERE document_id = OLD.id;
           END IF;
-          {_touch(PG_NOW)}
+          {_touch(PG_NOW, PG_CORPUS)}
           RETURN NULL;
         END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS counts_document ON documents",
@@ -150,7 +163,7 @@ POSTGRESQL_DDL = (
        FOR EACH ROW EXECUTE FUNCTION counts_document()""",
     f"""CREATE OR REPLACE FUNCTION counts_source() RETURNS trigger AS $$
         BEGIN
-          {_touch(PG_NOW)}
+          {_touch(PG_NOW, PG_CORPUS)}
           RETURN NULL;
         END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS counts_source ON sources",
@@ -181,9 +194,33 @@ def fill_counts(connection):
     connection.execute(text(
         f"INSERT INTO document_counts (document_id, {columns}, changes)"
         f" SELECT {CORPUS}, {_sums()}, 0 FROM annotations a WHERE {published}"))
+    add_corpus_slots(connection)
     connection.execute(text(
         f"INSERT INTO source_counts (source_id, citations) SELECT a.source_id, COUNT(*)"
         f" FROM annotations a WHERE a.source_id IS NOT NULL AND {visible} GROUP BY a.source_id"))
+
+
+def add_corpus_slots(connection):
+    """PostgreSQL: add the corpus's other rows, empty, beside row CORPUS."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(
+            "INSERT INTO document_counts (document_id, changes)"
+            f" SELECT -n, 0 FROM generate_series(1, {CORPUS_SLOTS - 1}) AS n"
+            " ON CONFLICT (document_id) DO NOTHING"))
+
+
+def corpus_totals():
+    """Return the whole corpus's counts: ``COUNT_COLUMNS``, ``changes`` and ``changed_at``.
+
+    The sum of its rows (the latest ``changed_at``), or None before they exist.
+    """
+    C = DocumentCounts
+    sums = [cast(func.sum(getattr(C, name)), BigInteger).label(name) for name in COUNT_COLUMNS]
+    row = db.session.execute(
+        select(*sums, cast(func.sum(C.changes), BigInteger).label("changes"),
+               func.max(C.changed_at).label("changed_at"))
+        .where(C.document_id <= CORPUS)).one()
+    return None if row.changes is None else row
 
 
 def create_counts(connection):

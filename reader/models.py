@@ -538,8 +538,9 @@ class PassageMatch(db.Model):
 class DocumentCounts(db.Model):
     """A document's notes that readers see, by kind and verdict, kept by triggers (counts.py).
 
-    ``document_id`` 0 is the whole corpus; its ``changes`` and ``changed_at`` move with
-    every write the index and the stats show.
+    ``document_id`` 0 and below are the whole corpus (one row on SQLite, a few on
+    PostgreSQL: read their sum, ``counts.corpus_totals``); its ``changes`` and
+    ``changed_at`` move with every write the index and the stats show.
     """
 
     __tablename__ = "document_counts"

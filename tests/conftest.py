@@ -13,6 +13,7 @@ from sqlalchemy.pool import NullPool
 
 from reader import create_app
 from reader.config import normalise_database_url
+from reader.counts import add_corpus_slots
 from reader.extensions import db
 from reader.services.documents import import_paths
 from reader.services.interchange import import_annotations
@@ -100,13 +101,15 @@ def _empty_tables():
     tables = db.metadata.sorted_tables
     # rows a leaked connection still has locked: fail this test rather than hang the run
     db.session.execute(text("SET LOCAL lock_timeout = '10s'"))
-    # the corpus row's change counter never goes back: what is kept under it stays apart
-    changes = db.session.scalar(text("SELECT changes FROM document_counts WHERE document_id = 0"))
+    # the corpus's change counter never goes back: what is kept under it stays apart
+    changes = db.session.scalar(text("SELECT sum(changes) FROM document_counts"
+                                     " WHERE document_id <= 0"))
     for table in reversed(tables):
         if table.name != "content_version":  # its one row is the page cache's version
             db.session.execute(table.delete())
     db.session.execute(text("INSERT INTO document_counts (document_id, changes) VALUES (0, :n)"),
                        {"n": (changes or 0) + 1})  # the whole corpus
+    add_corpus_slots(db.session.connection())
     db.session.execute(text("SELECT " + ", ".join(
         f"setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"
         for table in tables if "id" in table.c)))

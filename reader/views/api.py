@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..claimreview import claim_review, claim_reviews
+from ..counts import corpus_totals
 from ..extensions import db
-from ..models import Annotation, Document, DocumentCounts
+from ..models import Annotation, Document
 from ..openapi import MAX_ID, openapi_document
 from ..safejson import MAX_DEPTH
 from ..services import (
@@ -305,8 +306,8 @@ def container():
     collection_url = url_for("api.container", _external=True, **params)
     total = None
     if not any(name in request.args for name in ("doc", "kind", "tag", "source")):
-        total = db.session.scalar(select(DocumentCounts.published)  # kept: counts.py
-                                  .where(DocumentCounts.document_id == 0))
+        corpus = corpus_totals()  # kept: counts.py
+        total = corpus.published if corpus else None
     response = _collection(_filtered(export_query()), collection_url,
                            "Annotated Reader: all annotations", iris=iris, minimal=minimal,
                            container=True, total=total)

@@ -17,6 +17,7 @@ from ..catalog import (
 )
 from ..charts import bar_chart, density_strip
 from ..config import KIND_LABELS, KINDS, VERDICT_LABELS, VERDICTS
+from ..counts import corpus_totals
 from ..extensions import db
 from ..filters import parse_filters
 from ..models import Annotation, Document, DocumentCounts, Source, SourceCounts
@@ -239,7 +240,7 @@ def stats():
     sources = [(f"{title} ({speaker})" if speaker else title,
                 url_for("public.source", source_id=source_id), n)
                for source_id, title, speaker, n in cited]
-    corpus = db.session.get(DocumentCounts, 0)
+    corpus = corpus_totals()
     verdicts = [(VERDICT_LABELS[v], None, getattr(corpus, f"verdict_{v}")) for v in VERDICTS
                 if corpus is not None and getattr(corpus, f"verdict_{v}")]
     totals = {kind: getattr(corpus, f"kind_{kind}") if corpus else 0 for kind in KINDS}

@@ -4,10 +4,11 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.pool import NullPool
 
 from reader.catalog import PER_PAGE, forget_facet_counts
-from reader.counts import COUNT_COLUMNS, fill_counts
+from reader.counts import CORPUS_SLOTS, COUNT_COLUMNS, corpus_totals, fill_counts
 from reader.extensions import db
 from reader.models import Annotation, Document, DocumentCounts
 from reader.services.annotations import create_annotation, delete_annotation, update_annotation
@@ -154,14 +155,20 @@ def test_hostile_values_are_harmless(app, client):
 
 # --- counts kept correct --------------------------------------------------------------------
 
+def _corpus():
+    corpus = corpus_totals()
+    return tuple(getattr(corpus, name) for name in COUNT_COLUMNS)
+
+
 def _recounted():
     """The kept counts, and the same counts worked out afresh from the rows."""
     columns = ", ".join(("document_id", *COUNT_COLUMNS))
-    kept = db.session.execute(text(f"SELECT {columns} FROM document_counts ORDER BY 1")).all()
+    documents = text(f"SELECT {columns} FROM document_counts WHERE document_id > 0 ORDER BY 1")
+    kept = db.session.execute(documents).all() + [_corpus()]
     sources = db.session.execute(text("SELECT * FROM source_counts WHERE citations > 0"
                                       " ORDER BY 1")).all()
     fill_counts(db.session.connection())
-    fresh = db.session.execute(text(f"SELECT {columns} FROM document_counts ORDER BY 1")).all()
+    fresh = db.session.execute(documents).all() + [_corpus()]
     fresh_sources = db.session.execute(text("SELECT * FROM source_counts WHERE citations > 0"
                                             " ORDER BY 1")).all()
     db.session.rollback()
@@ -211,6 +218,52 @@ def test_counts_follow_writes_through_the_api(seeded, client, token):
     location = created.headers["Location"]
     etag = client.get(location, headers=headers).headers["ETag"]
     assert client.delete(location + "?reason=Withdrawn+in+a+test", headers={**headers, "If-Match": etag}).status_code == 204
+    kept, fresh = _recounted()
+    assert kept == fresh
+
+
+@pytest.mark.skipif(not using_postgres(), reason="SQLite has one writer at a time anyway")
+def test_writers_publishing_notes_at_once_do_not_wait_for_each_other(app):
+    _bulk(2, notes=0)
+    before = corpus_totals()
+    db.session.rollback()
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+    writers, slots = [], set()
+    try:
+        while len(writers) < 2:  # two connections whose backends write different corpus rows
+            connection = engine.connect()
+            slot = connection.execute(text(f"SELECT pg_backend_pid() % {CORPUS_SLOTS}")).scalar()
+            if slot in slots:
+                connection.close()
+                continue
+            slots.add(slot)
+            writers.append(connection)
+        for n, connection in enumerate(writers, start=1):
+            connection.rollback()
+            # waiting for the other writer's row would fail here instead of hanging
+            connection.execute(text("SET LOCAL lock_timeout = '5s'"))
+            connection.execute(Annotation.__table__.insert(), {
+                "document_id": n, "start": 15, "end": 20, "exact": TEXT[15:20],
+                "kind": "factcheck", "verdict": "false", "body": f"Writer {n}",
+                "body_html": f"<p>Writer {n}</p>", "tags": [], "status": "published",
+                "version": 1, "orphan": False, "anchor_state": "unchanged"})
+        # neither has committed: readers see the counts as they were
+        assert corpus_totals().published == before.published
+        db.session.rollback()
+        writers[0].commit()
+        middle = corpus_totals()
+        db.session.rollback()
+        writers[1].commit()
+        after = corpus_totals()
+    finally:
+        for connection in writers:
+            connection.close()
+        engine.dispose()
+    assert (middle.published, after.published) == (before.published + 1, before.published + 2)
+    assert after.verdict_false == before.verdict_false + 2
+    assert before.changes < middle.changes < after.changes
+    assert after.changed_at >= middle.changed_at
+    assert [db.session.get(DocumentCounts, n).notes for n in (1, 2)] == [1, 1]
     kept, fresh = _recounted()
     assert kept == fresh
 

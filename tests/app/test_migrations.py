@@ -15,7 +15,9 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from reader import create_app
+from reader.counts import corpus_totals
 from reader.extensions import db
+from reader.models import Annotation, Document
 from tests.conftest import postgres_schema, using_postgres
 
 
@@ -103,3 +105,41 @@ def test_upgrade_renders_the_notes_already_stored(app):
     with db.engine.connect() as connection:
         stored = dict(connection.execute(text("SELECT id, body_html FROM annotations")).all())
     assert stored == {1: "<p><em>one</em> x</p>", 2: "", 3: f"<p>{'[' * 9_990}</p>"}
+
+
+def _publish(document_id, n):
+    with db.engine.begin() as connection:
+        connection.execute(Annotation.__table__.insert(), {
+            "document_id": document_id, "start": 0, "end": 5, "exact": "Words", "kind": "note",
+            "body": f"Note {n}", "body_html": f"<p>Note {n}</p>", "tags": [],
+            "status": "published", "version": 1, "orphan": False, "anchor_state": "unchanged"})
+
+
+def _corpus_rows():
+    with db.engine.connect() as connection:
+        return connection.execute(text("SELECT count(*), sum(published), sum(changes)"
+                                       " FROM document_counts WHERE document_id <= 0")).one()
+
+
+def test_the_corpus_counts_carry_over_into_their_rows_and_back(app, database_url):
+    # 0018 spreads the corpus's counts over rows on PostgreSQL; the totals stay the same
+    upgrade(revision="0017")
+    with db.engine.begin() as connection:
+        connection.execute(Document.__table__.insert(), {
+            "id": 1, "slug": "d", "title": "D", "text": "Words.\n", "outlet": "", "author": "",
+            "revision": 1})
+    _publish(1, 1)
+    assert tuple(_corpus_rows())[:2] == (1, 1)
+    upgrade()
+    slots = 32 if database_url.startswith("postgresql") else 1
+    assert _corpus_rows()[:2] == (slots, 1)
+    assert corpus_totals().published == 1
+    _publish(1, 2)
+    totals = corpus_totals()
+    assert (totals.published, totals.kind_note) == (2, 2)
+    db.session.rollback()
+    downgrade(revision="0017")
+    rows, published, changes = _corpus_rows()
+    assert (rows, published, changes) == (1, 2, totals.changes)
+    _publish(1, 3)
+    assert tuple(_corpus_rows())[:2] == (1, 3)
