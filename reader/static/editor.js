@@ -4,6 +4,7 @@
 // text and notes after each save, so highlights appear at once and match what readers get.
 
 import { activate, layout } from "./reader.js";
+import { selectionSpan } from "./selection.js";
 
 const root = document.querySelector("[data-doc-text]");
 const page = document.querySelector(".doc-page");
@@ -33,35 +34,6 @@ let reattaching = null; // id of an orphan to place on the next selection
 let lastFocus = null;
 
 // --- offsets: the browser counts UTF-16 code units, the server code points ---------
-
-function codePoints(text) {
-  let n = 0;
-  for (const _ of text) n += 1; // eslint-disable-line no-unused-vars
-  return n;
-}
-
-/** The selection inside the text as code-point offsets, trimmed of outer whitespace. */
-function selectionSpan() {
-  const selection = window.getSelection();
-  if (!selection.rangeCount || selection.isCollapsed) return null;
-  const range = selection.getRangeAt(0).cloneRange();
-  if (!root.contains(range.commonAncestorContainer) && !range.intersectsNode(root)) return null;
-  const whole = document.createRange();
-  whole.selectNodeContents(root);
-  if (range.compareBoundaryPoints(Range.START_TO_START, whole) < 0) range.setStart(root, 0);
-  if (range.compareBoundaryPoints(Range.END_TO_END, whole) > 0) range.setEnd(root, root.childNodes.length);
-  const before = document.createRange();
-  before.setStart(root, 0);
-  before.setEnd(range.startContainer, range.startOffset);
-  let prefix = before.toString();
-  let exact = range.toString();
-  const lead = exact.length - exact.trimStart().length;
-  prefix += exact.slice(0, lead);
-  exact = exact.trim();
-  if (!exact) return null;
-  const start = codePoints(prefix);
-  return { start, end: start + codePoints(exact), exact };
-}
 
 // --- requests -------------------------------------------------------------------
 
@@ -94,7 +66,7 @@ function refresh(data) {
 // --- the floating button --------------------------------------------------------
 
 function showButton(viaKeyboard) {
-  pending = selectionSpan();
+  pending = selectionSpan(root);
   if (!pending || !panel.hidden) { button.hidden = true; return; }
   if (reattaching) { reattach(reattaching, pending); return; }
   const rect = window.getSelection().getRangeAt(0).getBoundingClientRect();
@@ -506,7 +478,7 @@ document.addEventListener("keydown", (event) => {
   }
   const typing = event.target.closest("input, textarea, select, [contenteditable]");
   if (!typing && panel.hidden && (event.key === "a" || event.key === "A") && !event.ctrlKey && !event.metaKey && !event.altKey) {
-    pending = selectionSpan();
+    pending = selectionSpan(root);
     if (pending) { event.preventDefault(); editing = null; openPanel({ title: "New note", quote: pending.exact, fields: {} }); }
   }
 });

@@ -4,37 +4,11 @@
 // both against the text. A note that opens gets the same two links for itself (reader.js);
 // without JavaScript a note's Share page offers them.
 
+import { selectionSpan } from "./selection.js";
+
 const root = document.querySelector("[data-doc-text]");
 const page = document.querySelector(".doc-page");
 const QUOTE_IN_URL = 200; // code points of the selected words carried in the link
-
-function codePoints(text) {
-  let n = 0;
-  for (const _ of text) n += 1; // eslint-disable-line no-unused-vars
-  return n;
-}
-
-/** The selection inside the text as code-point offsets, trimmed of outer whitespace. */
-function selectionSpan() {
-  const selection = window.getSelection();
-  if (!selection.rangeCount || selection.isCollapsed) return null;
-  const range = selection.getRangeAt(0).cloneRange();
-  if (!root.contains(range.commonAncestorContainer) && !range.intersectsNode(root)) return null;
-  const whole = document.createRange();
-  whole.selectNodeContents(root);
-  if (range.compareBoundaryPoints(Range.START_TO_START, whole) < 0) range.setStart(root, 0);
-  if (range.compareBoundaryPoints(Range.END_TO_END, whole) > 0) range.setEnd(root, root.childNodes.length);
-  const before = document.createRange();
-  before.setStart(root, 0);
-  before.setEnd(range.startContainer, range.startOffset);
-  let exact = range.toString();
-  const lead = exact.length - exact.trimStart().length;
-  const prefix = before.toString() + exact.slice(0, lead);
-  exact = exact.trim();
-  if (!exact) return null;
-  const start = codePoints(prefix);
-  return { start, end: start + codePoints(exact), exact, rect: range.getBoundingClientRect() };
-}
 
 function formUrl(span, kind) {
   const params = new URLSearchParams({
@@ -65,7 +39,7 @@ function makeBar() {
 function setUp() {
   const bar = makeBar();
   const show = () => {
-    const span = selectionSpan();
+    const span = selectionSpan(root);
     if (!span) { if (!bar.contains(document.activeElement)) bar.hidden = true; return; }
     for (const link of bar.querySelectorAll("a")) link.href = formUrl(span, link.dataset.kind);
     bar.hidden = false;
