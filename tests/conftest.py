@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import g
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 
 from reader import create_app
@@ -69,6 +69,27 @@ def fresh_database(folder, name):
             yield url
     else:
         yield f"sqlite:///{Path(folder) / name}.sqlite"
+
+
+@contextmanager
+def sql_statements():
+    """Collect the SQL statements the app's engine sends while the block runs (a list)."""
+    seen = []
+
+    def keep(conn, cursor, statement, *args):
+        seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+
+
+def get_statements(client, path):
+    """How many SQL statements a GET of ``path`` runs (it must answer 200)."""
+    with sql_statements() as seen:
+        assert client.get(path).status_code == 200
+    return len(seen)
 
 
 def using_postgres():

@@ -4,13 +4,13 @@ import re
 from html import unescape
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from reader.extensions import db
 from reader.models import Annotation, Document, PassageMatch
 from reader.services.documents import create_document, import_paths, revise_text
 from reader.services.reports import other_reports, record_matches
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, sql_statements
 from tests.unit.test_alignment import EDITOR_PAIR_COUNT, EDITOR_PAIRS, NOT_PAIRS
 
 RT = "000_4407d142b209daaa.txt"
@@ -112,15 +112,8 @@ def test_the_other_reports_cost_one_query_however_many_documents_match(seeded):
     record_matches(db.session.scalars(select(Document)).all())
     db.session.commit()
     rt.slug  # loaded again after the commit, before counting
-    statements = []
-
-    def count(conn, cursor, statement, *rest):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with sql_statements() as statements:
         reports = other_reports(rt)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert len(reports) == 31 and len(statements) == 2, statements  # the rows, their documents
     assert not [s for s in statements if re.search(r"documents\.text\b", s)]
 

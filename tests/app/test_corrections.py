@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from reader.extensions import db
 from reader.models import Annotation, AnnotationRevision
@@ -14,7 +14,7 @@ from reader.services.documents import create_document
 from reader.services.users import issue_token
 from reader.views.corrections import PAGE_SIZE
 from reader.w3c import isoformat
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, get_statements
 
 TEXT = ("A title\n\nThe spokesman said the alliance was a permanent threat to the region.\n"
         "Officials called the talks constructive.\n")
@@ -374,22 +374,11 @@ def _many_withdrawals(doc, editor, n):
     db.session.commit()
 
 
-def _statements(client, path):
-    seen = []
-
-    def count(*args):
-        seen.append(args[2])
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def test_the_list_is_paged_in_sql_newest_first(client, doc, editor):
     _many_withdrawals(doc, editor, PAGE_SIZE + 3)
-    few = _statements(client, "/corrections?page=2")  # 3 entries (rendered: nothing kept yet)
+    few = get_statements(client, "/corrections?page=2")  # 3 entries (rendered: nothing kept yet)
     first = client.get("/corrections").get_data(as_text=True)
     assert first.count('class="correction-entry') == PAGE_SIZE
     assert f"Reason {PAGE_SIZE + 2}" in first and "Reason 0<" not in first
@@ -399,7 +388,7 @@ def test_the_list_is_paged_in_sql_newest_first(client, doc, editor):
     for junk in ("3", "0", "-1", "abc", "1" * 40, "²"):
         assert client.get(f"/corrections?page={junk}").status_code == 404
     _many_withdrawals(doc, editor, 4 * PAGE_SIZE)
-    assert _statements(client, "/corrections?page=2") == few > 1  # a full page: no work per entry
+    assert get_statements(client, "/corrections?page=2") == few > 1  # a full page: no work per entry
 
 
 def test_the_validators_move_when_a_correction_is_published(client, doc, editor, frank):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from reader.extensions import db
 from reader.models import Annotation, AnnotationRevision, Source
@@ -16,7 +16,7 @@ from reader.services.assignments import assign
 from reader.services.desk import ACTIVITY_LIMIT, SECTIONS, find_section
 from reader.services.documents import create_document
 from reader.services.users import add_user
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import PASSWORD, csrf_token, get_statements, login, sql_statements
 
 TEXT = "Talks\n\nThe minister said the talks were constructive.\n"
 
@@ -90,20 +90,6 @@ def test_a_long_section_is_paged_and_the_desk_stays_short(editor_client, editor,
     assert editor_client.get("/editor/desk/no-such-section").status_code == 404
 
 
-def _statements(app, client, path):
-    """How many SQL statements a request to ``path`` runs."""
-    seen = []
-
-    def count(*args):
-        seen.append(args[2])
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_the_desk_runs_as_many_queries_for_1000_drafts_as_for_10(app, editor_client, editor, doc):
     frank = add_user("frank", PASSWORD, "editor", "Frank")
     _insert_drafts(doc, editor, 10)
@@ -112,12 +98,12 @@ def test_the_desk_runs_as_many_queries_for_1000_drafts_as_for_10(app, editor_cli
         assign(_draft(doc, frank), "eddie", f"task {i}", frank)
     db.session.commit()
     editor_client.get("/editor")  # the corpus's passages are matched once, then kept
-    few = _statements(app, editor_client, "/editor")
+    few = get_statements(editor_client, "/editor")
     _insert_drafts(doc, editor, 990)
     editor_client.get("/editor")  # after a write, which passages are linked is worked out again
-    many = _statements(app, editor_client, "/editor")
+    many = get_statements(editor_client, "/editor")
     assert many == few
-    assert _statements(app, editor_client, "/docs/talks") < 40  # the nav's counts: no loop
+    assert get_statements(editor_client, "/docs/talks") < 40  # the nav's counts: no loop
 
 
 def test_the_navigation_bar_counts_what_waits_for_me(app, editor_client, editor, doc):
@@ -263,15 +249,8 @@ def test_a_document_text_is_never_loaded_by_the_desk(app, editor_client, editor)
     big = create_document("Big\n\n" + "word " * 200_000, {"title": "Big"})
     _draft(big, editor)
     db.session.commit()
-    statements = []
-
-    def keep(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
+    with sql_statements() as statements:
         editor_client.get("/editor/desk/my-drafts")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
     assert any(re.search(r"documents(_\d+)?\.title", s) for s in statements)  # titles shown
     loaded_text = [s for s in statements
                    if re.search(r"documents(_\d+)?\.text", s) and "substr" not in s]

@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 from html import unescape
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from reader.extensions import db
 from reader.models import Annotation, AuditEvent, ContentVersion, ReaderMessage
 from reader.services.annotations import create_annotation
 from reader.services.documents import create_document
 from reader.services.messages import MAX_MESSAGE, address_hash, selection
-from tests.conftest import ROOT, csrf_token, login
+from tests.conftest import ROOT, csrf_token, get_statements, login
 
 TEXT = ("Talks\n\nThe minister said the talks were constructive.\n\n"
         "He added that sanctions had failed and that Европа would see it soon.\n")
@@ -417,18 +417,6 @@ def test_messages_from_one_process_count_against_the_limit_in_another(make_app, 
     assert db.session.scalar(select(func.count(ReaderMessage.id))) == 4
 
 
-def _statements(client, path):
-    """How many SQL statements a request to ``path`` runs."""
-    seen = []
-
-    def count(*args):
-        seen.append(args[2])
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def _replies(doc, note, n):
@@ -442,9 +430,9 @@ def _replies(doc, note, n):
 def test_replies_cost_the_page_the_same_statements_however_many(app, doc, note, editor):
     reader = app.test_client()
     _replies(doc, note, 1)
-    one = _statements(reader, f"/docs/{doc.slug}?fresh=1")
+    one = get_statements(reader, f"/docs/{doc.slug}?fresh=1")
     _replies(doc, note, 200)
-    many = _statements(reader, f"/docs/{doc.slug}?fresh=2")
+    many = get_statements(reader, f"/docs/{doc.slug}?fresh=2")
     assert many == one
     assert "Reply number 199" in reader.get(f"/docs/{doc.slug}").get_data(as_text=True)
     editor_client = app.test_client()
@@ -452,8 +440,8 @@ def test_replies_cost_the_page_the_same_statements_however_many(app, doc, note, 
     db.session.add_all(ReaderMessage(kind="check", message=f"p{i}", document=doc, annotation=note)
                        for i in range(100))
     db.session.commit()
-    few = _statements(editor_client, "/editor/inbox")
-    assert _statements(editor_client, "/editor/inbox?page=3") <= few + 1
+    few = get_statements(editor_client, "/editor/inbox")
+    assert get_statements(editor_client, "/editor/inbox?page=3") <= few + 1
 
 
 def test_a_reply_reaches_readers_through_the_page_cache_and_a_message_does_not_flush_it(

@@ -5,13 +5,13 @@ import re
 from html import unescape
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from reader.extensions import db
 from reader.models import Annotation, AnnotationRevision, Document, User
 from reader.services.annotations import create_annotation
 from reader.services.documents import create_document, revise_text
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sql_statements
 
 TEXT = ("Council\n\nJust a week earlier, at the operational meeting of the permanent members of "
         "the Security Council, the outlines were considered.\n\nA paragraph about sanctions.\n")
@@ -232,16 +232,9 @@ def test_revising_many_notes_flags_them_in_one_pass(app):
         create_annotation(document, {"kind": "note", "body": "x", "start": start,
                                      "end": start + len(words), "exact": words})
     db.session.commit()
-    statements = []
-
-    def keep(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
+    with sql_statements() as statements:
         landed = revise_text(document, document.text.replace("permanent", "standing"))
         db.session.commit()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
     assert landed == {"fuzzy": 200}
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) < 10, reads
