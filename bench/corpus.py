@@ -2,7 +2,9 @@
 
 What an editor has in hand (300 drafts, 100 notes in review, 100 notes to check) is the
 same at every size, and a source is cited by about 50 notes: what grows is the corpus
-around them, and no page should grow with it.
+around them, and no page should grow with it. Each document's first note has a public
+entry on /corrections (among four revisions): 100 to 10,000 entries. The middle pages of
+/annotations/ and /corrections are the deepest a reader can ask for.
 
 For each size a fresh SQLite database is filled in bulk (rows inserted directly, the
 database's own triggers keeping the search index and the counts), then each page is
@@ -12,6 +14,7 @@ shared, and the fastest run is the one least disturbed), its size, its SQL state
 and the time as a ratio to the same page on the smallest corpus of the run. Run:
     .venv/bin/python bench/corpus.py              (100, 1,000 and 10,000 documents)
     .venv/bin/python bench/corpus.py 1000         (100 and 1,000: quicker)
+    .venv/bin/python bench/corpus.py 100 10000    (these sizes only)
 """
 
 import random
@@ -20,7 +23,7 @@ import re
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import event, select, text
@@ -32,10 +35,12 @@ from reader.catalog import forget_facet_counts  # noqa: E402
 from reader.config import VERDICTS  # noqa: E402
 from reader.counts import fill_counts  # noqa: E402
 from reader.extensions import db  # noqa: E402
-from reader.models import Annotation, Document, DocumentRevision, Source  # noqa: E402
+from reader.models import (  # noqa: E402
+    Annotation, AnnotationRevision, Document, DocumentRevision, Source)
 from reader.search import create_index  # noqa: E402
 from reader.services.related import corpus_matches  # noqa: E402
 from reader.services.users import add_user  # noqa: E402
+from reader.views.corrections import PAGE_SIZE as ENTRIES_A_PAGE  # noqa: E402
 
 PASSWORD = "correct horse battery"
 NOTES = 50  # per document
@@ -43,6 +48,8 @@ SENTENCES = 24  # per document, from a shared pool: reports of one statement sha
 OUTLETS = [f"Outlet {i}" for i in range(24)]
 RUNS = 7  # per page and size; the fastest counts
 DRAFTS, IN_REVIEW, TO_CHECK = 300, 100, 100  # notes, among all, at every size
+CORRECTED = 1  # public entries on /corrections per document, each among four revisions
+ENTRY_KINDS = ("correction", "clarification", "withdrawal")
 WORDS = ("minister said talks sanctions border trade summit treaty energy gas grain ports "
          "security council envoy ceasefire election parliament budget forecast market "
          "pipeline delegation embassy statement interview transcript agency report").split()
@@ -90,7 +97,7 @@ def build(n, rng):
     notes_made = []
     connection = db.session.connection()
     with _triggers_after(connection):
-        docs, rows = [], []
+        docs, rows, revisions = [], [], []
         day = date(2020, 1, 1)
         for d in range(1, n + 1):
             title = f"Report {d}: " + " ".join(rng.sample(WORDS, 3))
@@ -106,7 +113,7 @@ def build(n, rng):
                 notes_made.append(1)
                 status = unpublished.get(number, "published")
                 rows.append({
-                    "document_id": d, "start": start, "end": start + 10,
+                    "id": number + 1, "document_id": d, "start": start, "end": start + 10,
                     "exact": body[start:start + 10], "prefix": body[max(0, start - 32):start],
                     "suffix": body[start + 10:start + 42], "kind": kind,
                     "body": f"Note {i} on {SEARCHED if i == 7 else 'the words'}.",
@@ -118,14 +125,30 @@ def build(n, rng):
                     "relation": "verbatim" if kind == "context" else None,
                     "verdict": rng.choice(VERDICTS) if kind == "factcheck" else None,
                     "needs_check": number in to_check})
+                if i < CORRECTED:
+                    revisions.extend(_corrected(rows[-1], rng))
             if len(docs) >= 1000:
-                _flush(docs, rows)
-        _flush(docs, rows)
+                _flush(docs, rows, revisions)
+        _flush(docs, rows, revisions)
     db.session.commit()
     return f"report-{n // 2}"
 
 
-def _flush(docs, rows):
+def _corrected(note, rng):
+    """Four revisions of ``note``, the last a public entry of /corrections (a correction,
+    clarification or withdrawal), dated by the note's id so entries interleave with time."""
+    fields = {name: note[name] for name in ("kind", "body", "tags", "start", "end", "exact",
+                                            "source_id", "relation", "verdict")}
+    moment = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=note["id"])
+    return [{"annotation_id": note["id"], "version": r + 1, "action": "edited",
+             "changed": ["body"], "snapshot": fields, "created_at": moment + timedelta(seconds=r),
+             "correction": rng.choice(ENTRY_KINDS) if r == 3 else None,
+             "reason": f"Reason {note['id']}" if r == 3 else None,
+             "earlier": {**fields, "body": "Earlier.", "source_title": None} if r == 3 else None}
+            for r in range(4)]
+
+
+def _flush(docs, rows, revisions):
     connection = db.session.connection()  # plain executemany, no ORM on the way
     if docs:
         connection.execute(Document.__table__.insert(), docs)
@@ -133,8 +156,11 @@ def _flush(docs, rows):
             {"document_id": d["id"], "number": 1, "text": d["text"]} for d in docs])
     if rows:
         connection.execute(Annotation.__table__.insert(), rows)
+    if revisions:
+        connection.execute(AnnotationRevision.__table__.insert(), revisions)
     docs.clear()
     rows.clear()
+    revisions.clear()
 
 
 def measure(client, engine, path, before=None):
@@ -154,7 +180,7 @@ def measure(client, engine, path, before=None):
     return elapsed, len(response.get_data()), len(statements)
 
 
-def pages(slug, source_id, last_page):
+def pages(slug, source_id, last_page, middle_page, entries):
     """(label, path, signed in, prepare) for every page measured."""
     return [
         ("/", "/", False, None),
@@ -166,6 +192,10 @@ def pages(slug, source_id, last_page):
         ("a document", f"/docs/{slug}", False, None),
         ("/annotations/", "/annotations/", False, None),
         ("/annotations/ last page", last_page, False, None),
+        ("/annotations/ middle page", middle_page, False, None),
+        ("/corrections", "/corrections", False, None),
+        ("/corrections middle page", f"/corrections?page={_pages(entries, ENTRIES_A_PAGE) // 2}", False, None),
+        ("/corrections last page", f"/corrections?page={_pages(entries, ENTRIES_A_PAGE)}", False, None),
         ("a source", f"/sources/{source_id}", False, None),
         ("/editor (the desk)", "/editor", True, None),
         ("/editor/desk/my-drafts", "/editor/desk/my-drafts", True, None),
@@ -177,6 +207,10 @@ def pages(slug, source_id, last_page):
         ("/editor/deleted", "/editor/deleted", True, None),
         ("a document, signed in", f"/docs/{slug}", True, None),
     ]
+
+
+def _pages(items, size):
+    return max(1, -(-items // size))
 
 
 def prepare(n, folder):
@@ -200,20 +234,25 @@ def prepare(n, folder):
     print(f"{n:,} documents, {notes:,} notes: built in {built:.1f} s (the corpus's passages"
           f" matched once more in {matched:.1f} s)", flush=True)
     reader = app.test_client()
-    last_page = reader.get("/annotations/").get_json()["last"]
+    container = reader.get("/annotations/").get_json()
+    last_page = container["last"]
     last_page = last_page if isinstance(last_page, str) else last_page["id"]
     last_page = last_page[last_page.index("/annotations/"):]
+    # the deepest page read from the start: the one just before the middle
+    middle_page = f"/annotations/?page={_pages(container['total'], app.config['PAGE_SIZE']) // 2 - 1}"
     editor = app.test_client()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
                       editor.get("/login").get_data(as_text=True)).group(1)
     editor.post("/login", data={"name": "eddie", "password": PASSWORD, "csrf_token": token})
     return {"reader": reader, "editor": editor, "engine": engine,
-            "pages": pages(slug, source_id, last_page)}
+            "pages": pages(slug, source_id, last_page, middle_page, n * CORRECTED)}
 
 
 def main():
     sizes = [100, 1_000, 10_000]
-    if len(sys.argv) > 1:
+    if len(sys.argv) > 2:  # the sizes themselves
+        sizes = sorted(int(arg) for arg in sys.argv[1:])
+    elif len(sys.argv) > 1:
         top = int(sys.argv[1])
         sizes = [s for s in sizes if s < top] + [top]
     with tempfile.TemporaryDirectory() as folder:
