@@ -17,6 +17,11 @@ two small tables:
   single row every transaction writing a published note would queue for it, each until
   the one before had committed and synced, as the page cache's version did (pagecache.py).
 - ``source_counts``: the published notes citing each source.
+- ``annotation_positions``: how many of the annotations the W3C container lists
+  (``published`` above) fall in each block of ``BLOCK`` ids, so that its page N is found
+  by adding up blocks (a few hundred rows at 500,000 notes) and skipping less than a
+  block of rows, instead of skipping N pages of them (``seek_published``). On PostgreSQL
+  a write adds to its block's row of the connection's slot, as for the corpus's rows.
 
 A note readers see is published, not deleted, not an orphan and not a reply. The
 triggers add a row's contribution after it is written and take back the old one, in
@@ -29,7 +34,7 @@ from sqlalchemy import BigInteger, cast, event, func, select, text
 
 from .config import KINDS, VERDICTS
 from .extensions import db
-from .models import DocumentCounts
+from .models import AnnotationPositions, DocumentCounts
 
 CORPUS = 0  # document_counts.document_id of the whole corpus's row (its first, on PostgreSQL)
 CORPUS_SLOTS = 32  # PostgreSQL: corpus rows 0, -1, ... -31, so writers rarely share one
@@ -38,6 +43,8 @@ PG_CORPUS = f"(-(pg_backend_pid() % {CORPUS_SLOTS}))"
 KIND_COLUMNS = tuple(f"kind_{kind}" for kind in KINDS)
 VERDICT_COLUMNS = tuple(f"verdict_{verdict}" for verdict in VERDICTS)
 COUNT_COLUMNS = ("published", "notes", *KIND_COLUMNS, *VERDICT_COLUMNS)
+BLOCK = 1024  # annotation ids a row of annotation_positions counts
+PG_SLOT = f"(pg_backend_pid() % {CORPUS_SLOTS})"
 # the columns whose change can move a note in or out of the counts, or on the index
 WATCHED = ("status", "deleted_at", "orphan", "reply_to_id", "kind", "verdict", "document_id",
            "source_id", '"start"', '"end"')
@@ -89,7 +96,13 @@ def _touch(now, corpus):
             f" WHERE document_id = {corpus};")
 
 
+def _block(row):
+    return f"{row}.id / {BLOCK}"
+
+
 SQLITE_NOW = "CURRENT_TIMESTAMP"
+SQLITE_POSITION = ("INSERT OR IGNORE INTO annotation_positions (block, slot, published)"
+                   f" VALUES ({_block('new')}, 0, 0);")
 SQLITE_DDL = (
     f"""CREATE TRIGGER counts_annotation_insert AFTER INSERT ON annotations
         WHEN {_published('new')} BEGIN
@@ -110,6 +123,24 @@ SQLITE_DDL = (
     f"""CREATE TRIGGER counts_annotation_delete AFTER DELETE ON annotations
         WHEN {_published('old')} BEGIN
           {' '.join(_count('old', -1, SQLITE_NOW, SQLITE_CORPUS))}
+        END""",
+    f"""CREATE TRIGGER positions_annotation_insert AFTER INSERT ON annotations
+        WHEN {_published('new')} BEGIN
+          {SQLITE_POSITION}
+          UPDATE annotation_positions SET published = published + 1
+            WHERE block = {_block('new')} AND slot = 0;
+        END""",
+    f"""CREATE TRIGGER positions_annotation_update AFTER UPDATE OF status, deleted_at
+        ON annotations WHEN ({_published('old')}) <> ({_published('new')}) BEGIN
+          {SQLITE_POSITION}
+          UPDATE annotation_positions
+            SET published = published + (CASE WHEN {_published('new')} THEN 1 ELSE -1 END)
+            WHERE block = {_block('new')} AND slot = 0;
+        END""",
+    f"""CREATE TRIGGER positions_annotation_delete AFTER DELETE ON annotations
+        WHEN {_published('old')} BEGIN
+          UPDATE annotation_positions SET published = published - 1
+            WHERE block = {_block('old')} AND slot = 0;
         END""",
     f"""CREATE TRIGGER counts_document_insert AFTER INSERT ON documents BEGIN
           INSERT OR IGNORE INTO document_counts (document_id) VALUES (new.id);
@@ -147,6 +178,25 @@ POSTGRESQL_DDL = (
     f"""CREATE TRIGGER counts_annotation
         AFTER INSERT OR DELETE OR UPDATE OF {', '.join(WATCHED)} ON annotations
         FOR EACH ROW EXECUTE FUNCTION counts_annotation()""",
+    f"""CREATE OR REPLACE FUNCTION positions_annotation() RETURNS trigger AS $$
+        DECLARE
+          delta integer := 0;
+        BEGIN
+          IF TG_OP <> 'INSERT' AND {_published('OLD')} THEN delta := delta - 1; END IF;
+          IF TG_OP <> 'DELETE' AND {_published('NEW')} THEN delta := delta + 1; END IF;
+          IF delta <> 0 THEN
+            INSERT INTO annotation_positions (block, slot, published)
+              VALUES ((CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END) / {BLOCK},
+                      {PG_SLOT}, delta)
+              ON CONFLICT (block, slot)
+              DO UPDATE SET published = annotation_positions.published + EXCLUDED.published;
+          END IF;
+          RETURN NULL;
+        END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS positions_annotation ON annotations",
+    """CREATE TRIGGER positions_annotation
+        AFTER INSERT OR DELETE OR UPDATE OF status, deleted_at ON annotations
+        FOR EACH ROW EXECUTE FUNCTION positions_annotation()""",
     f"""CREATE OR REPLACE FUNCTION counts_document() RETURNS trigger AS $$
         BEGIN
           IF TG_OP = 'INSERT' THEN
@@ -182,7 +232,7 @@ def _sums():
 
 
 def fill_counts(connection):
-    """Rebuild every row of both tables from the documents and annotations there now."""
+    """Rebuild every row of the three tables from the documents and annotations there now."""
     columns = ", ".join(COUNT_COLUMNS)
     visible, published = _visible("a"), _published("a")
     connection.execute(text("DELETE FROM document_counts"))
@@ -198,6 +248,15 @@ def fill_counts(connection):
     connection.execute(text(
         f"INSERT INTO source_counts (source_id, citations) SELECT a.source_id, COUNT(*)"
         f" FROM annotations a WHERE a.source_id IS NOT NULL AND {visible} GROUP BY a.source_id"))
+    fill_positions(connection)
+
+
+def fill_positions(connection):
+    """Rebuild annotation_positions from the annotations there now."""
+    connection.execute(text("DELETE FROM annotation_positions"))
+    connection.execute(text(
+        f"INSERT INTO annotation_positions (block, slot, published) SELECT {_block('a')}, 0,"
+        f" COUNT(*) FROM annotations a WHERE {_published('a')} GROUP BY {_block('a')}"))
 
 
 def add_corpus_slots(connection):
@@ -221,6 +280,20 @@ def corpus_totals():
                func.max(C.changed_at).label("changed_at"))
         .where(C.document_id <= CORPUS)).one()
     return None if row.changes is None else row
+
+
+def seek_published(index):
+    """Where the W3C container's ``index``-th annotation (from 0, in id order) is: return
+    ``(first_id, skip)``, it being the ``skip``-th listed from id ``first_id`` on (``skip``
+    is less than BLOCK), or None past the last. Reads one row per block of ids."""
+    P = AnnotationPositions
+    before = 0
+    for block, listed in db.session.execute(
+            select(P.block, func.sum(P.published)).group_by(P.block).order_by(P.block)):
+        if before + listed > index:
+            return block * BLOCK, index - before
+        before += listed
+    return None
 
 
 def create_counts(connection):

@@ -564,6 +564,23 @@ class DocumentCounts(db.Model):
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class AnnotationPositions(db.Model):
+    """How many annotations the W3C container lists (published, undeleted) among each
+    block of ids, kept by triggers (counts.py): the container finds its page N by adding
+    up blocks instead of skipping N pages of rows.
+
+    ``block`` is ``id // counts.BLOCK``. On PostgreSQL a block is spread over ``slot``
+    rows (one per writing connection, as the corpus's counts are): read their sum.
+    """
+
+    __tablename__ = "annotation_positions"
+
+    block: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=0,
+                                      server_default="0")
+    published: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
 class SourceCounts(db.Model):
     """The published notes citing a source, kept by triggers (counts.py)."""
 

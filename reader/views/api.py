@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..claimreview import claim_review, claim_reviews
-from ..counts import corpus_totals
+from ..counts import corpus_totals, seek_published
 from ..extensions import db
 from ..models import Annotation, Document
 from ..openapi import MAX_ID, openapi_document
@@ -148,13 +148,15 @@ def _is_id(raw):
 
 
 def _collection(query, collection_url, label, iris=False, minimal=False, container=False,
-                total=None):
+                total=None, seek=None):
     """Return an AnnotationCollection (page 0 embedded) or, with ?page=N, AnnotationPage N.
 
     ``iris`` lists annotation IRIs instead of embedding them; ``minimal`` gives the
     first page as a link (the W3C protocol's container preferences); ``container``
-    types the collection as the protocol's container. The response has an ETag (304 to
-    If-None-Match) and names the representation it is in Content-Location.
+    types the collection as the protocol's container. ``seek(offset)``, when given, says
+    from which id on, skipping how many, ``query``'s row ``offset`` is found
+    (counts.seek_published). The response has an ETag (304 to If-None-Match) and names
+    the representation it is in Content-Location.
     """
     base = base_url()
     size = current_app.config["PAGE_SIZE"]
@@ -167,7 +169,12 @@ def _collection(query, collection_url, label, iris=False, minimal=False, contain
     query = query.options(selectinload(Annotation.document), selectinload(Annotation.creator),
                           selectinload(Annotation.source))
     offset = number * size
-    if offset > total // 2:  # a later page is read from the end: the last one skips nothing
+    found = seek(offset) if seek and offset else None
+    if found:  # from the page's block of ids on: less than a block of rows skipped
+        first_id, skip = found
+        rows = db.session.scalars(query.where(Annotation.id >= first_id).order_by(Annotation.id)
+                                  .offset(skip).limit(size)).all()
+    elif offset > total // 2:  # a later page is read from the end: the last one skips nothing
         count = min(size, total - offset)
         rows = db.session.scalars(query.order_by(Annotation.id.desc())
                                   .offset(total - offset - count).limit(count)).all()[::-1]
@@ -304,13 +311,14 @@ def container():
     if iris:
         params["iris"] = "1"
     collection_url = url_for("api.container", _external=True, **params)
-    total = None
+    total = seek = None
     if not any(name in request.args for name in ("doc", "kind", "tag", "source")):
         corpus = corpus_totals()  # kept: counts.py
         total = corpus.published if corpus else None
+        seek = seek_published  # the kept positions: any page costs what the first does
     response = _collection(_filtered(export_query()), collection_url,
                            "Annotated Reader: all annotations", iris=iris, minimal=minimal,
-                           container=True, total=total)
+                           container=True, total=total, seek=seek)
     response.headers["Link"] = CONTAINER_LINKS
     response.headers["Allow"] = "GET, HEAD, OPTIONS, POST"
     response.headers["Accept-Post"] = MEDIA_TYPE

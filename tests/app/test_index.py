@@ -8,12 +8,12 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.pool import NullPool
 
 from reader.catalog import PER_PAGE, forget_facet_counts
-from reader.counts import CORPUS_SLOTS, COUNT_COLUMNS, corpus_totals, fill_counts
+from reader.counts import BLOCK, CORPUS_SLOTS, COUNT_COLUMNS, corpus_totals, fill_counts
 from reader.extensions import db
 from reader.models import Annotation, Document, DocumentCounts
 from reader.services.annotations import create_annotation, delete_annotation, update_annotation
 from reader.services.documents import create_document
-from tests.conftest import using_postgres
+from tests.conftest import get_statements, using_postgres
 
 TEXT = "A report\n\nThe minister spoke of grain and of ports. Then the envoy answered.\n"
 
@@ -167,12 +167,16 @@ def _recounted():
     kept = db.session.execute(documents).all() + [_corpus()]
     sources = db.session.execute(text("SELECT * FROM source_counts WHERE citations > 0"
                                       " ORDER BY 1")).all()
+    positions = text("SELECT block, SUM(published) FROM annotation_positions GROUP BY block"
+                     " HAVING SUM(published) <> 0 ORDER BY block")
+    kept_positions = db.session.execute(positions).all()
     fill_counts(db.session.connection())
     fresh = db.session.execute(documents).all() + [_corpus()]
     fresh_sources = db.session.execute(text("SELECT * FROM source_counts WHERE citations > 0"
                                             " ORDER BY 1")).all()
+    fresh_positions = db.session.execute(positions).all()
     db.session.rollback()
-    return (kept, sources), (fresh, fresh_sources)
+    return (kept, sources, kept_positions), (fresh, fresh_sources, fresh_positions)
 
 
 def test_counts_follow_every_write(app, client, editor):
@@ -279,6 +283,50 @@ def test_the_container_total_and_last_page_match_a_count(app, client):
     assert [int(i.rsplit("/", 1)[1]) for i in last["items"]] == ids[119 // 7 * 7:]
     later = client.get("/annotations/?iris=1&page=12").get_json()
     assert [int(i.rsplit("/", 1)[1]) for i in later["items"]] == ids[84:91]
+
+
+def _offsets(client, path):
+    """The rows each SQL statement of a GET of ``path`` skips (its OFFSET), and the answer."""
+    skipped = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if " OFFSET " in statement:  # the offset is the statement's last parameter
+            skipped.append(list(parameters.values())[-1] if isinstance(parameters, dict)
+                           else parameters[-1])
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert response.status_code == 200, path
+    return skipped, response.get_json()
+
+
+def test_every_container_page_is_found_without_skipping_the_pages_before(app, client, editor):
+    _bulk(70, notes=50)  # 3,500 published notes: ids over four blocks of the kept positions
+    notes = db.session.scalars(select(Annotation).order_by(Annotation.id)).all()
+    for note in notes[5:1500:3]:  # gaps before the middle: drafts, deletions, removed rows
+        note.status = "draft"
+    for note in notes[1000:1100]:
+        delete_annotation(note, editor, reason="Withdrawn in a test")
+    for note in notes[2000:2050]:
+        db.session.delete(note)
+    db.session.commit()
+    app.config["PAGE_SIZE"] = 7
+    ids = db.session.scalars(select(Annotation.id).where(
+        Annotation.status == "published", Annotation.deleted_at.is_(None))
+        .order_by(Annotation.id)).all()
+    pages = -(-len(ids) // 7)
+    for number in (1, 145, 146, pages // 2 - 1, pages // 2, pages - 2, pages - 1):
+        skipped, page = _offsets(client, f"/annotations/?iris=1&page={number}")
+        assert [int(i.rsplit("/", 1)[1]) for i in page["items"]] == ids[number * 7:number * 7 + 7]
+        assert page["startIndex"] == number * 7
+        assert skipped and max(skipped) < BLOCK, (number, skipped)  # never pages of rows
+    # the same statements for a page near the start as for the deepest
+    assert get_statements(client, "/annotations/?iris=1&page=1") == \
+        get_statements(client, f"/annotations/?iris=1&page={pages // 2 - 1}")
+    kept, fresh = _recounted()
+    assert kept == fresh
 
 
 # --- flat work ------------------------------------------------------------------------------

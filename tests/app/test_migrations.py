@@ -143,3 +143,29 @@ def test_the_corpus_counts_carry_over_into_their_rows_and_back(app, database_url
     assert (rows, published, changes) == (1, 2, totals.changes)
     _publish(1, 3)
     assert tuple(_corpus_rows())[:2] == (1, 3)
+
+
+def _positions():
+    with db.engine.connect() as connection:
+        return connection.execute(text("SELECT block, sum(published) FROM annotation_positions"
+                                       " GROUP BY block ORDER BY block")).all()
+
+
+def test_the_container_positions_are_filled_then_kept(app, database_url):
+    # 0019 counts the listed annotations per block of ids, from the rows already there
+    upgrade(revision="0018")
+    with db.engine.begin() as connection:
+        connection.execute(Document.__table__.insert(), {
+            "id": 1, "slug": "d", "title": "D", "text": "Words.\n", "outlet": "", "author": "",
+            "revision": 1})
+    _publish(1, 1)
+    _publish(1, 2)
+    upgrade()
+    assert _positions() == [(0, 2)]
+    _publish(1, 3)
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE annotations SET status = 'draft' WHERE id = 1"))
+        connection.execute(text("DELETE FROM annotations WHERE id = 2"))
+    assert _positions() == [(0, 1)]
+    downgrade(revision="0018")
+    assert "annotation_positions" not in tables()
