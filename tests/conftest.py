@@ -85,6 +85,23 @@ def sql_statements():
         event.remove(db.engine, "before_cursor_execute", keep)
 
 
+@contextmanager
+def rows_skipped():
+    """Collect the rows each SQL statement skips with OFFSET (its last parameter) while the
+    block runs (a list: 0 for a statement with OFFSET 0)."""
+    skipped = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if " OFFSET " in statement:
+            values = parameters.values() if isinstance(parameters, dict) else parameters
+            skipped.append(list(values)[-1])
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        yield skipped
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+
+
 def get_statements(client, path):
     """How many SQL statements a GET of ``path`` runs (it must answer 200)."""
     with sql_statements() as seen:

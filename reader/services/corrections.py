@@ -10,7 +10,7 @@ by it. Only the annotation's columns of a published note are ever copied into
 ``earlier``: they are what readers saw, never a draft or a pending change.
 """
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -99,21 +99,40 @@ def _public_entries():
             .where(AnnotationRevision.correction.is_not(None), ~reply.exists()))
 
 
-def corrections_page(number, size):
-    """Return ``(entries, more)``: page ``number`` (from 1) of every public entry, newest
-    first, ``size`` at most, and whether a later page exists. Paged in SQL; each entry's
-    note, document and cited sources come in three more statements."""
-    rows = db.session.scalars(
-        _public_entries()
-        .options(selectinload(AnnotationRevision.annotation).selectinload(Annotation.document))
-        .order_by(AnnotationRevision.created_at.desc(), AnnotationRevision.id.desc())
-        .offset((number - 1) * size).limit(size + 1)
-    ).all()
-    entries = rows[:size]
+def corrections_page(number, size, before=None, after=None):
+    """Return ``(entries, older, newer)``: a page of public entries, newest first, ``size``
+    at most, and whether older and newer entries lie beyond it.
+
+    ``before`` (the entries just older than this entry, by its revision id) and ``after``
+    (just newer) seek from an entry along the index, so a page deep in the list costs
+    what the first does; the pages' links carry them. Without them, or when that entry
+    is gone, page ``number`` (from 1) is found by skipping the pages before it. Each
+    entry's note, document and cited sources come in three more statements.
+    """
+    R = AnnotationRevision
+    query = _public_entries().options(
+        selectinload(R.annotation).selectinload(Annotation.document))
+    newest_first = (R.created_at.desc(), R.id.desc())
+    anchor = None
+    if before or after:
+        anchor = db.session.execute(select(R.created_at, R.id).where(
+            R.id == (before or after), R.correction.is_not(None))).first()
+    if anchor is None:
+        rows = db.session.scalars(query.order_by(*newest_first)
+                                  .offset((number - 1) * size).limit(size + 1)).all()
+        entries, older, newer = rows[:size], len(rows) > size, number > 1
+    elif before:
+        rows = db.session.scalars(query.where(tuple_(R.created_at, R.id) < tuple(anchor))
+                                  .order_by(*newest_first).limit(size + 1)).all()
+        entries, older, newer = rows[:size], len(rows) > size, True
+    else:  # read upwards from the entry, then shown newest first
+        rows = db.session.scalars(query.where(tuple_(R.created_at, R.id) > tuple(anchor))
+                                  .order_by(R.created_at, R.id).limit(size + 1)).all()
+        entries, older, newer = rows[:size][::-1], True, len(rows) > size
     ids = {r.snapshot.get("source_id") for r in entries if r.snapshot.get("source_id")}
     titles = dict(db.session.execute(select(Source.id, Source.title).where(Source.id.in_(ids)))
                   .all()) if ids else {}
-    return [_entry(r, titles) for r in entries], len(rows) > size
+    return [_entry(r, titles) for r in entries], older, newer
 
 
 def note_corrections(document):

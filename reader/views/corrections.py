@@ -25,21 +25,39 @@ def _page_number():
     return int(raw)
 
 
+def _entry_id(name):
+    """The entry (a revision id) ``?before=`` or ``?after=`` names, None without; 404 for junk."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) == 0:
+        abort(404)
+    return int(raw)
+
+
 @bp.get("/corrections")
 def index():
-    """Every correction, clarification and withdrawal of a published note, newest first, paged."""
+    """Every correction, clarification and withdrawal of a published note, newest first, paged.
+
+    The pager's links seek from the entry at the edge of the page (``?page=N&before=ID``,
+    ``&after=ID``): any page costs what the first does. ``?page=N`` alone still works.
+    """
     number = _page_number()
-    entries, more = corrections_page(number, PAGE_SIZE)
-    if number > 1 and not entries:
+    before, after = _entry_id("before"), _entry_id("after")
+    if before and after:
         abort(404)
-    html = render_template("corrections/index.html", entries=entries, number=number, more=more)
+    entries, older, newer = corrections_page(number, PAGE_SIZE, before=before, after=after)
+    if (number > 1 or before or after) and not entries:
+        abort(404)
+    html = render_template("corrections/index.html", entries=entries, number=number,
+                           older=older, newer=newer and number > 1)
     return _conditional(make_response(html), entries)
 
 
 @bp.get("/corrections.atom")
 def feed():
     """The same entries as an Atom feed (the newest FEED_SIZE)."""
-    entries, _ = corrections_page(1, FEED_SIZE)
+    entries, _, _ = corrections_page(1, FEED_SIZE)
     base = base_url()
     xml = render_template("corrections/feed.xml", entries=entries, base=base,
                           updated=latest_entry_time(), atom_time=_atom_time,

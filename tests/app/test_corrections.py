@@ -14,7 +14,7 @@ from reader.services.documents import create_document
 from reader.services.users import issue_token
 from reader.views.corrections import PAGE_SIZE
 from reader.w3c import isoformat
-from tests.conftest import csrf_token, get_statements
+from tests.conftest import csrf_token, get_statements, rows_skipped, sql_statements
 
 TEXT = ("A title\n\nThe spokesman said the alliance was a permanent threat to the region.\n"
         "Officials called the talks constructive.\n")
@@ -389,6 +389,44 @@ def test_the_list_is_paged_in_sql_newest_first(client, doc, editor):
         assert client.get(f"/corrections?page={junk}").status_code == 404
     _many_withdrawals(doc, editor, 4 * PAGE_SIZE)
     assert get_statements(client, "/corrections?page=2") == few > 1  # a full page: no work per entry
+
+
+def _link(html, rel):
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_the_pager_seeks_from_the_entry_at_the_edge_of_each_page(client, doc, editor):
+    _many_withdrawals(doc, editor, 3 * PAGE_SIZE + 4)  # four pages, the last of 4
+    newest_first = [f"Reason {i}" for i in range(3 * PAGE_SIZE + 3, -1, -1)]
+    path, seen, pages, statements = "/corrections", [], [], set()
+    while path:
+        with sql_statements() as sent, rows_skipped() as skipped:
+            html = client.get(path).get_data(as_text=True)
+        pages.append(path)
+        seen += re.findall(r'Reason: (Reason \d+)<', html)
+        if path != "/corrections":
+            assert not any(skipped), path  # no page of rows skipped
+            statements.add(len(sent))
+            assert "before=" in path and f"page={len(pages)}" in path
+        path = _link(html, "next")
+    assert seen == newest_first and len(pages) == 4
+    assert len(statements) == 1  # the same work for every later page
+    # back up again: the same pages, newest first
+    html = client.get(pages[-1]).get_data(as_text=True)
+    for number in (3, 2):
+        path = _link(html, "prev")
+        assert "after=" in path and f"page={number}" in path
+        html = client.get(path).get_data(as_text=True)
+        assert re.findall(r'Reason: (Reason \d+)<', html) == \
+            newest_first[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+    assert _link(html, "prev") == "/corrections"
+    # an entry gone from the list (or never there): the page number still finds the page
+    gone = client.get("/corrections?page=4&before=999999").get_data(as_text=True)
+    assert re.findall(r'Reason: (Reason \d+)<', gone) == newest_first[3 * PAGE_SIZE:]
+    for junk in ("abc", "0", "-1", "1" * 40):
+        assert client.get(f"/corrections?page=2&before={junk}").status_code == 404
+    assert client.get("/corrections?page=2&before=1&after=2").status_code == 404
 
 
 def test_the_validators_move_when_a_correction_is_published(client, doc, editor, frank):

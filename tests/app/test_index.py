@@ -13,7 +13,7 @@ from reader.extensions import db
 from reader.models import Annotation, Document, DocumentCounts
 from reader.services.annotations import create_annotation, delete_annotation, update_annotation
 from reader.services.documents import create_document
-from tests.conftest import get_statements, using_postgres
+from tests.conftest import get_statements, rows_skipped, using_postgres
 
 TEXT = "A report\n\nThe minister spoke of grain and of ports. Then the envoy answered.\n"
 
@@ -287,17 +287,8 @@ def test_the_container_total_and_last_page_match_a_count(app, client):
 
 def _offsets(client, path):
     """The rows each SQL statement of a GET of ``path`` skips (its OFFSET), and the answer."""
-    skipped = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        if " OFFSET " in statement:  # the offset is the statement's last parameter
-            skipped.append(list(parameters.values())[-1] if isinstance(parameters, dict)
-                           else parameters[-1])
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with rows_skipped() as skipped:
         response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
     assert response.status_code == 200, path
     return skipped, response.get_json()
 
