@@ -2,9 +2,12 @@
 
 Every query here reads the documents and their kept counts (counts.py) through
 indexes, never the annotations of the whole corpus: a page costs the same at 100 or
-10,000 documents. The counts beside the filters do read every matching document's
-row once; they are kept per process until the corpus changes (the corpus row's
-``changes``), as the page cache keeps pages.
+10,000 documents. The counts beside the filters read every document they count, so a
+request counts them only when that is at most ``INLINE`` documents (one bounded look
+says so); more are counted by a thread of the process after the answer, and the page
+says meanwhile that the counts come in a moment. Counts are kept per process until the
+corpus changes (the corpus row's ``changes``); after a change, the earlier counts are
+shown (marked not fresh, so no cache keeps the page) until the thread has the new ones.
 """
 
 import threading
@@ -12,7 +15,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import case, func, or_, select
+from flask import current_app
+from sqlalchemy import case, func, literal, or_, select
 
 from .config import KINDS, VERDICTS
 from .extensions import db
@@ -26,6 +30,8 @@ TOP_VALUES = 40  # outlets and authors offered in the filters, the most frequent
 MAX_VALUE = 200  # characters of an outlet or author from the URL
 SORTS = {"newest": "Newest first", "annotated": "Most annotated", "title": "Title A–Z"}
 KEPT = 64  # facet counts kept per process (different filter combinations)
+INLINE = 2_000  # documents a request counts for the filters; more are counted after it
+WAITING = 16  # filter combinations waiting to be counted after their request, at most
 
 
 class QueryError(ValueError):
@@ -107,23 +113,30 @@ def parse_index_query(args):
                       kinds=kinds, verdicts=verdicts, errors=tuple(errors))
 
 
+def _facet_conditions(query):
+    """``{facet: WHERE clause}`` of the filters chosen among outlet, author, kind, verdict."""
+    D, C = Document, DocumentCounts
+    found = {}
+    if query.outlet:
+        found["outlet"] = D.outlet == query.outlet
+    if query.author:
+        found["author"] = D.author == query.author
+    if query.kinds:  # alternatives within a facet (filters.py)
+        found["kind"] = or_(*(getattr(C, f"kind_{k}") > 0 for k in sorted(query.kinds)))
+    if query.verdicts:
+        found["verdict"] = or_(*(getattr(C, f"verdict_{v}") > 0 for v in sorted(query.verdicts)))
+    return found
+
+
 def _conditions(query, without=()):
     """WHERE clauses for ``query``'s filters, except the facets named in ``without``."""
-    D, C = Document, DocumentCounts
     found = []
-    if query.outlet and "outlet" not in without:
-        found.append(D.outlet == query.outlet)
-    if query.author and "author" not in without:
-        found.append(D.author == query.author)
     if query.date_from:
-        found.append(D.published_on >= query.date_from)
+        found.append(Document.published_on >= query.date_from)
     if query.date_to:
-        found.append(D.published_on <= query.date_to)
-    if query.kinds and "kind" not in without:  # alternatives within a facet (filters.py)
-        found.append(or_(*(getattr(C, f"kind_{k}") > 0 for k in sorted(query.kinds))))
-    if query.verdicts and "verdict" not in without:
-        found.append(or_(*(getattr(C, f"verdict_{v}") > 0 for v in sorted(query.verdicts))))
-    return found
+        found.append(Document.published_on <= query.date_to)
+    return found + [clause for facet, clause in _facet_conditions(query).items()
+                    if facet not in without]
 
 
 def _joined(statement):
@@ -137,11 +150,12 @@ _ORDERS = {
 }
 
 
-def page_of_documents(query):
-    """Return ``[(document, counts)]`` on ``query``'s page, in its order (PER_PAGE at most)."""
+def page_of_documents(query, extra=0):
+    """Return ``[(document, counts)]`` on ``query``'s page, in its order (PER_PAGE at most,
+    and ``extra`` more after it: is there a next page?)."""
     statement = (_joined(select(Document, DocumentCounts)).where(*_conditions(query))
                  .order_by(*_ORDERS[query.sort])
-                 .limit(PER_PAGE).offset((query.page - 1) * PER_PAGE))
+                 .limit(PER_PAGE + extra).offset((query.page - 1) * PER_PAGE))
     return [(document, counts) for document, counts in db.session.execute(statement)]
 
 
@@ -168,38 +182,126 @@ def corpus_state():
 
 @dataclass
 class Facets:
-    """How many documents each filter value would give, with the others applied."""
+    """How many documents each filter value would give, with the others applied.
 
-    total: int
+    ``fresh`` is False for counts of an earlier state of the corpus; ``total`` is None
+    (and every count) while the counts are still to come: then more than INLINE
+    documents match.
+    """
+
+    total: int | None
     outlets: list  # [(value, documents)], the most frequent first
     authors: list
     kinds: dict  # kind -> documents
     verdicts: dict
+    fresh: bool = True
+
+    @classmethod
+    def to_come(cls, query):
+        """Counts not worked out yet: the chosen values alone, without numbers."""
+        return cls(total=None, outlets=[(query.outlet, None)] if query.outlet else [],
+                   authors=[(query.author, None)] if query.author else [],
+                   kinds=dict.fromkeys(KINDS), verdicts=dict.fromkeys(VERDICTS), fresh=False)
 
 
-_KEPT = OrderedDict()
+_KEPT = OrderedDict()  # (database, query) -> (corpus state, Facets)
+_WAITING = {}  # (database, query) -> (app, query): counted by the thread after the request
+_WORKER = []  # the thread counting them, while it runs
 _LOCK = threading.Lock()
 
 
 def facet_counts(query, state):
-    """Return the Facets of ``query`` (its page aside), kept while the corpus ``state`` holds."""
-    key = (str(db.engine.url), state, replace(query, page=1, sort="newest", errors=()))
+    """Return the Facets of ``query`` (its page aside) for the corpus ``state``.
+
+    Kept ones of this state at once; else counted here when at most INLINE documents
+    take part; else the kept ones of an earlier state, or Facets.to_come, while a
+    thread counts them.
+    """
+    key = (str(db.engine.url), replace(query, page=1, sort="newest", errors=()))
     with _LOCK:
-        if key in _KEPT:
+        kept = _KEPT.get(key)
+        if kept:
             _KEPT.move_to_end(key)
-            return _KEPT[key]
-    facets = _count_facets(query)
+    if kept and _as_recent(kept[0], state):
+        return kept[1]
+    if _counted_documents(query) <= INLINE:
+        facets = _count_facets(query)
+        _keep(key, state, facets)
+        return facets
+    _count_later(key, query)
+    return replace(kept[1], fresh=False) if kept else Facets.to_come(query)
+
+
+def _as_recent(counted, state):
+    """True when counts of the corpus state ``counted`` hold for ``state`` (its
+    ``changes`` only ever grow)."""
+    return counted == state or (None not in (counted[0], state[0]) and counted[0] >= state[0])
+
+
+def _keep(key, state, facets):
     with _LOCK:
-        _KEPT[key] = facets
+        _KEPT[key] = (state, facets)
+        _KEPT.move_to_end(key)
         while len(_KEPT) > KEPT:
             _KEPT.popitem(last=False)
-    return facets
+
+
+def _count_later(key, query):
+    """Have this process's counting thread count ``query``'s facets (started if need be)."""
+    app = current_app._get_current_object()
+    with _LOCK:
+        if key not in _WAITING and len(_WAITING) >= WAITING:
+            return  # asked again on a later request
+        _WAITING[key] = (app, query)
+        if _WORKER:
+            return
+        worker = threading.Thread(target=_count_waiting, name="facet-counts", daemon=True)
+        _WORKER.append(worker)
+    worker.start()
+
+
+def _count_waiting():
+    while True:
+        with _LOCK:
+            if not _WAITING:
+                _WORKER.clear()
+                return
+            key, (app, query) = _WAITING.popitem()
+        try:
+            with app.app_context():
+                state = corpus_state()  # read first: the counts are at least this recent
+                facets = _count_facets(query)
+                db.session.remove()
+        except Exception:  # noqa: BLE001 - a later request asks again; the thread goes on
+            app.logger.exception("counting the index's filters failed")
+            continue
+        _keep(key, state, facets)
+
+
+def settle_facet_counts(timeout=60):
+    """Wait until the counting thread has counted what waits (tests, the benchmark)."""
+    with _LOCK:
+        worker = _WORKER[0] if _WORKER else None
+    if worker is not None:
+        worker.join(timeout)
 
 
 def forget_facet_counts():
     """Drop every kept count (the benchmark measures them computed)."""
+    settle_facet_counts()
     with _LOCK:
         _KEPT.clear()
+
+
+def _counted_documents(query):
+    """How many documents counting ``query``'s facets reads, up to INLINE + 1: those that
+    meet every filter but at most one (each facet is counted without its own filter)."""
+    facets = _facet_conditions(query)
+    inner = _joined(select(literal(1))).where(*_conditions(query, without=tuple(facets)))
+    if len(facets) > 1:
+        met = sum((case((clause, 1), else_=0) for clause in facets.values()), literal(0))
+        inner = inner.where(met >= len(facets) - 1)
+    return db.session.scalar(select(func.count()).select_from(inner.limit(INLINE + 1).subquery()))
 
 
 def _top(column, query, facet):

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -73,11 +74,15 @@ def fresh_database(folder, name):
 
 @contextmanager
 def sql_statements():
-    """Collect the SQL statements the app's engine sends while the block runs (a list)."""
+    """Collect the SQL statements the app's engine sends from this thread (the test
+    client's requests run in it, a background thread's work does not) while the block
+    runs (a list)."""
     seen = []
+    thread = threading.get_ident()
 
     def keep(conn, cursor, statement, *args):
-        seen.append(statement)
+        if threading.get_ident() == thread:
+            seen.append(statement)
     event.listen(db.engine, "before_cursor_execute", keep)
     try:
         yield seen

@@ -62,8 +62,13 @@ def index():
         return _not_modified(validators)
     query = parse_index_query(request.args)
     facets = facet_counts(query, corpus_state())
-    rows = page_of_documents(query)
-    pages = max(1, -(-facets.total // PER_PAGE))
+    if facets.total is None:  # still being counted: is there a page after this one?
+        rows = page_of_documents(query, extra=1)
+        pages = query.page + (len(rows) > PER_PAGE) if rows or query.page == 1 else 0
+        rows = rows[:PER_PAGE]
+    else:
+        rows = page_of_documents(query)
+        pages = max(1, -(-facets.total // PER_PAGE))
     positions = note_positions([document.id for document, _ in rows])
     cards = []
     for document, counts in rows:
@@ -79,7 +84,8 @@ def index():
                            pages=pages, sorts=SORTS, kinds=KINDS, kind_labels=KIND_LABELS,
                            verdicts=VERDICTS, verdict_labels=VERDICT_LABELS,
                            per_page=PER_PAGE)
-    return _respond(html, validators if status == 200 else None), status
+    # counts of an earlier state, or still to come: no cache keeps the page
+    return _respond(html, validators if status == 200 and facets.fresh else None), status
 
 
 def _lede(text):

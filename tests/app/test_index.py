@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.pool import NullPool
 
-from reader.catalog import PER_PAGE, forget_facet_counts
+from reader.catalog import PER_PAGE, forget_facet_counts, settle_facet_counts
 from reader.counts import BLOCK, CORPUS_SLOTS, COUNT_COLUMNS, corpus_totals, fill_counts
 from reader.extensions import db
 from reader.models import Annotation, Document, DocumentCounts
 from reader.services.annotations import create_annotation, delete_annotation, update_annotation
 from reader.services.documents import create_document
-from tests.conftest import get_statements, rows_skipped, using_postgres
+from tests.conftest import get_statements, rows_skipped, sql_statements, using_postgres
 
 TEXT = "A report\n\nThe minister spoke of grain and of ports. Then the envoy answered.\n"
 
@@ -124,6 +124,65 @@ def test_filters_narrow_the_list_and_count_each_choice(app, client):
     assert _titles(dated) == ["Document 001", "Document 002"]
     none = _get(client, "/?outlet=Nobody")
     assert "No documents match these filters." in none and not _titles(none)
+
+
+def _facet_numbers(html):
+    """What the page says beside each filter value: (outlets, kinds and verdicts)."""
+    return (re.findall(r'<option value="(\w+)">\1 \((\d+)\)</option>', html),
+            re.findall(r'value="(\w+)">(?:<span[^>]*></span>)?[\w ]+ <span class="n">(\d+)<', html))
+
+
+def test_a_large_corpus_is_counted_for_the_filters_after_the_request(app, client, monkeypatch,
+                                                                      editor):
+    import reader.catalog
+    _bulk(2 * PER_PAGE + 2)
+    # (another address than the one below: the page cache keeps this one)
+    exact = _get(client, "/?kind=factcheck&sort=title&page=1")  # 32 documents, counted here
+    assert _facet_numbers(exact)[1] and "of 16 documents matching the filters" in exact
+    forget_facet_counts()
+    monkeypatch.setattr(reader.catalog, "INLINE", 10)  # more than 10 take part: counted later
+    with sql_statements() as sent:
+        response = client.get("/?kind=factcheck&sort=title")
+    later = response.get_data(as_text=True)
+    assert response.status_code == 200 and "ETag" not in response.headers  # no cache keeps it
+    assert not [s for s in sent if "GROUP BY" in s or "coalesce(sum(CASE" in s]  # none counted
+    assert "1–15 of the documents matching the filters" in later
+    assert "the numbers come in a moment" in later and _facet_numbers(later) == ([], [])
+    assert _titles(later) == _titles(exact) and 'rel="next" href="/?sort=title&amp;kind=' in later
+    assert "Page 1<" in later
+    settle_facet_counts()
+    counted = client.get("/?kind=factcheck&sort=title")
+    assert "ETag" in counted.headers
+    assert _facet_numbers(counted.get_data(as_text=True)) == _facet_numbers(exact)
+    # a write: the earlier counts meanwhile, not kept by any cache, then the new ones
+    create_annotation(db.session.get(Document, 1), {
+        "kind": "factcheck", "verdict": "misleading", "body": "New", "start": 2, "end": 8,
+        "status": "published"}, editor)
+    db.session.commit()
+    stale = client.get("/?kind=factcheck&sort=title")
+    assert "ETag" not in stale.headers and _facet_numbers(stale.get_data(as_text=True)) == \
+        _facet_numbers(exact)
+    settle_facet_counts()
+    fresh = _get(client, "/?kind=factcheck&sort=title")
+    assert "of 17 documents" in fresh and _facet_numbers(fresh) != _facet_numbers(exact)
+    assert _get(client, "/?kind=factcheck&sort=title&page=9", status=404)
+
+
+def test_a_request_counts_for_the_filters_at_most_inline_documents(app, client, monkeypatch):
+    import reader.catalog
+    monkeypatch.setattr(reader.catalog, "INLINE", 100)
+
+    def counted_here(path):
+        forget_facet_counts()
+        with sql_statements() as sent:
+            _get(client, path)
+        return [s for s in sent if "GROUP BY" in s]
+    _bulk(20)
+    assert counted_here("/?kind=note&outlet=Daily")  # 20 documents take part
+    _bulk(300, start=20)
+    assert not counted_here("/?kind=note&outlet=Daily")  # 320: after the request
+    assert counted_here("/?kind=note&outlet=Daily&from=2024-01-01&to=2024-02-15")  # 46
+    settle_facet_counts()
 
 
 def test_filters_are_kept_across_pages(app, client):
