@@ -9,7 +9,7 @@ entry on /corrections (among four revisions): 100 to 10,000 entries. The middle 
 For each size a fresh SQLite database is filled in bulk (rows inserted directly, the
 database's own triggers keeping the search index and the counts), then each page is
 requested through the Flask test client with the page cache off, every size in turn,
-and this prints its build time (the fastest of seven, after one warm-up: the machine is
+and this prints its build time (the fastest of eleven, after one warm-up: the machine is
 shared, and the fastest run is the one least disturbed), its size, its SQL statements,
 and the time as a ratio to the same page on the smallest corpus of the run. Run:
     .venv/bin/python bench/corpus.py              (100, 1,000 and 10,000 documents)
@@ -25,13 +25,16 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from sqlalchemy import event, select, text
+from werkzeug.datastructures import MultiDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reader import create_app  # noqa: E402
-from reader.catalog import forget_facet_counts  # noqa: E402
+from reader.catalog import (  # noqa: E402
+    INLINE, _count_facets, forget_facet_counts, parse_index_query, settle_facet_counts)
 from reader.config import VERDICTS  # noqa: E402
 from reader.counts import fill_counts  # noqa: E402
 from reader.extensions import db  # noqa: E402
@@ -46,7 +49,7 @@ PASSWORD = "correct horse battery"
 NOTES = 50  # per document
 SENTENCES = 24  # per document, from a shared pool: reports of one statement share sentences
 OUTLETS = [f"Outlet {i}" for i in range(24)]
-RUNS = 7  # per page and size; the fastest counts
+RUNS = 11  # per page and size; the fastest counts
 DRAFTS, IN_REVIEW, TO_CHECK = 300, 100, 100  # notes, among all, at every size
 CORRECTED = 1  # public entries on /corrections per document, each among four revisions
 ENTRY_KINDS = ("correction", "clarification", "withdrawal")
@@ -54,6 +57,7 @@ WORDS = ("minister said talks sanctions border trade summit treaty energy gas gr
          "security council envoy ceasefire election parliament budget forecast market "
          "pipeline delegation embassy statement interview transcript agency report").split()
 SEARCHED = "pipeline"
+FILTERED = "/?sort=annotated&kind=factcheck"  # the index with a filter, its counts forgotten
 
 
 def _sentence(rng):
@@ -176,15 +180,31 @@ def measure(client, engine, path, before=None):
     response = client.get(path)
     elapsed = time.perf_counter() - start
     event.remove(engine, "before_cursor_execute", count)
+    settle_facet_counts()  # what a request left to count after it: not during the next one
     assert response.status_code == 200, (path, response.status_code)
     return elapsed, len(response.get_data()), len(statements)
 
 
-def pages(slug, source_id, last_page, middle_page, entries):
+def counting(app):
+    """Seconds to count the documents beside FILTERED's filters: in its request up to
+    INLINE documents, else in a thread of the process after it (the fastest of RUNS)."""
+    query = parse_index_query(MultiDict(parse_qsl(FILTERED.split("?", 1)[1])))
+    best = None
+    with app.app_context():
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            _count_facets(query)
+            elapsed = time.perf_counter() - start
+            best = elapsed if best is None else min(best, elapsed)
+        db.session.remove()
+    return best
+
+
+def pages(slug, source_id, last_page, middle_page, links):
     """(label, path, signed in, prepare) for every page measured."""
     return [
         ("/", "/", False, None),
-        ("/ (filter counts not kept)", "/?sort=annotated&kind=factcheck", False,
+        ("/ (filter counts not kept)", FILTERED, False,
          forget_facet_counts),
         ("/?page=6", "/?page=6", False, None),
         ("/stats", "/stats", False, None),
@@ -194,8 +214,10 @@ def pages(slug, source_id, last_page, middle_page, entries):
         ("/annotations/ last page", last_page, False, None),
         ("/annotations/ middle page", middle_page, False, None),
         ("/corrections", "/corrections", False, None),
-        ("/corrections middle page", f"/corrections?page={_pages(entries, ENTRIES_A_PAGE) // 2}", False, None),
-        ("/corrections last page", f"/corrections?page={_pages(entries, ENTRIES_A_PAGE)}", False, None),
+        ("/corrections middle page", links["middle"], False, None),
+        ("/corrections last page", links["last"], False, None),
+        ("/corrections middle page, by number alone", links["middle"].split("&")[0], False, None),
+        ("/corrections last page, by number alone", links["last"].split("&")[0], False, None),
         ("a source", f"/sources/{source_id}", False, None),
         ("/editor (the desk)", "/editor", True, None),
         ("/editor/desk/my-drafts", "/editor/desk/my-drafts", True, None),
@@ -207,6 +229,16 @@ def pages(slug, source_id, last_page, middle_page, entries):
         ("/editor/deleted", "/editor/deleted", True, None),
         ("a document, signed in", f"/docs/{slug}", True, None),
     ]
+
+
+def _corrections_link(number):
+    """The address of /corrections' page ``number`` as its pager links to it: seeking from
+    the last entry of the page before."""
+    before = db.session.scalar(text(
+        "SELECT id FROM annotation_revisions WHERE correction IS NOT NULL"
+        " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET :n"),
+        {"n": (number - 1) * ENTRIES_A_PAGE - 1})
+    return f"/corrections?page={number}&before={before}"
 
 
 def _pages(items, size):
@@ -231,6 +263,9 @@ def prepare(n, folder):
             Annotation.document_id == int(slug.split("-")[1]), Annotation.source_id.is_not(None),
             Annotation.status == "published").limit(1))
         notes = db.session.scalar(select(db.func.count(Annotation.id)))
+        links = {name: _corrections_link(number) for name, number in (
+            ("middle", _pages(n * CORRECTED, ENTRIES_A_PAGE) // 2),
+            ("last", _pages(n * CORRECTED, ENTRIES_A_PAGE)))}
     print(f"{n:,} documents, {notes:,} notes: built in {built:.1f} s (the corpus's passages"
           f" matched once more in {matched:.1f} s)", flush=True)
     reader = app.test_client()
@@ -244,8 +279,8 @@ def prepare(n, folder):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
                       editor.get("/login").get_data(as_text=True)).group(1)
     editor.post("/login", data={"name": "eddie", "password": PASSWORD, "csrf_token": token})
-    return {"reader": reader, "editor": editor, "engine": engine,
-            "pages": pages(slug, source_id, last_page, middle_page, n * CORRECTED)}
+    return {"reader": reader, "editor": editor, "engine": engine, "app": app,
+            "pages": pages(slug, source_id, last_page, middle_page, links)}
 
 
 def main():
@@ -282,6 +317,10 @@ def main():
         print(f"| {label} | " + " | ".join(cells)
               + f" | {seconds / results[label, base][0]:.2f} | {size / 1024:.0f} KB"
               f" | {statements} |")
+    counted = {n: counting(corpora[n]["app"]) for n in sizes}
+    print(f"\nCounting the documents beside the filters of {FILTERED} (in the request up to"
+          f" {INLINE:,} documents, after it beyond): "
+          + ", ".join(f"{counted[n] * 1000:.1f} ms at {n:,}" for n in sizes))
 
 
 if __name__ == "__main__":

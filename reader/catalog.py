@@ -253,10 +253,10 @@ def _count_later(key, query):
         if key not in _WAITING and len(_WAITING) >= WAITING:
             return  # asked again on a later request
         _WAITING[key] = (app, query)
-        if _WORKER:
+        if _WORKER and _WORKER[0].is_alive():  # (a forked worker process has none running)
             return
         worker = threading.Thread(target=_count_waiting, name="facet-counts", daemon=True)
-        _WORKER.append(worker)
+        _WORKER[:] = [worker]
     worker.start()
 
 
@@ -268,11 +268,10 @@ def _count_waiting():
                 return
             key, (app, query) = _WAITING.popitem()
         try:
-            with app.app_context():
+            with app.app_context():  # its own session, removed with the context
                 state = corpus_state()  # read first: the counts are at least this recent
                 facets = _count_facets(query)
-                db.session.remove()
-        except Exception:  # noqa: BLE001 - a later request asks again; the thread goes on
+        except Exception:  # the database away, say: a later request asks again
             app.logger.exception("counting the index's filters failed")
             continue
         _keep(key, state, facets)
