@@ -274,7 +274,8 @@ def prepare(n, folder):
     last_page = last_page if isinstance(last_page, str) else last_page["id"]
     last_page = last_page[last_page.index("/annotations/"):]
     # the deepest page read from the start: the one just before the middle
-    middle_page = f"/annotations/?page={_pages(container['total'], app.config['PAGE_SIZE']) // 2 - 1}"
+    middle = _pages(container["total"], app.config["PAGE_SIZE"]) // 2 - 1
+    middle_page = f"/annotations/?page={middle}"
     editor = app.test_client()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
                       editor.get("/login").get_data(as_text=True)).group(1)
