@@ -222,7 +222,7 @@ def facet_counts(query, state):
         kept = _KEPT.get(key)
         if kept:
             _KEPT.move_to_end(key)
-    if kept and _as_recent(kept[0], state):
+    if kept and kept[0] == state:
         return kept[1]
     if _counted_documents(query) <= INLINE:
         facets = _count_facets(query)
@@ -230,12 +230,6 @@ def facet_counts(query, state):
         return facets
     _count_later(key, query)
     return replace(kept[1], fresh=False) if kept else Facets.to_come(query)
-
-
-def _as_recent(counted, state):
-    """True when counts of the corpus state ``counted`` hold for ``state`` (its
-    ``changes`` only ever grow)."""
-    return counted == state or (None not in (counted[0], state[0]) and counted[0] >= state[0])
 
 
 def _keep(key, state, facets):
