@@ -22,6 +22,7 @@ from contextlib import contextmanager
 import re
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -170,9 +171,11 @@ def _flush(docs, rows, revisions):
 def measure(client, engine, path, before=None):
     """Seconds for one GET of ``path``, its size in bytes and its SQL statements."""
     statements = []
+    thread = threading.get_ident()
 
     def count(*args):
-        statements.append(1)
+        if threading.get_ident() == thread:  # the request's, not the counting thread's
+            statements.append(1)
     if before:
         before()
     event.listen(engine, "before_cursor_execute", count)
@@ -294,10 +297,10 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         corpora = {n: prepare(n, folder) for n in sizes}
         results = {}
-        # each page at every size in turn, RUNS times: a slower minute on the shared machine
-        # touches every size alike
-        for number, (label, *_rest) in enumerate(corpora[sizes[0]]["pages"]):
-            for run in range(RUNS + 1):
+        # every page at every size in turn, RUNS rounds: a page's runs are spread over the
+        # whole run, so a slower minute on the shared machine touches every page and size
+        for run in range(RUNS + 1):
+            for number, (label, *_rest) in enumerate(corpora[sizes[0]]["pages"]):
                 for n in sizes:
                     corpus = corpora[n]
                     _, path, signed_in, before = corpus["pages"][number]
