@@ -18,6 +18,11 @@ two small tables:
   the one before had committed and synced, as the page cache's version did (pagecache.py).
 - ``source_counts``: the published notes citing each source.
 
+On PostgreSQL the annotations' trigger is deferred to the commit: a writer updates its
+document's row (and its corpus row) as its transaction ends, not at its INSERT, so the
+row lock that writers to the same document queue for is held through the commit alone,
+not also through the rest of the request (the revision row, the answer) as before.
+
 A note readers see is published, not deleted, not an orphan and not a reply. The
 triggers add a row's contribution after it is written and take back the old one, in
 the writing transaction, whatever writes (the services, a bulk insert, raw SQL), as
@@ -144,8 +149,9 @@ POSTGRESQL_DDL = (
           RETURN NULL;
         END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS counts_annotation ON annotations",
-    f"""CREATE TRIGGER counts_annotation
+    f"""CREATE CONSTRAINT TRIGGER counts_annotation
         AFTER INSERT OR DELETE OR UPDATE OF {', '.join(WATCHED)} ON annotations
+        DEFERRABLE INITIALLY DEFERRED
         FOR EACH ROW EXECUTE FUNCTION counts_annotation()""",
     f"""CREATE OR REPLACE FUNCTION counts_document() RETURNS trigger AS $$
         BEGIN
@@ -185,6 +191,9 @@ def fill_counts(connection):
     """Rebuild every row of both tables from the documents and annotations there now."""
     columns = ", ".join(COUNT_COLUMNS)
     visible, published = _visible("a"), _published("a")
+    if connection.dialect.name == "postgresql":
+        # count this transaction's writes now, not again after the rebuild at the commit
+        connection.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
     connection.execute(text("DELETE FROM document_counts"))
     connection.execute(text("DELETE FROM source_counts"))
     connection.execute(text(
