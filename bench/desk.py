@@ -1,7 +1,8 @@
 """The editors' desk on a large corpus: /editor for an editor with 1,000 drafts, 100 open
 assignments and 2,000 notes to check, among 300 documents and 20,000 notes with 50,000
 revisions; compared with the editor's account page (a small page with the same navigation
-bar), measured in the same run on SQLite.
+bar), measured in the same run on SQLite. Then the "not linked yet" section right after a
+write, with 10 and with 10,000 of the notes citing a source.
 
     .venv/bin/python bench/desk.py
 """
@@ -14,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -24,7 +25,9 @@ from reader.extensions import db  # noqa: E402
 from reader.models import (  # noqa: E402
     Annotation, AnnotationRevision, Assignment, Document, DocumentRevision,
 )
-from reader.services import desk  # noqa: E402
+from reader.services import desk, related  # noqa: E402
+from reader.services.annotations import create_annotation  # noqa: E402
+from reader.services.sources import create_source  # noqa: E402
 from reader.services.users import add_user  # noqa: E402
 from reader.text.canonical import canonicalize  # noqa: E402
 
@@ -117,6 +120,40 @@ def main():
                  "/editor/desk/recent-activity?page=20"):
         seconds, sql = timed(client, engine, path)
         print(f"| {path} | {seconds * 1000:.1f} ms | {seconds / base:.1f} | {sql} |")
+    after_a_write(app, client, engine, base)
+
+
+def after_a_write(app, client, engine, base, runs=7):
+    """The "not linked yet" section just after a note is written, with 10 and 10,000 notes
+    citing a source: each run writes a note citing it, then times the section's page."""
+    path = "/editor/desk/passages-reported-elsewhere-not-linked-yet"
+    with app.app_context():
+        source_id = create_source({"title": "A speech"}).id
+        db.session.commit()
+    print("\n| notes citing a source | section page after a write | ratio to /account |"
+          " SQL statements |")
+    print("| --- | --- | --- | --- |")
+    for citing in (10, 10_000):
+        with app.app_context():  # the notes from 5,001 on cite the source
+            db.session.execute(update(Annotation).where(Annotation.id.between(5_001, 5_000 + citing))
+                               .values(source_id=source_id))
+            db.session.commit()
+            related._LINKS.clear()  # as after a restart: the next look reads them all
+        client.get(path)
+        times, statements = [], []
+        for i in range(runs):
+            with app.app_context():
+                document = db.session.get(Document, 1 + i)
+                create_annotation(document, {"kind": "context", "start": 0, "end": 20,
+                                             "exact": document.text[:20], "source_id": source_id,
+                                             "relation": "translation", "status": "draft"})
+                db.session.commit()
+            seconds, sql = timed(client, engine, path, runs=1)
+            times.append(seconds)
+            statements.append(sql)
+        seconds = statistics.median(times)
+        print(f"| {citing:,} | {seconds * 1000:.1f} ms | {seconds / base:.1f} | "
+              f"{statistics.median(statements)} |")
 
 
 if __name__ == "__main__":

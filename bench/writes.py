@@ -9,8 +9,9 @@ alternate, ROUNDS each, and the medians are compared. PostgreSQL is DATABASE_URL
 the local test database (a schema of its own, dropped at the end).
 
 It also counts, for one write through the app, the SQL statements sent and the round
-trips to the database: the statements, COMMIT and ROLLBACK, the pool's liveness ping at
-each check-out, and on PostgreSQL the BEGIN that psycopg sends on its own.
+trips to the database: the statements, COMMIT and ROLLBACK, a liveness ping at check-out
+if the pool sends one (``pool_pre_ping``; the app pings only a connection that sat idle,
+database.ping_when_idle), and on PostgreSQL the BEGIN that psycopg sends on its own.
 
     .venv/bin/python bench/writes.py [--spread] [DURATION] [ROUNDS] [OLDER_COPY]   (default 10 s, 5 rounds)
 

@@ -23,6 +23,11 @@ two small tables:
   block of rows, instead of skipping N pages of them (``seek_published``). On PostgreSQL
   a write adds to its block's row of the connection's slot, as for the corpus's rows.
 
+On PostgreSQL the annotations' triggers are deferred to the commit: a writer updates its
+document's row (and its corpus row, and its block's) as its transaction ends, not at its INSERT, so the
+row lock that writers to the same document queue for is held through the commit alone,
+not also through the rest of the request (the revision row, the answer) as before.
+
 A note readers see is published, not deleted, not an orphan and not a reply. The
 triggers add a row's contribution after it is written and take back the old one, in
 the writing transaction, whatever writes (the services, a bulk insert, raw SQL), as
@@ -175,8 +180,9 @@ POSTGRESQL_DDL = (
           RETURN NULL;
         END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS counts_annotation ON annotations",
-    f"""CREATE TRIGGER counts_annotation
+    f"""CREATE CONSTRAINT TRIGGER counts_annotation
         AFTER INSERT OR DELETE OR UPDATE OF {', '.join(WATCHED)} ON annotations
+        DEFERRABLE INITIALLY DEFERRED
         FOR EACH ROW EXECUTE FUNCTION counts_annotation()""",
     f"""CREATE OR REPLACE FUNCTION positions_annotation() RETURNS trigger AS $$
         DECLARE
@@ -194,8 +200,9 @@ POSTGRESQL_DDL = (
           RETURN NULL;
         END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS positions_annotation ON annotations",
-    """CREATE TRIGGER positions_annotation
+    """CREATE CONSTRAINT TRIGGER positions_annotation
         AFTER INSERT OR DELETE OR UPDATE OF status, deleted_at ON annotations
+        DEFERRABLE INITIALLY DEFERRED
         FOR EACH ROW EXECUTE FUNCTION positions_annotation()""",
     f"""CREATE OR REPLACE FUNCTION counts_document() RETURNS trigger AS $$
         BEGIN
@@ -235,6 +242,9 @@ def fill_counts(connection):
     """Rebuild every row of the three tables from the documents and annotations there now."""
     columns = ", ".join(COUNT_COLUMNS)
     visible, published = _visible("a"), _published("a")
+    if connection.dialect.name == "postgresql":
+        # count this transaction's writes now, not again after the rebuild at the commit
+        connection.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
     connection.execute(text("DELETE FROM document_counts"))
     connection.execute(text("DELETE FROM source_counts"))
     connection.execute(text(

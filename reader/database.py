@@ -25,7 +25,7 @@ import orjson
 from flask import current_app, g, jsonify, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import ServiceUnavailable
 
@@ -216,9 +216,47 @@ def retry_after(error):
     return [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
 
 
+def ping_when_idle(engine, seconds):
+    """Check a pooled connection before it is used only when it sat idle ``seconds`` or more.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every check-out: one more round trip for
+    every request, most of them on a connection used a moment before. A connection that
+    sat idle is the one a restarted server, a failover or a firewall's idle timeout has
+    likely cut: it is pinged, and replaced if dead, before the request sees it. One cut
+    while in steady use fails its next request (503, with Retry-After), and the pool then
+    replaces every connection made before the cut.
+    """
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy):
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return  # a new connection, or one in steady use
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error:  # such as the server's "terminating connection"
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection was closed")  # the pool retries
+
+
 def init_app(app):
     """Run every view of ``app`` again on a transient database error (register views first);
-    answer 503 when the database is unavailable."""
+    answer 503 when the database is unavailable; check idle pooled connections before use."""
+    with app.app_context():
+        engine = db.engine
+    try:
+        seconds = float(app.config["DB_PING_IDLE"])
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not seconds >= 0:
+        raise ValueError(f"READER_DB_PING_IDLE must be a number of seconds, 0 or more"
+                         f" (not {app.config['DB_PING_IDLE']!r})")
+    if engine.dialect.name != "sqlite" and not engine.pool._pre_ping:
+        ping_when_idle(engine, seconds)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":
             app.view_functions[endpoint] = retry_transient(view)

@@ -8,7 +8,6 @@ one line in ``SECTIONS``. Every query is paged; none loads a document's text.
 
 import re
 import threading
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -25,7 +24,7 @@ from ..models import (
 from .assignments import open_condition
 from .discussion import mentions_query
 from .messages import inbox_query
-from .related import corpus_matches, kept_corpus_matches
+from .related import corpus_matches, kept_corpus_matches, linked_matches
 from .review import awaiting_review_query, changes_requested_query
 
 ACTIVITY_LIMIT = 500  # events the activity feed reaches back
@@ -136,7 +135,8 @@ def unlinked_passages(user=None):
     see pagecache.py) the last answer stands. Matching runs once per state of the
     corpus's texts (``corpus_matches`` keeps it); on a corpus of more than
     SYNC_DOCUMENTS documents it runs in a background thread, and meanwhile the section
-    says so. Which pairs are linked is one pass over the notes that cite a source.
+    says so. Which pairs are linked is kept and brought up to date from the notes
+    changed since (``linked_matches``): the same work however many notes cite a source.
     """
     version = db.session.scalar(content_version())
     if version is not None:
@@ -150,22 +150,8 @@ def unlinked_passages(user=None):
             match_in_background(current_app._get_current_object())
             return _Pending()
         matches = corpus_matches()
-    cited = {}
-    for doc, start, end, source_id in db.session.execute(
-            select(Annotation.document_id, Annotation.start, Annotation.end, Annotation.source_id)
-            .where(Annotation.source_id.is_not(None), Annotation.deleted_at.is_(None),
-                   Annotation.start.is_not(None))
-            .order_by(Annotation.document_id, Annotation.start)):
-        cited.setdefault(doc, []).append((start, end, source_id))
-    starts = {doc: [span[0] for span in spans] for doc, spans in cited.items()}
-
-    def sources_over(passage):
-        spans = cited.get(passage.doc, ())
-        upto = bisect_left(starts.get(passage.doc, ()), passage.end)
-        return {source for start, end, source in spans[:upto] if end > passage.start}
-
-    pairs = [Pair(m.a, m.b, m.score) for m in matches
-             if not sources_over(m.a) & sources_over(m.b)]
+    pairs = [Pair(m.a, m.b, m.score) for m, linked in zip(matches, linked_matches(matches),
+                                                          strict=True) if not linked]
     _UNLINKED[str(db.engine.url)] = (version, pairs)
     return pairs
 

@@ -1,10 +1,15 @@
 """Passages that report the same statement in several documents, and linking them to a source."""
 
+import threading
+import time
+from bisect import bisect_left, bisect_right
+from collections import Counter
+
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..text.matching import find_matches
-from ..models import Annotation, Document, Source
+from ..models import Annotation, AnnotationRevision, Document, Source
 from . import ValidationError
 from .annotations import create_annotation, parse_source_id
 from .sources import find_or_create_source, live_source
@@ -104,6 +109,156 @@ def _sources_over(citations, passage):
     """Return the ids of the sources cited over ``passage`` (a span overlapping it)."""
     return {source_id for start, end, source_id in citations
             if start < passage.end and passage.start < end}
+
+
+# --- which matches a source links, kept up to date from the notes' history ---------------
+
+_LINKS = {}  # database -> Links
+_LINKING = threading.Lock()
+REBUILD_SECONDS = 3600  # read every citing note again at least this often (see Links)
+GAP_WINDOW = 1000  # history ids before the newest looked at for writes not yet committed
+GAP_SECONDS = 600  # a history id still missing after this was rolled back
+MAX_CHANGED = 5000  # notes changed since the last look beyond which reading all is cheaper
+
+
+def linked_matches(matches):
+    """Return, for each of ``matches`` (the corpus's, in order), whether a note on each of
+    its two passages cites one source (any status, not deleted).
+
+    Worked out once per corpus state over every note citing a source, then kept per
+    process and brought up to date from the notes whose history moved since: a write
+    costs the same however many notes cite a source (see Links).
+    """
+    key = str(db.engine.url)
+    with _LINKING:  # one request at a time brings the kept state up to date
+        links = _LINKS.get(key)
+        if links is None or links.matches is not matches or links.stale() \
+                or not links.catch_up():
+            links = _LINKS[key] = Links(matches)
+        return list(links.linked)
+
+
+class Links:
+    """The sources cited over each passage of the corpus's matches, and so which matches
+    are linked, kept in step with the notes.
+
+    Built with one pass over the notes that cite a source. Then each look reads the
+    notes' history rows (every service writes one with each change to a note) added
+    since the last look, and only the notes they name: what they cited over which
+    passage before (kept here) is taken back and what they cite now added. History ids
+    are given as transactions write, not as they commit, so on PostgreSQL a newer id
+    can be seen before an older one: an id skipped is looked at again until it appears
+    (or GAP_SECONDS pass: rolled back). Writes that keep no history (raw SQL) are seen
+    at the next rebuild: a change of the texts, REBUILD_SECONDS, or a restart.
+    """
+
+    def __init__(self, matches):
+        self.matches = matches
+        self.built_at = time.monotonic()
+        self.matches_of = {}  # passage (doc, start, end) -> indexes of its matches
+        for i, match in enumerate(matches):
+            for side in (match.a, match.b):
+                self.matches_of.setdefault((side.doc, side.start, side.end), []).append(i)
+        # a document's passages by place; sentences of one text never overlap
+        # (matching.sentences), so their ends are in order too
+        self.passages = {}
+        for doc, start, end in sorted(self.matches_of):
+            self.passages.setdefault(doc, []).append((start, end))
+        self.starts = {doc: [p[0] for p in spans] for doc, spans in self.passages.items()}
+        self.ends = {doc: [p[1] for p in spans] for doc, spans in self.passages.items()}
+        self.cited = {}  # passage -> Counter of the sources cited over it (by how many notes)
+        self.notes = {}  # note id -> (doc, start, end, source) of a citing note over a passage
+        self.linked = [False] * len(matches)
+        self.seen, self.gaps = self._history_mark()
+        for note_id, *citation in db.session.execute(_citing()):
+            self._add(note_id, tuple(citation), set())
+        self.linked = [self._is_linked(match) for match in matches]
+
+    def stale(self):
+        return time.monotonic() - self.built_at > REBUILD_SECONDS
+
+    def _history_mark(self):
+        """The newest history id, and the ids before it (GAP_WINDOW) not committed yet."""
+        top = db.session.scalar(select(func.max(AnnotationRevision.id))) or 0
+        found = set(db.session.scalars(select(AnnotationRevision.id).where(
+            AnnotationRevision.id > top - GAP_WINDOW)))
+        now = time.monotonic()
+        return top, {i: now for i in range(max(1, top - GAP_WINDOW + 1), top + 1)
+                     if i not in found}
+
+    def catch_up(self):
+        """Apply the changes to notes written since the last look; False when so many
+        notes changed (a large import) that reading them all again is cheaper."""
+        rows = db.session.execute(select(AnnotationRevision.id, AnnotationRevision.annotation_id)
+                                  .where(AnnotationRevision.id > self.seen)).all()
+        if self.gaps:
+            rows += db.session.execute(
+                select(AnnotationRevision.id, AnnotationRevision.annotation_id)
+                .where(AnnotationRevision.id.in_(list(self.gaps)))).all()
+        now = time.monotonic()
+        top = max((i for i, _ in rows), default=self.seen)
+        found = {i for i, _ in rows}
+        for i in found:
+            self.gaps.pop(i, None)
+        self.gaps.update((i, now) for i in range(self.seen + 1, top + 1) if i not in found)
+        self.gaps = {i: at for i, at in self.gaps.items() if now - at <= GAP_SECONDS}
+        self.seen = top
+        changed = {note_id for _, note_id in rows}
+        if len(changed) > MAX_CHANGED:
+            return False
+        now_citing = {note_id: tuple(citation) for note_id, *citation in db.session.execute(
+            _citing().where(Annotation.id.in_(changed)))}
+        touched = set()
+        for note_id in changed:
+            if note_id in self.notes:
+                self._remove(note_id, touched)
+            if note_id in now_citing:
+                self._add(note_id, now_citing[note_id], touched)
+        for i in touched:
+            self.linked[i] = self._is_linked(self.matches[i])
+        return True
+
+    def _over(self, doc, start, end):
+        """The passages of ``doc`` that [start, end) overlaps."""
+        spans = self.passages.get(doc)
+        if not spans:
+            return []
+        first = bisect_right(self.ends[doc], start)  # the first passage ending after start
+        upto = bisect_left(self.starts[doc], end)  # past the last one starting before end
+        return [(doc, *spans[i]) for i in range(first, upto)]
+
+    def _add(self, note_id, citation, touched):
+        doc, start, end, source_id = citation
+        passages = self._over(doc, start, end)
+        if not passages:
+            return
+        self.notes[note_id] = citation
+        for passage in passages:
+            self.cited.setdefault(passage, Counter())[source_id] += 1
+            touched.update(self.matches_of[passage])
+
+    def _remove(self, note_id, touched):
+        doc, start, end, source_id = self.notes.pop(note_id)
+        for passage in self._over(doc, start, end):
+            sources = self.cited[passage]
+            sources[source_id] -= 1
+            if not sources[source_id]:
+                del sources[source_id]
+            touched.update(self.matches_of[passage])
+
+    def _is_linked(self, match):
+        here = self.cited.get((match.a.doc, match.a.start, match.a.end))
+        there = self.cited.get((match.b.doc, match.b.start, match.b.end))
+        return bool(here and there and here.keys() & there.keys())
+
+
+def _citing():
+    """The notes (any status, not deleted) that cite a source over a span: id, document,
+    start, end, source."""
+    return (select(Annotation.id, Annotation.document_id, Annotation.start, Annotation.end,
+                   Annotation.source_id)
+            .where(Annotation.source_id.is_not(None), Annotation.deleted_at.is_(None),
+                   Annotation.start.is_not(None)))
 
 
 def link_passages(spans, source, user=None, body=""):

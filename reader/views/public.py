@@ -1,15 +1,11 @@
 """Reader pages: the document index, a document with its notes, a source, search, stats."""
 
-import hashlib
-from pathlib import Path
-
 from flask import (
-    Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for,
+    Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for,
 )
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.http import is_resource_modified
 
 from ..catalog import (
     PER_PAGE, SORTS, corpus_state, facet_counts, note_positions, page_of_documents,
@@ -25,13 +21,13 @@ from ..search import search
 from ..services.assignments import assignable_editors, open_assignments
 from ..services.desk import SYNC_DOCUMENTS, match_in_background
 from ..services.related import kept_corpus_matches, related_passages
-from ..services.reports import TooLongError, compare_documents, other_reports, reports_state
+from ..services.reports import TooLongError, compare_documents, other_reports
 from ..services.intake import latest_original
-from ..services.messages import replies_state
 from ..services.review import review_kinds
 from ..services.sources import is_public, live_source
 from ..text.canonical import detect_structure, has_title_line
 from . import is_editor
+from .caching import is_modified, not_modified, page_validators, respond, weak_etag
 from .parts import document_parts, page_annotations, reader_tools
 
 bp = Blueprint("public", __name__)
@@ -57,9 +53,9 @@ def index():
     (catalog.py). A value that cannot be used is named on the page (400); a page past
     the last one says how many there are (404).
     """
-    validators = _validators()
-    if validators and not _modified(validators):
-        return _not_modified(validators)
+    validators = page_validators()
+    if validators and not is_modified(validators):
+        return not_modified(validators)
     query = parse_index_query(request.args)
     facets = facet_counts(query, corpus_state())
     if facets.total is None:  # still being counted: is there a page after this one?
@@ -85,7 +81,7 @@ def index():
                            verdicts=VERDICTS, verdict_labels=VERDICT_LABELS,
                            per_page=PER_PAGE)
     # counts of an earlier state, or still to come: no cache keeps the page
-    return _respond(html, validators if status == 200 and facets.fresh else None), status
+    return respond(html, validators if status == 200 and facets.fresh else None), status
 
 
 def _lede(text):
@@ -110,9 +106,9 @@ def document(slug):
     """
     document = _load_document(slug)
     editor = is_editor()
-    validators = None if editor else _validators(document)
-    if validators and not _modified(validators):
-        return _not_modified(validators)
+    validators = None if editor else page_validators(document)
+    if validators and not is_modified(validators):
+        return not_modified(validators)
     filters = parse_filters(request.args)
     annotations = page_annotations(document, editor)
     parts = document_parts(document, editor=editor, filters=filters, annotations=annotations)
@@ -129,7 +125,7 @@ def document(slug):
         "public/document.html", document=document, kinds=KINDS, kind_labels=KIND_LABELS,
         editor=editor, filters=filters, **reader_tools(document, annotations, filters, editor),
         **extra, **parts)
-    return _respond(response, validators, private=editor)
+    return respond(response, validators, private=editor)
 
 
 @bp.get("/compare/<slug_a>/<slug_b>")
@@ -138,21 +134,21 @@ def compare(slug_a, slug_b):
     document_a, document_b = _load_document(slug_a), _load_document(slug_b)
     if document_a.id == document_b.id:
         return redirect(url_for("public.document", slug=document_a.slug))
-    validators = _validators(document_a)
+    validators = page_validators(document_a)
     if validators:  # both documents' states: kept by the page cache, 304 while they hold
-        other_etag, other_modified = _validators(document_b)
-        etag = 'W/"' + hashlib.sha1((validators[0] + other_etag).encode()).hexdigest()[:20] + '"'
+        other_etag, other_modified = page_validators(document_b)
+        etag = weak_etag(validators[0] + other_etag)
         times = [t for t in (validators[1], other_modified) if t is not None]
         validators = (etag, max(times) if times else None)
-        if not _modified(validators):
-            return _not_modified(validators)
+        if not is_modified(validators):
+            return not_modified(validators)
     try:
         rows, too_long = compare_documents(document_a, document_b), None
     except TooLongError as exc:
         rows, too_long = [], str(exc)
     response = render_template("public/compare.html", a=document_a, b=document_b, rows=rows,
                                pairs=sum(row["paired"] for row in rows), too_long=too_long)
-    return _respond(response, validators)
+    return respond(response, validators)
 
 
 def _source_choices():
@@ -228,9 +224,9 @@ def stats():
 
     Read from the kept counts (counts.py) through indexes: the same work at any size.
     """
-    validators = _validators()
-    if validators and not _modified(validators):
-        return _not_modified(validators)
+    validators = page_validators()
+    if validators and not is_modified(validators):
+        return not_modified(validators)
     C = DocumentCounts
     documents = [(title, url_for("public.document", slug=slug),
                   {kind: getattr(counts, f"kind_{kind}") for kind in KINDS})
@@ -259,110 +255,7 @@ def stats():
         "verdicts": Markup(bar_chart(verdicts, title="Fact-check verdicts",
                                      series=[("value", "fact checks")])),
     }
-    return _respond(render_template("public/stats.html", charts=charts, documents=documents,
-                                    sources=sources, verdicts=verdicts, kinds=KINDS,
-                                    kind_labels=KIND_LABELS, totals=totals,
-                                    top_documents=TOP_DOCUMENTS), validators)
-
-
-# --- conditional GET for readers ---------------------------------------------------------
-
-_CODE_VERSION = []
-CODE_SUFFIXES = {".py", ".html", ".js", ".css", ".svg"}
-
-
-def _code_version():
-    """A token that changes when the app's files do (a deploy), computed once per process."""
-    if not _CODE_VERSION:
-        _CODE_VERSION.append(code_digest(Path(__file__).resolve().parents[1]))
-    return _CODE_VERSION[0]
-
-
-def code_digest(root):
-    """Return a short digest of the names and contents of the code files under ``root``.
-
-    Contents, not modification times: servers deployed from separate copies of the same
-    code give a page the same ETag, so a reader moved between them keeps their 304s.
-    """
-    digest = hashlib.sha1()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in CODE_SUFFIXES
-                       and "__pycache__" not in p.parts):
-        digest.update(f"{path.relative_to(root).as_posix()}\0{path.stat().st_size}\0".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def _validators(document=None):
-    """Return ``(etag, last_modified)`` of a reader's page, or None where none applies.
-
-    Built from what readers see, and nothing else, so an editor's work on drafts
-    never moves them. A document's page: the document (text revision, metadata, when
-    a published note last left), its published notes (count, latest change, versions,
-    newest id), the sources they cite (count, latest change). The corpus's pages (the
-    index, the stats): the corpus row of the kept counts (counts.py), which moves with
-    every write they show, read in one step whatever the corpus's size. Both with the
-    query string and the code. Signed-in editors and sessions with a pending flash
-    message get no validators.
-    """
-    if is_editor() or session.get("_flashes"):
-        return None
-    if document is None:
-        changes, changed_at = corpus_state()
-        state = "|".join(str(part) for part in (
-            request.path, request.query_string.decode("latin-1"), _code_version(), changes,
-            changed_at))
-        return _etag(state), changed_at
-    published = (Annotation.status == "published", Annotation.deleted_at.is_(None),
-                 Annotation.document_id == document.id)
-    notes = select(func.count(Annotation.id), func.max(Annotation.modified_at),
-                   func.coalesce(func.sum(Annotation.version), 0),
-                   func.max(Annotation.id)).where(*published)
-    cited = (select(func.count(func.distinct(Source.id)), func.max(Source.modified_at))
-             .join(Annotation, Annotation.source_id == Source.id).where(*published))
-    docs = (1, document.modified_at, document.withdrawn_at, document.revision, document.id)
-    n_notes, notes_at, versions, top_note = db.session.execute(notes).one()
-    n_sources, sources_at = db.session.execute(cited).one()
-    n_docs, docs_at, withdrawn_at, revisions, top_doc = docs
-    # the editors' replies to readers, shown under the notes of a document's page
-    n_replies, replies_at = replies_state(document) if document is not None else (0, None)
-    times = [t for t in (notes_at, docs_at, withdrawn_at, sources_at, replies_at) if t is not None]
-    state = "|".join(str(part) for part in (
-        request.path, request.query_string.decode("latin-1"), _code_version(),
-        n_notes, notes_at, versions, top_note, n_docs, docs_at, withdrawn_at, revisions,
-        top_doc, n_sources, sources_at, reports_state(document) if document else "",
-        n_replies, replies_at))
-    return _etag(state), max(times) if times else None
-
-
-def _etag(state):
-    return 'W/"' + hashlib.sha1(state.encode()).hexdigest()[:20] + '"'
-
-
-def _modified(validators):
-    etag, last_modified = validators
-    return is_resource_modified(request.environ, etag=etag, last_modified=last_modified)
-
-
-def _not_modified(validators):
-    response = make_response("", 304)
-    return _headers(response, validators)
-
-
-def _respond(html, validators, private=False):
-    response = make_response(html)
-    if validators:
-        return _headers(response, validators)
-    if private:  # an editor's page shows drafts: never kept by any cache
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _headers(response, validators):
-    etag, last_modified = validators
-    request.environ["reader.cacheable"] = True  # an anonymous reader's page: pagecache.py
-    response.headers["ETag"] = etag
-    if last_modified is not None:
-        response.last_modified = last_modified
-    response.headers["Cache-Control"] = "no-cache"  # keep it, but ask each time
-    response.vary.add("Cookie")
-    return response
+    return respond(render_template("public/stats.html", charts=charts, documents=documents,
+                                   sources=sources, verdicts=verdicts, kinds=KINDS,
+                                   kind_labels=KIND_LABELS, totals=totals,
+                                   top_documents=TOP_DOCUMENTS), validators)

@@ -1,9 +1,7 @@
 """Sharing and embedding: a note's share page, a document for an iframe, their oEmbed answer."""
 
-import hashlib
-
 from flask import (
-    Blueprint, abort, current_app, jsonify, render_template, request, session, url_for,
+    Blueprint, abort, current_app, jsonify, render_template, request, url_for,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,7 +18,7 @@ from ..text.canonical import has_title_line
 from . import is_editor
 from .api import own_hosts
 from .parts import document_parts, page_annotations
-from .public import _code_version, _modified, _not_modified, _respond, _validators
+from .caching import is_modified, not_modified, page_etag, page_validators, reader_page, respond
 
 bp = Blueprint("share", __name__)
 
@@ -53,8 +51,8 @@ def note(annotation_id):
     annotation = _shared_note(annotation_id) or abort(404)
     document = annotation.document
     validators = _note_validators(annotation)
-    if validators and not _modified(validators):
-        return _not_modified(validators)
+    if validators and not is_modified(validators):
+        return not_modified(validators)
     note_text = plain_text(annotation.html)
     verdict = VERDICT_LABELS.get(annotation.verdict) if annotation.verdict else None
     quote = annotation.exact if annotation.start is not None else ""
@@ -67,10 +65,10 @@ def note(annotation_id):
         "oembed": url_for("share.oembed", url=share_url, format="json", _external=True),
     }
     place = url_for("public.document", slug=document.slug, _anchor=f"a-{annotation.id}")
-    return _respond(render_template("share/note.html", a=annotation, document=document,
-                                    quote=quote, card=card, place=place,
-                                    kind_label=KIND_LABELS[annotation.kind]), validators,
-                    private=is_editor())
+    return respond(render_template("share/note.html", a=annotation, document=document,
+                                   quote=quote, card=card, place=place,
+                                   kind_label=KIND_LABELS[annotation.kind]), validators,
+                   private=is_editor())
 
 
 def _note_validators(annotation):
@@ -79,16 +77,14 @@ def _note_validators(annotation):
     Built from what the page shows (the note, its document's details, its source, its
     author's name) and the code: no query, however many notes the document has.
     """
-    if is_editor() or session.get("_flashes"):
+    if not reader_page():
         return None
     document, source = annotation.document, annotation.source
     author = annotation.creator.public_name if annotation.creator else annotation.creator_name
-    state = "|".join(str(part) for part in (
-        request.path, request.query_string.decode("latin-1"), _code_version(),
+    etag = page_etag(
         annotation.version, annotation.modified_at, document.revision, document.modified_at,
         document.title, document.outlet, document.author, document.published_on, author,
-        source.modified_at if source else None))
-    etag = 'W/"' + hashlib.sha1(state.encode()).hexdigest()[:20] + '"'
+        source.modified_at if source else None)
     times = [t for t in (annotation.modified_at, document.modified_at,
                          source.modified_at if source else None) if t is not None]
     return etag, max(times)
@@ -104,14 +100,14 @@ def embed(slug):
     """
     document = db.session.scalars(select(Document).filter_by(slug=slug)).first() or abort(404)
     ancestors = current_app.config["EMBED_ANCESTORS"]
-    validators = _validators(document)
-    if validators and not _modified(validators):
-        return allow_framing(_not_modified(validators), ancestors)
+    validators = page_validators(document)
+    if validators and not is_modified(validators):
+        return allow_framing(not_modified(validators), ancestors)
     annotations = page_annotations(document, editor=False)
     parts = document_parts(document, editor=False, annotations=annotations)
     html = render_template("share/embed.html", document=document,
                            title_in_text=has_title_line(document.text, document.title), **parts)
-    return allow_framing(_respond(html, validators, private=is_editor()), ancestors)
+    return allow_framing(respond(html, validators, private=is_editor()), ancestors)
 
 
 @bp.get("/oembed")

@@ -2,21 +2,25 @@
 unlinked passages from the cached matching, the activity feed; bounded work."""
 
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, func, insert, select, update
 
 from reader.extensions import db
-from reader.models import Annotation, AnnotationRevision, Source
+from reader.models import Annotation, AnnotationRevision, Document, Source
 from reader.services import desk, related
-from reader.services.annotations import create_annotation
+from reader.services.annotations import create_annotation, delete_annotation
 from reader.services.assignments import assign
 from reader.services.desk import ACTIVITY_LIMIT, SECTIONS, find_section
 from reader.services.documents import create_document
+from reader.services.sources import create_source
 from reader.services.users import add_user
-from tests.conftest import PASSWORD, csrf_token, get_statements, login, sql_statements
+from tests.conftest import (
+    PASSWORD, csrf_token, get_statements, login, sql_statements, using_postgres,
+)
 
 TEXT = "Talks\n\nThe minister said the talks were constructive.\n"
 
@@ -268,3 +272,109 @@ def test_a_large_corpus_is_matched_in_the_background_while_the_desk_answers(
     section = _section(_text(editor_client.get("/editor")),
                        "Passages reported elsewhere, not linked yet")
     assert "drive a wedge between Moscow and Beijing" in section
+
+
+@contextmanager
+def sqlite_steps():
+    """Count SQLite's virtual-machine steps while the block runs: the rows read
+    and compared, whatever the time they take."""
+    steps, connections = [0], set()
+
+    def step():
+        steps[0] += 1
+        return 0
+
+    def watch(conn, cursor, statement, *args):
+        connection = conn.connection.dbapi_connection
+        if connection not in connections:
+            connections.add(connection)
+            connection.set_progress_handler(step, 1)
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        yield steps
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+        for connection in connections:
+            connection.set_progress_handler(None, 0)
+
+
+def _insert_citations(source, n):
+    """``n`` published notes citing ``source`` over the seeds' first words, in one statement
+    (then read afresh, as after a restart)."""
+    documents = db.session.scalars(select(Document).order_by(Document.id)).all()
+    rows = []
+    for i in range(n):
+        document, start = documents[i % len(documents)], i % 50
+        rows.append({"document_id": document.id, "kind": "context", "body": "", "tags": [],
+                     "status": "published", "source_id": source.id, "start": start,
+                     "end": start + 12, "exact": document.text[start:start + 12]})
+    db.session.execute(insert(Annotation), rows)
+    db.session.commit()
+    related._LINKS.clear()
+    desk._UNLINKED.clear()
+
+
+def _unlinked_count(client, section):
+    return int(_section(_text(client.get("/editor")), section.title)[len(section.title):]
+               .split()[0])
+
+
+def _cite(passage, source, user):
+    """A draft note citing ``source`` on ``passage``, as "Link both" writes on each side."""
+    document = db.session.get(Document, passage.doc)
+    return create_annotation(document, {
+        "kind": "context", "start": passage.start, "end": passage.end,
+        "exact": document.text[passage.start:passage.end], "source_id": source.id,
+        "relation": "translation", "status": "draft"}, user)
+
+
+@pytest.mark.skipif(using_postgres(), reason="counts SQLite's steps")
+def test_after_a_write_the_unlinked_passages_cost_the_same_at_10_and_1000_citing_notes(
+        seeded, editor_client, editor):
+    section = find_section("passages-reported-elsewhere-not-linked-yet")
+    url = f"/editor/desk/{section.key}"
+    source = create_source({"title": "Speech to the Foreign Ministry Board"}, editor)
+    db.session.commit()
+    cost = {}
+    for n in (10, 1_000):
+        _insert_citations(source, n - len(cost) * 10)
+        before = _unlinked_count(editor_client, section)  # every citing note read once
+        assert before >= 1
+        pair = desk.unlinked_passages()[0]
+        notes = [_cite(pair.here, source, editor), _cite(pair.there, source, editor)]
+        db.session.commit()
+        with sql_statements() as statements, sqlite_steps() as steps:
+            assert editor_client.get(url).status_code == 200
+        cost[n] = (len(statements), steps[0])
+        assert _unlinked_count(editor_client, section) == before - 1, n  # the pair left
+        for note in notes:
+            delete_annotation(note, editor)
+        db.session.commit()
+        assert _unlinked_count(editor_client, section) == before, n  # and came back
+    assert cost[1_000][0] == cost[10][0], cost
+    assert cost[1_000][1] < 1.2 * cost[10][1], cost  # a full pass would read 100 times more
+
+
+def test_a_note_committed_after_a_newer_one_still_links_its_pair(seeded, editor_client, editor):
+    """History ids are given as transactions write, not as they commit (PostgreSQL): an id
+    seen missing is looked at again, so the note it names is not missed."""
+    section = find_section("passages-reported-elsewhere-not-linked-yet")
+    source = create_source({"title": "Speech to the Foreign Ministry Board"}, editor)
+    db.session.commit()
+    before = _unlinked_count(editor_client, section)
+    pair = desk.unlinked_passages()[0]
+    top = db.session.scalar(select(func.max(AnnotationRevision.id)))
+
+    def written_as(side, revision_id):
+        """Cite the source on one side, its history row numbered ``revision_id``."""
+        note = _cite(side, source, editor)
+        db.session.flush()
+        db.session.execute(update(AnnotationRevision)
+                           .where(AnnotationRevision.annotation_id == note.id)
+                           .values(id=revision_id))
+        db.session.commit()
+
+    written_as(pair.there, top + 10)  # the later id commits first
+    assert _unlinked_count(editor_client, section) == before  # one side only: not linked
+    written_as(pair.here, top + 5)
+    assert _unlinked_count(editor_client, section) == before - 1

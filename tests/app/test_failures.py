@@ -7,8 +7,9 @@ import sqlite3
 import stat
 
 import pytest
-from sqlalchemy import make_url, select
+from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from reader import create_app
 from reader.database import is_unavailable
@@ -153,6 +154,32 @@ def test_postgresql_down_answers_api_writes_and_signed_in_pages_with_503(down_ap
     assert editor_json.status_code == 503 and editor_json.is_json
 
 
+
+@pytest.mark.skipif(not using_postgres(), reason="a database server's connections")
+@pytest.mark.parametrize("ping_idle, after_the_cut", [(0.0, 200), (3600.0, 503)])
+def test_a_pooled_connection_the_server_cut_is_replaced(seeded, make_app, ping_idle, after_the_cut):
+    # a connection idle for DB_PING_IDLE seconds is checked before use, and replaced if
+    # the server cut it; one in steady use is not: its next request is a 503, the one
+    # after gets a new connection
+    name = f"ping_{os.getpid()}"
+    url = make_url(seeded.config["DATABASE_URL"]).update_query_dict({"application_name": name})
+    other = make_app(DATABASE_URL=url.render_as_string(hide_password=False),
+                     DB_PING_IDLE=ping_idle, PAGE_CACHE=False)
+    client = other.test_client()
+    assert client.get("/annotations/").status_code == 200
+    killer = create_engine(url, poolclass=NullPool)
+    with killer.begin() as connection:  # as a restarted server or a failover would
+        cut = connection.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = :name AND pid <> pg_backend_pid()"), {"name": name})
+        assert cut.scalar() == 1
+    killer.dispose()
+    response = client.get("/annotations/")
+    assert response.status_code == after_the_cut
+    if after_the_cut == 503:
+        assert response.is_json and int(response.headers["Retry-After"]) > 0
+    assert client.get("/annotations/").status_code == 200
+
 class _Driver(Exception):
     def __init__(self, sqlite_errorcode=None, sqlstate=None):
         super().__init__("driver error")
@@ -227,3 +254,10 @@ def test_a_bad_source_on_the_link_form_is_422_with_a_message(seeded, editor_clie
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.query(Annotation).count() == count
+
+
+@pytest.mark.parametrize("seconds", ["soon", -1, None])
+def test_a_bad_ping_idle_setting_stops_the_app_at_start(tmp_path, seconds):
+    with pytest.raises(ValueError, match="READER_DB_PING_IDLE"):
+        create_app({"TESTING": True, "SECRET_KEY": "x", "DB_PING_IDLE": seconds,
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})

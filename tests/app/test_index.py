@@ -331,6 +331,36 @@ def test_writers_publishing_notes_at_once_do_not_wait_for_each_other(app):
     assert kept == fresh
 
 
+
+@pytest.mark.skipif(not using_postgres(), reason="SQLite has one writer at a time anyway")
+def test_writers_to_one_document_wait_for_each_other_only_at_the_commit(app):
+    # the counts row of a document is taken at the commit (a deferred trigger), so a
+    # writer whose transaction is still open does not hold up the next one to publish
+    _bulk(1, notes=0)
+    before = db.session.get(DocumentCounts, 1).notes
+    db.session.rollback()
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+    first, second = engine.connect(), engine.connect()
+    try:
+        for n, connection in enumerate((first, second), start=1):
+            connection.execute(text("SET LOCAL lock_timeout = '5s'"))
+            connection.execute(Annotation.__table__.insert(), {
+                "document_id": 1, "start": 15, "end": 20, "exact": TEXT[15:20],
+                "kind": "note", "body": f"Writer {n}", "body_html": f"<p>Writer {n}</p>",
+                "tags": [], "status": "published", "version": 1, "orphan": False,
+                "anchor_state": "unchanged"})
+        second.commit()  # the first is still open: with the trigger at the INSERT, a lock timeout
+        assert db.session.get(DocumentCounts, 1).notes == before + 1
+        db.session.rollback()
+        first.commit()
+    finally:
+        first.close()
+        second.close()
+        engine.dispose()
+    assert db.session.get(DocumentCounts, 1).notes == before + 2
+    kept, fresh = _recounted()
+    assert kept == fresh
+
 def test_the_container_total_and_last_page_match_a_count(app, client):
     _bulk(30, notes=4)
     app.config["PAGE_SIZE"] = 7

@@ -17,7 +17,7 @@ from sqlalchemy import inspect, text
 from reader import create_app
 from reader.counts import corpus_totals
 from reader.extensions import db
-from reader.models import Annotation, Document
+from reader.models import Annotation, Document, DocumentCounts
 from tests.conftest import postgres_schema, using_postgres
 
 
@@ -145,6 +145,36 @@ def test_the_corpus_counts_carry_over_into_their_rows_and_back(app, database_url
     assert tuple(_corpus_rows())[:2] == (1, 3)
 
 
+def _counts_trigger_deferred():
+    with db.engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT tgdeferrable AND tginitdeferred FROM pg_trigger"
+            " WHERE tgname = 'counts_annotation' AND tgrelid = 'annotations'::regclass")).scalar()
+
+
+def test_the_counts_trigger_waits_for_the_commit_on_postgresql_and_back(app, database_url):
+    # 0019: the annotations' counts trigger runs at the commit on PostgreSQL; counts hold
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite keeps its triggers")
+    upgrade(revision="0018")
+    with db.engine.begin() as connection:
+        connection.execute(Document.__table__.insert(), {
+            "id": 1, "slug": "d", "title": "D", "text": "Words.\n", "outlet": "", "author": "",
+            "revision": 1})
+    assert _counts_trigger_deferred() is False
+    upgrade()
+    assert _counts_trigger_deferred() is True
+    _publish(1, 1)
+    _publish(1, 2)
+    assert corpus_totals().published == 2
+    assert db.session.get(DocumentCounts, 1).notes == 2
+    db.session.rollback()
+    downgrade(revision="0018")
+    assert _counts_trigger_deferred() is False
+    _publish(1, 3)
+    assert corpus_totals().published == 3
+
+
 def _positions():
     with db.engine.connect() as connection:
         return connection.execute(text("SELECT block, sum(published) FROM annotation_positions"
@@ -152,8 +182,8 @@ def _positions():
 
 
 def test_the_container_positions_are_filled_then_kept(app, database_url):
-    # 0019 counts the listed annotations per block of ids, from the rows already there
-    upgrade(revision="0018")
+    # 0020 counts the listed annotations per block of ids, from the rows already there
+    upgrade(revision="0019")
     with db.engine.begin() as connection:
         connection.execute(Document.__table__.insert(), {
             "id": 1, "slug": "d", "title": "D", "text": "Words.\n", "outlet": "", "author": "",
@@ -167,5 +197,5 @@ def test_the_container_positions_are_filled_then_kept(app, database_url):
         connection.execute(text("UPDATE annotations SET status = 'draft' WHERE id = 1"))
         connection.execute(text("DELETE FROM annotations WHERE id = 2"))
     assert _positions() == [(0, 1)]
-    downgrade(revision="0018")
+    downgrade(revision="0019")
     assert "annotation_positions" not in tables()

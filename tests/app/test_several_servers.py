@@ -25,7 +25,7 @@ from reader.extensions import db
 from reader.services.documents import import_paths
 from reader.services.users import add_user, issue_token
 from reader.throttle import FREE_FAILURES
-from reader.views.public import code_digest
+from reader.views.caching import code_digest
 from tests.conftest import PASSWORD, SEED_FILES, fresh_database, using_postgres
 from tests.gunicorn import start_gunicorn, stop_gunicorn
 

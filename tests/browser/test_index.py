@@ -76,3 +76,45 @@ def test_the_index_fits_the_screen_and_passes_axe(new_page, live, archive, width
     if reason:
         pytest.skip(reason)
     assert axe_violations(page) == []
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_on_a_phone_the_first_document_is_on_the_first_screen_without_javascript(
+        browser, live, archive):
+    """The filters fold under "Filter and sort" on a phone, with no script: the first
+    document shows on the first screen; once filters are on, the form stays open."""
+    context = browser.new_context(base_url=live.url, viewport=PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        title = page.locator(".doc-card h2").first.bounding_box()
+        assert title and title["y"] + title["height"] <= PHONE["height"], \
+            f"the first document's title ends at {title} px, below the first screen"
+        outlet = page.get_by_label("Outlet", exact=True)
+        expect(outlet).to_be_hidden()
+        page.get_by_text("Filter and sort", exact=True).click()
+        outlet.select_option(label=f"{OUTLET} ({ARCHIVED})")
+        page.get_by_role("button", name="Show documents").click()
+        expect(page.locator(".index-summary")).to_contain_text("matching the filters")
+        expect(page.get_by_label("Outlet", exact=True)).to_be_visible()
+        expect(page.get_by_label("Outlet", exact=True)).to_have_value(OUTLET)
+    finally:
+        context.close()
+
+
+def test_on_a_wide_screen_the_filters_show_unfolded(page, live, archive):
+    page.goto("/")
+    expect(page.get_by_label("Outlet", exact=True)).to_be_visible()
+    expect(page.get_by_text("Filter and sort", exact=True)).to_be_hidden()
+
+
+def test_the_folded_filters_pass_axe_on_a_phone(new_page, live, archive):
+    reason = axe_unavailable()
+    if reason:
+        pytest.skip(reason)
+    page = new_page(viewport=PHONE)
+    page.goto("/")
+    expect(page.get_by_label("Outlet", exact=True)).to_be_hidden()
+    assert axe_violations(page) == []

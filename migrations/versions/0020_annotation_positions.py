@@ -1,7 +1,7 @@
 """annotation positions: how many annotations the W3C container lists per block of ids
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-02 04:00:00
 
 ``annotation_positions`` is kept by triggers, as the counts are, so that the container's
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019'
-down_revision = '0018'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
@@ -66,8 +66,9 @@ POSTGRESQL_UP = (
           END IF;
           RETURN NULL;
         END $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER positions_annotation
+    """CREATE CONSTRAINT TRIGGER positions_annotation
         AFTER INSERT OR DELETE OR UPDATE OF status, deleted_at ON annotations
+        DEFERRABLE INITIALLY DEFERRED
         FOR EACH ROW EXECUTE FUNCTION positions_annotation()""",
 )
 POSTGRESQL_DOWN = (
