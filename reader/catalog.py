@@ -241,14 +241,21 @@ def _keep(key, state, facets):
 
 
 def _count_later(key, query):
-    """Have this process's counting thread count ``query``'s facets (started if need be)."""
+    """Have ``query``'s facets counted by this process's counting thread, once the
+    answer is sent (start_counting): not alongside the request, slowing it down."""
     app = current_app._get_current_object()
     with _LOCK:
         if key not in _WAITING and len(_WAITING) >= WAITING:
             return  # asked again on a later request
         _WAITING[key] = (app, query)
-        if _WORKER and _WORKER[0].is_alive():  # (a forked worker process has none running)
-            return
+
+
+def start_counting():
+    """Start the counting thread if counts wait and it is not running (the index calls
+    this when its answer is closed)."""
+    with _LOCK:
+        if not _WAITING or (_WORKER and _WORKER[0].is_alive()):  # (a forked worker
+            return                                               # process has none running)
         worker = threading.Thread(target=_count_waiting, name="facet-counts", daemon=True)
         _WORKER[:] = [worker]
     worker.start()
@@ -273,6 +280,7 @@ def _count_waiting():
 
 def settle_facet_counts(timeout=60):
     """Wait until the counting thread has counted what waits (tests, the benchmark)."""
+    start_counting()
     with _LOCK:
         worker = _WORKER[0] if _WORKER else None
     if worker is not None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..catalog import (
     PER_PAGE, SORTS, corpus_state, facet_counts, note_positions, page_of_documents,
-    parse_index_query,
+    parse_index_query, start_counting,
 )
 from ..charts import bar_chart, density_strip
 from ..config import KIND_LABELS, KINDS, VERDICT_LABELS, VERDICTS
@@ -80,8 +80,12 @@ def index():
                            pages=pages, sorts=SORTS, kinds=KINDS, kind_labels=KIND_LABELS,
                            verdicts=VERDICTS, verdict_labels=VERDICT_LABELS,
                            per_page=PER_PAGE)
-    # counts of an earlier state, or still to come: no cache keeps the page
-    return respond(html, validators if status == 200 and facets.fresh else None), status
+    # counts of an earlier state, or still to come: no cache keeps the page, and they are
+    # counted once it is sent
+    response = respond(html, validators if status == 200 and facets.fresh else None)
+    if not facets.fresh:
+        response.call_on_close(start_counting)
+    return response, status
 
 
 def _lede(text):
