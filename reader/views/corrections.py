@@ -6,6 +6,7 @@ import hashlib
 from flask import Blueprint, abort, make_response, render_template, request, session, url_for
 from werkzeug.http import is_resource_modified
 
+from ..config import MAX_ID
 from ..services.corrections import corrections_page, latest_entry_time
 from ..w3c import isoformat
 from . import base_url, is_editor
@@ -30,7 +31,7 @@ def _entry_id(name):
     raw = request.args.get(name)
     if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) == 0:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
         abort(404)
     return int(raw)
 

@@ -424,7 +424,7 @@ def test_the_pager_seeks_from_the_entry_at_the_edge_of_each_page(client, doc, ed
     # an entry gone from the list (or never there): the page number still finds the page
     gone = client.get("/corrections?page=4&before=999999").get_data(as_text=True)
     assert re.findall(r'Reason: (Reason \d+)<', gone) == newest_first[3 * PAGE_SIZE:]
-    for junk in ("abc", "0", "-1", "1" * 40):
+    for junk in ("abc", "0", "-1", "1" * 40, str(2**31), "²"):
         assert client.get(f"/corrections?page=2&before={junk}").status_code == 404
     assert client.get("/corrections?page=2&before=1&after=2").status_code == 404
 
