@@ -268,7 +268,7 @@ function openSheet(notes) {
       const quote = document.createElement("blockquote");
       quote.className = "quote";
       quote.textContent = words.length > 160 ? `${words.slice(0, 157)}...` : words;
-      copy.querySelector(".note-head")?.after(quote);
+      copy.querySelector(":scope > header")?.after(quote);
     }
     return copy;
   });
@@ -287,14 +287,17 @@ function closeSheet() {
   return true;
 }
 
-/** The readers' links to the editors ("Suggest a correction", "Ask us to check this"):
- *  the page holds one copy, and a note gets its own when it opens or takes the focus,
- *  so a page of thousands of notes does not carry thousands of copies. */
+/** A note's Share link and the readers' links to the editors ("Suggest a correction",
+ *  "Ask us to check this"): the page holds one copy, and a note gets its own when it opens
+ *  or takes the focus, so a page of thousands of notes does not carry thousands of copies
+ *  (without JavaScript the note's date leads to its share page, which has all three). */
 const ask = document.getElementById("note-ask");
 
 function offerAsk(note) {
   if (!ask || note.querySelector(".note-ask")) return false;
   const links = ask.content.firstElementChild.cloneNode(true);
+  const share = links.querySelector("a[data-share]");
+  if (share) share.href = `${ask.dataset.share}${idOf(note)}`;
   for (const link of links.querySelectorAll("a[data-kind]")) {
     const params = new URLSearchParams({ annotation: idOf(note) });
     if (link.dataset.kind !== "correction") params.set("kind", link.dataset.kind);
@@ -562,7 +565,7 @@ function step(delta) {
   if (at >= 0 && next === at) { say(delta > 0 ? "This is the last note." : "This is the first note."); return; }
   if (!returnFocus && !document.activeElement?.closest?.(".note")) returnFocus = document.activeElement;
   activate([idOf(notes[next])], { scroll: true, focus: true });
-  const label = notes[next].querySelector(".kind-label")?.textContent.trim() || "Note";
+  const label = notes[next].querySelector(":scope > header > a")?.textContent.trim() || "Note";
   say(`${label}, note ${next + 1} of ${notes.length}.`);
 }
 
