@@ -37,10 +37,14 @@ _PLAIN = re.compile(r"[^\W\d_](?:[^\W_]|[ ,;!?()-]|\.(?![^\W_]))*(?<! )")
 
 
 def _link_rel(attrs, new=False):
-    """Give every link ``rel="nofollow noopener noreferrer"``: notes link out, never vouch."""
+    """Give every link ``rel="nofollow"``: notes link out, never vouch. (No ``noreferrer``
+    a link: every page's Referrer-Policy, ``same-origin``, tells no other site where the
+    reader came from; and no ``noopener``: a note's link opens no window of its own, and
+    one that opens in a new tab, as in the embed, is kept from its opener by the browser.
+    A page of 10,000 notes was 0.2 MB lighter for it.)"""
     if (None, "href") not in attrs:
         return attrs
-    attrs[(None, "rel")] = "nofollow noopener noreferrer"
+    attrs[(None, "rel")] = "nofollow"
     return attrs
 
 

@@ -23,7 +23,8 @@ CONTENT_SECURITY_POLICY = (
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
+    # no other site learns where a reader came from (the notes' links say only nofollow)
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
 REQUEST_ID_HEADER = "X-Request-Id"

@@ -153,6 +153,18 @@ function float(note, by) {
     note.classList.add("is-floating");
     note.style.transform = `translateY(${by}px)`;
   }
+  openGroups();
+}
+
+/** The groups of notes drawn whatever their distance from the screen: those of the active
+ *  notes and of the floating one, which draw outside their group (a shadow, a transform). */
+let opened = [];
+
+function openGroups() {
+  const groups = new Set([...active, floated].map((element) => element?.closest(".note-group")).filter(Boolean));
+  for (const group of opened) if (!groups.has(group)) group.classList.remove("is-open");
+  for (const group of groups) group.classList.add("is-open");
+  opened = [...groups];
 }
 
 /** Put each note at ``tops[i]`` px below the pane's top; return the bottom of the last.
@@ -161,10 +173,12 @@ function float(note, by) {
  *  time, a column in linear. Only the margins that change are written (a click moves a
  *  few). */
 const margins = new WeakMap(); // note -> the top margin last written
+const sizes = new WeakMap(); // group of notes -> the size last written
 
 function place(notes, tops, heights) {
   let floor = 0;
   let bottom = 0;
+  const taken = new Map(); // group -> the height its shown notes take
   notes.forEach((note, i) => {
     const gap = Math.max(tops[i] - floor, 0);
     if (margins.get(note) !== gap) {
@@ -173,7 +187,17 @@ function place(notes, tops, heights) {
     }
     floor += gap + heights[i];
     bottom = floor + GAP;
+    const group = note.parentElement;
+    taken.set(group, (taken.get(group) || 0) + gap + heights[i]);
   });
+  // a group far from the screen is not drawn: it takes the size its notes would
+  for (const group of pane.querySelectorAll(".note-group")) {
+    const size = taken.get(group) || 0;
+    if (sizes.get(group) !== size) {
+      group.style.containIntrinsicBlockSize = `${size}px`;
+      sizes.set(group, size);
+    }
+  }
   return bottom;
 }
 
@@ -223,12 +247,14 @@ let activeId = null;
 export function layout() {
   if (!pane || !root) return;
   document.documentElement.classList.add("js-layout");
+  pane.classList.add("is-measuring"); // every group of notes drawn while they are measured
   geometry = null;
   for (const element of root.querySelectorAll("[data-block]")) {
     if (element.style.marginBottom) element.style.marginBottom = "";
   }
   if (WIDE.matches) layoutWide(activeId);
   else layoutNarrow();
+  pane.classList.remove("is-measuring");
 }
 
 /** After a click: wide screens move the notes around the active one with what was
@@ -268,7 +294,7 @@ function openSheet(notes) {
       const quote = document.createElement("blockquote");
       quote.className = "quote";
       quote.textContent = words.length > 160 ? `${words.slice(0, 157)}...` : words;
-      copy.querySelector(".note-head")?.after(quote);
+      copy.querySelector(":scope > header")?.after(quote);
     }
     return copy;
   });
@@ -287,14 +313,17 @@ function closeSheet() {
   return true;
 }
 
-/** The readers' links to the editors ("Suggest a correction", "Ask us to check this"):
- *  the page holds one copy, and a note gets its own when it opens or takes the focus,
- *  so a page of thousands of notes does not carry thousands of copies. */
+/** A note's Share link and the readers' links to the editors ("Suggest a correction",
+ *  "Ask us to check this"): the page holds one copy, and a note gets its own when it opens
+ *  or takes the focus, so a page of thousands of notes does not carry thousands of copies
+ *  (without JavaScript the note's date leads to its share page, which has all three). */
 const ask = document.getElementById("note-ask");
 
 function offerAsk(note) {
   if (!ask || note.querySelector(".note-ask")) return false;
   const links = ask.content.firstElementChild.cloneNode(true);
+  const share = links.querySelector("a[data-share]");
+  if (share) share.href = `${ask.dataset.share}${idOf(note)}`;
   for (const link of links.querySelectorAll("a[data-kind]")) {
     const params = new URLSearchParams({ annotation: idOf(note) });
     if (link.dataset.kind !== "correction") params.set("kind", link.dataset.kind);
@@ -327,6 +356,7 @@ let active = [];
 function clearActive() {
   for (const element of active) element.classList.remove("is-active");
   active = [];
+  openGroups();
 }
 
 /** Mark these annotations' notes and highlights active; optionally bring them into view.
@@ -339,6 +369,7 @@ export function activate(ids, { scroll = false, focus = false, sheet: useSheet =
   for (const note of notes) active.push(note);
   for (const id of ids) active.push(...marksFor(id));
   for (const element of active) element.classList.add("is-active");
+  openGroups();
   activeId = notes.length ? idOf(notes[0]) : null;
   arrange();
   if (!notes.length) { closeSheet(); return; }
@@ -562,7 +593,7 @@ function step(delta) {
   if (at >= 0 && next === at) { say(delta > 0 ? "This is the last note." : "This is the first note."); return; }
   if (!returnFocus && !document.activeElement?.closest?.(".note")) returnFocus = document.activeElement;
   activate([idOf(notes[next])], { scroll: true, focus: true });
-  const label = notes[next].querySelector(".kind-label")?.textContent.trim() || "Note";
+  const label = notes[next].querySelector(":scope > header > a")?.textContent.trim() || "Note";
   say(`${label}, note ${next + 1} of ${notes.length}.`);
 }
 

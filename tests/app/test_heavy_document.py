@@ -15,15 +15,17 @@ BODY = "Note {i}: the *statement* is [checked](https://example.org/{i})."
 PLACEHOLDER = 987654321
 # Markup a published note adds beyond its words and its body: its <mark> in the text
 # (about 60 bytes), the note element with a head (the kind as permalink, a verdict for fact
-# checks), two tags and a foot (author, date, the Share link: about 40 bytes), and its share
-# of the margin strip (bounded by the strip's bins: about 60 bytes a note at 1,000, nothing
-# at 10,000). Measured: 503 bytes at 1,000 notes with ids of up to four digits (963 before
-# the markup was made lean). An id is written five times, so ids of six digits add 10; a
-# second copy of the quoted words (a <blockquote>, 47 bytes here) does not fit. The readers'
-# links to the editors ("Suggest a correction", "Ask us to check this") are in the page once,
-# not in each note (they cost 187 bytes a note there: 695 measured), and an editors' reply
-# to readers costs only the notes that have one: 503 bytes a note measured again.
-MARKUP_PER_NOTE = 540
+# checks), two tags and a foot (author, the date as the link to its share page: about 50
+# bytes), its share of the margin strip (bounded by the strip's bins: about 60 bytes a note
+# at 1,000, nothing at 10,000) and of the groups of a hundred notes. Measured: 379 bytes at
+# 1,000 notes with ids of up to four digits (503 before the head, foot and verdict lost
+# their classes and wrappers, the date its <time> and the Share link went into the page's
+# one copy of the links a note gets when it opens; 963 before the markup was first made
+# lean). An id is written four times, so ids of six digits add 8; a second copy of the
+# quoted words (a <blockquote>, 47 bytes here) does not fit. The readers' links to the
+# editors are in the page once, not in each note (they cost 187 bytes a note there), and an
+# editors' reply to readers costs only the notes that have one.
+MARKUP_PER_NOTE = 400
 
 
 def _heavy(n, title):

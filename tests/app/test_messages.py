@@ -68,15 +68,16 @@ def _messages():
 
 
 def test_every_published_note_offers_both_messages_without_javascript(client, doc, note):
-    """The page holds the two links once, for reader.js to give a note that opens; the
-    note's Share link leads to a page with both links of its own."""
+    """The page holds the two links once (with Share), for reader.js to give a note that
+    opens; the note's date leads to its share page, which has both links of its own."""
     page = client.get(f"/docs/{doc.slug}").get_data(as_text=True)
     assert page.count('id="note-ask"') == 1 and page.count("Suggest a correction") == 1
-    assert (f'<template id="note-ask" data-href="/docs/{doc.slug}/messages/new">'
-            '<p class="note-ask"><a data-kind="correction">Suggest a correction</a> '
+    assert (f'<template id="note-ask" data-href="/docs/{doc.slug}/messages/new" data-share="/a/">'
+            '<p class="note-ask"><a data-share>Share</a> '
+            '<a data-kind="correction">Suggest a correction</a> '
             '<a data-kind="check">Ask us to check this</a></p></template>') in page
     assert "messages/new?annotation=" not in page  # no copy in every note
-    assert f'href="/a/{note.id}" data-share>Share' in page
+    assert re.search(rf'<footer>[^<]* · <a href="/a/{note.id}">\d+ \w+ \d{{4}}</a></footer>', page)
     shared = client.get(f"/a/{note.id}").get_data(as_text=True)
     assert f'href="/docs/{doc.slug}/messages/new?annotation={note.id}">Suggest a correction' in shared
     assert (f'href="/docs/{doc.slug}/messages/new?annotation={note.id}&amp;kind=check">'

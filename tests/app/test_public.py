@@ -126,7 +126,7 @@ def test_note_body_is_rendered_markdown_without_scripts(app, client):
     db.session.commit()
     html = client.get(f"/docs/{document.slug}").get_data(as_text=True)
     assert "<strong>bold</strong>" in html
-    assert 'href="https://example.com" rel="nofollow noopener noreferrer"' in html
+    assert 'href="https://example.com" rel="nofollow"' in html
     assert "<script>alert" not in html and "onerror" not in html
     # CommonMark leaves a javascript: link as text; no element carries it
     assert 'href="javascript:' not in html and "[x](javascript:alert(2))" in html

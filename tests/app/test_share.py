@@ -146,8 +146,12 @@ def test_each_published_note_on_the_document_page_links_to_its_share_page(app, c
     shown = _note(document, "worth checking")
     draft = _note(document, "second claim", status="draft")
     html = client.get(f"/docs/{document.slug}").get_data(as_text=True)
-    assert f'href="/a/{shown.id}" data-share>Share' in html
-    assert html.count('<template id="note-ask"') == 1  # the readers' links, once a page
+    # a reader's note: its date leads to its share page; its Share link (with the readers'
+    # links to the editors) is in the page once, for reader.js to give a note that opens
+    assert re.search(rf'<a href="/a/{shown.id}">\d+ \w+ \d{{4}}</a></footer>', html)
+    assert f'href="/a/{shown.id}" data-share' not in html
+    assert html.count('<template id="note-ask"') == 1
+    assert '<a data-share>Share</a>' in html
     login(client)
     html = client.get(f"/docs/{document.slug}").get_data(as_text=True)
     assert f'href="/a/{shown.id}" data-share' in html

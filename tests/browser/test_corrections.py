@@ -76,7 +76,7 @@ def test_an_editor_corrects_a_verdict_and_readers_see_the_correction(new_page, l
     expect(line).to_contain_text("Corrected")
     expect(line).to_contain_text("verdict changed from Misleading to False")
     expect(line).to_contain_text("Reason: The ministry's transcript has no such words.")
-    expect(shown.locator(".note-head .verdict")).to_have_text("False")
+    expect(shown.locator(":scope > header .verdict")).to_have_text("False")
     earlier = line.locator("details.earlier")
     expect(earlier.locator(".note-body")).to_be_hidden()
     earlier.locator("summary").click()

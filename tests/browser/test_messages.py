@@ -151,7 +151,7 @@ def test_without_javascript_a_notes_share_page_leads_to_the_form(live, browser):
     try:
         page = context.new_page()
         page.goto(f"/docs/{live.slug(DOC3)}")
-        page.locator(f"#a-{note_id}").get_by_role("link", name="Share", exact=True).click()
+        page.locator(f"#a-{note_id} > footer").get_by_role("link").click()  # its date
         expect(page).to_have_url(f"{live.url}/a/{note_id}")
         expect(page.get_by_role("link", name="Ask us to check this")).to_be_visible()
         page.get_by_role("link", name="Suggest a correction").click()

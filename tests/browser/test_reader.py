@@ -115,7 +115,7 @@ def test_a_permalink_shows_the_words_and_the_note_together(new_page, live, size,
     else:
         assert card["top"] >= mark["bottom"], "the note is under its paragraph"
         expect(page.locator("#note-sheet")).to_be_hidden()
-        expect(target.locator(".note-foot")).to_be_visible()  # the whole note, not a preview
+        expect(target.locator(":scope > footer")).to_be_visible()  # the whole note, not a preview
 
 
 def test_unknown_slug_shows_the_not_found_page(page, js_errors):
