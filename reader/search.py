@@ -118,6 +118,17 @@ def create_index(connection):
         connection.execute(text(statement))
 
 
+def index_inserted(connection, rows, params):
+    """SQLite: index the notes inserted while ``annotation_fts_insert`` was set aside (a bulk
+    import), as the trigger would have; ``rows`` is SQL selecting their ids. One statement
+    (PostgreSQL's index needs no help)."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(text(
+            "INSERT INTO annotation_fts (rowid, body, tags) SELECT id, body, tags"
+            f" FROM annotations WHERE id IN ({rows}) AND status = 'published'"
+            " AND deleted_at IS NULL ORDER BY id"), params)
+
+
 @event.listens_for(Annotation.__table__, "after_create")
 def _create_index_with_tables(target, connection, **kw):
     """db.create_all: annotations comes after documents (its foreign key), so both exist."""
