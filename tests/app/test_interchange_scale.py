@@ -14,6 +14,7 @@ from reader.extensions import db
 from reader.models import Annotation, AnnotationRevision, DocumentCounts, Source, SourceCounts
 from reader.search import search
 from reader.services import bulk
+from reader.services.annotations import create_annotation
 from reader.services.documents import create_document
 from reader.services.users import add_user
 from tests.app.test_pagecache import statements
@@ -262,6 +263,12 @@ def test_notes_written_in_bulk_are_still_found_and_counted_when_changed_later(
     db.session.commit()
     assert corpus_totals().published == published - 1
     assert not search("twelve").notes
+    start = many.text.index(WORD)
+    added = create_annotation(many, {"kind": "note", "body": "Added thirteen", "status": "published",
+                                     "start": start, "end": start + len(WORD), "exact": WORD})
+    db.session.commit()
+    assert [hit.annotation.id for hit in search("thirteen").notes] == [added.id]
+    assert corpus_totals().published == published
 
 
 def test_an_import_failing_while_it_writes_leaves_search_and_counts_working(
