@@ -211,17 +211,18 @@ def fill_counts(connection):
         f" FROM annotations a WHERE a.source_id IS NOT NULL AND {visible} GROUP BY a.source_id"))
 
 
-def count_inserted(connection, rows, params):
+def count_inserted(connection, inserted, params):
     """Add annotations inserted while ``counts_annotation_insert`` was set aside (a bulk
     import) to the counts, as the trigger would have added them one by one.
 
-    ``rows`` is SQL selecting their ids (bound with ``params``). One statement per table:
+    ``inserted`` is the SQL condition on annotations ``a`` that selects them (bound with
+    ``params``). One statement per table:
     each touched document's row and the corpus row (its ``changes`` moved once per note,
     ``changed_at`` now) in one, the cited sources in two.
     """
     postgresql = connection.dialect.name == "postgresql"
     corpus, now = (PG_CORPUS, PG_NOW) if postgresql else (SQLITE_CORPUS, SQLITE_NOW)
-    chosen = f"a.id IN ({rows}) AND {_published('a')}"
+    chosen = f"{inserted} AND {_published('a')}"
     sums = ", ".join(f"{term} AS {name}" for term, name in zip(_sum_terms(), COUNT_COLUMNS))
     added = ", ".join(f"{name} = document_counts.{name} + t.{name}" for name in COUNT_COLUMNS)
     in_corpus = f"document_counts.document_id <= {CORPUS}"

@@ -69,14 +69,15 @@ def create_triggers(connection):
         connection.execute(text(statement))
 
 
-def bump_inserted(connection, rows, params):
+def bump_inserted(connection, inserted, params):
     """SQLite: move the version once per annotation inserted while its insert trigger was
-    set aside (a bulk import), as the trigger would have; ``rows`` is SQL selecting their
-    ids. (PostgreSQL's trigger runs per statement: it is never set aside.)"""
+    set aside (a bulk import), as the trigger would have; ``inserted`` is the SQL
+    condition on annotations ``a`` that selects them. (PostgreSQL's trigger runs per
+    statement: it is never set aside.)"""
     if connection.dialect.name == "sqlite":
         connection.execute(text(
             "UPDATE content_version SET version = version"
-            f" + (SELECT COUNT(*) FROM annotations WHERE id IN ({rows}))"), params)
+            f" + (SELECT COUNT(*) FROM annotations a WHERE {inserted})"), params)
 
 
 @event.listens_for(db.metadata, "after_create")

@@ -118,15 +118,15 @@ def create_index(connection):
         connection.execute(text(statement))
 
 
-def index_inserted(connection, rows, params):
+def index_inserted(connection, inserted, params):
     """SQLite: index the notes inserted while ``annotation_fts_insert`` was set aside (a bulk
-    import), as the trigger would have; ``rows`` is SQL selecting their ids. One statement
-    (PostgreSQL's index needs no help)."""
+    import), as the trigger would have; ``inserted`` is the SQL condition on annotations
+    ``a`` that selects them. One statement (PostgreSQL's index needs no help)."""
     if connection.dialect.name == "sqlite":
         connection.execute(text(
-            "INSERT INTO annotation_fts (rowid, body, tags) SELECT id, body, tags"
-            f" FROM annotations WHERE id IN ({rows}) AND status = 'published'"
-            " AND deleted_at IS NULL ORDER BY id"), params)
+            "INSERT INTO annotation_fts (rowid, body, tags) SELECT a.id, a.body, a.tags"
+            f" FROM annotations a WHERE {inserted} AND a.status = 'published'"
+            " AND a.deleted_at IS NULL ORDER BY a.id"), params)
 
 
 @event.listens_for(Annotation.__table__, "after_create")

