@@ -22,7 +22,10 @@ A note readers see is published, not deleted, not an orphan and not a reply. The
 triggers add a row's contribution after it is written and take back the old one, in
 the writing transaction, whatever writes (the services, a bulk insert, raw SQL), as
 the search index's triggers do; ``create_counts`` (``db.create_all`` and the migration)
-builds the tables' rows from the rows already there.
+builds the tables' rows from the rows already there. A bulk import of annotations
+(services/bulk.py) has the insert trigger skip each batch's rows and adds them in one
+go, in the same transaction (``count_inserted``): counting row by row would update
+the same two rows once per note.
 """
 
 from sqlalchemy import BigInteger, cast, event, func, select, text
