@@ -65,9 +65,17 @@ class NewAnnotations:
 
     def write(self):
         """Insert the queued rows and their revisions: a few statements per batch, the
-        ids the rows lack taken from the database in one more."""
+        ids the rows lack taken from the database in one more.
+
+        Nothing of the session is flushed meanwhile: a note it holds unwritten gets its
+        id when it is flushed, after these rows, as it always has.
+        """
         if not self._queued:
             return
+        with db.session.no_autoflush:
+            self._write(db.session.connection())
+
+    def _write(self, connection):
         table = Annotation.__table__
         given = [row for row, _ in self._queued if row["id"] is not None]
         new = [row for row, _ in self._queued if row["id"] is None]
@@ -75,13 +83,14 @@ class NewAnnotations:
                                       strict=True):
             row["id"] = annotation_id
         ids = [row["id"] for row, _ in self._queued]
-        # a savepoint: should a statement fail, the triggers set aside are back as they were
-        with db.session.begin_nested(), _per_row_work_deferred(ids):
+        # a savepoint of the connection (the session's would flush it first): should a
+        # statement fail, the triggers set aside are back as they were
+        with connection.begin_nested(), _per_row_work_deferred(connection, ids):
             for group in _same_columns(given):  # first, so new ids come after theirs, as ever
-                db.session.execute(_insert(table), group)
+                connection.execute(_insert(table), group)
             for group in _same_columns(new):
-                db.session.execute(_insert(table), group)
-            db.session.execute(_insert(AnnotationRevision.__table__),
+                connection.execute(_insert(table), group)
+            connection.execute(_insert(AnnotationRevision.__table__),
                                [{"annotation_id": row["id"], **revision}
                                 for row, revision in self._queued])
         self._queued.clear()
@@ -110,7 +119,7 @@ SQLITE_INSERT_TRIGGERS = {
 
 
 @contextmanager
-def _per_row_work_deferred(ids):
+def _per_row_work_deferred(connection, ids):
     """Insert the annotations ``ids`` inside this block without the per-row work of their
     insert triggers, then do it for all of them at once.
 
@@ -123,7 +132,6 @@ def _per_row_work_deferred(ids):
     statement, so neither needs help. Should the database predate all this, the
     triggers do their work row by row, as before.
     """
-    connection = db.session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite" and connection.connection.dbapi_connection.in_transaction:
         inserted = "a.id IN (SELECT value FROM json_each(:ids))"

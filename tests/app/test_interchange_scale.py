@@ -169,7 +169,8 @@ def test_notes_written_in_bulk_are_stored_as_notes_written_one_by_one(
 
 
 def _varied(document, n):
-    """n notes as ``_items`` makes them, with drafts, orphans and verdicts among them."""
+    """n notes as ``_items`` makes them, with drafts, orphans and verdicts among them, and
+    a few written one by one amid the bulk ones (changes awaiting review)."""
     items = _items(document, n)
     for i, item in enumerate(items):
         if i % 7 == 3:
@@ -178,6 +179,8 @@ def _varied(document, n):
             item.update({"motivation": "assessing", "ar:verdict": ("false", "misleading")[i % 2]})
         elif i % 13 == 6:
             item["ar:orphan"] = True
+        elif i % 97 == 5:  # a published note with a change awaiting review: not in bulk
+            item["ar:pending"] = {"bodyValue": f"Proposed {i}", "ar:status": "review"}
     return items
 
 
@@ -193,7 +196,7 @@ def _what_readers_get():
     place = dict(db.session.execute(select(Annotation.id, Annotation.start)).all())
     found = {query: sorted((place[hit.annotation.id], str(hit.html))
                            for hit in search(query, limit=500).notes)
-             for query in ("note", "bulk", "note 12", "5")}
+             for query in ("note", "bulk", "note 12", "5", "12", "1000")}
     documents = db.session.execute(
         select(DocumentCounts.document_id, *(getattr(DocumentCounts, c) for c in COUNT_COLUMNS))
         .where(DocumentCounts.document_id > 0).order_by(DocumentCounts.document_id)).all()
@@ -238,15 +241,20 @@ def test_notes_written_in_bulk_are_found_and_counted_as_notes_written_row_by_row
     in_bulk = _import_and_look(runner, tmp_path, items)  # the triggers' work done per batch
     _empty_with_sources()
     with monkeypatch.context() as patch:  # the triggers left to run for each row
-        patch.setattr(bulk, "_per_row_work_deferred", lambda ids: nullcontext())
+        patch.setattr(bulk, "_per_row_work_deferred", lambda *args: nullcontext())
         row_by_row = _import_and_look(runner, tmp_path, items)
     assert in_bulk == row_by_row
     _empty_with_sources()
     one_by_one = _import_and_look(runner, tmp_path, items, "--partial")  # each on its own
+    # in bulk, a note written on its own amid a batch takes its id after the batch: the
+    # newest notes matching words found in over a thousand of them are not quite the same
+    wide = ("note", "bulk")
+    for seen in (in_bulk, one_by_one):
+        seen["found"] = {query: hits for query, hits in seen["found"].items() if query not in wide}
     assert in_bulk == one_by_one
     assert in_bulk["triggers"] == before  # the triggers set aside are back, as they were
     assert in_bulk["moved"][0] > 800 and in_bulk["moved"][1]
-    assert len(in_bulk["found"]["bulk"]) > 400 and in_bulk["found"]["note 12"]
+    assert len(row_by_row["found"]["bulk"]) > 400 and in_bulk["found"]["note 12"]
     assert in_bulk["sources"] and in_bulk["corpus"][0] > 800
     counts = dict(zip(COUNT_COLUMNS, in_bulk["corpus"], strict=True))
     assert counts["verdict_false"] and counts["verdict_misleading"]
