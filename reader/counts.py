@@ -32,7 +32,10 @@ A note readers see is published, not deleted, not an orphan and not a reply. The
 triggers add a row's contribution after it is written and take back the old one, in
 the writing transaction, whatever writes (the services, a bulk insert, raw SQL), as
 the search index's triggers do; ``create_counts`` (``db.create_all`` and the migration)
-builds the tables' rows from the rows already there.
+builds the tables' rows from the rows already there. A bulk import of annotations
+(services/bulk.py) has the insert trigger skip each batch's rows and adds them in one
+go, in the same transaction (``count_inserted``): counting row by row would update
+the same two rows once per note.
 """
 
 from sqlalchemy import BigInteger, cast, event, func, select, text
@@ -164,9 +167,15 @@ SQLITE_DDL = (
 )
 
 PG_NOW = "(now() AT TIME ZONE 'utc')"
+# PostgreSQL: while a transaction sets this 'on' (set_config local to it), its inserts of
+# annotations are left to count_inserted, which counts a bulk import's batch at once
+COUNT_LATER = "reader.count_later"
 POSTGRESQL_DDL = (
     f"""CREATE OR REPLACE FUNCTION counts_annotation() RETURNS trigger AS $$
         BEGIN
+          IF TG_OP = 'INSERT' AND current_setting('{COUNT_LATER}', true) = 'on' THEN
+            RETURN NULL;
+          END IF;
           IF TG_OP IN ('UPDATE', 'DELETE') AND {_published('OLD')} THEN
             {' '.join(_count('OLD', -1, PG_NOW, PG_CORPUS))}
           END IF;
@@ -229,13 +238,18 @@ POSTGRESQL_DDL = (
 )
 
 
-def _sums():
+def _sum_terms():
+    """The aggregates over annotations ``a`` giving each of ``COUNT_COLUMNS``, in order."""
     placed = _placed("a")
     kinds = [f"SUM({placed} * CASE WHEN a.kind = '{k}' THEN 1 ELSE 0 END)" for k in KINDS]
     verdicts = [f"SUM({placed} * CASE WHEN a.kind = 'factcheck' AND a.verdict = '{v}' THEN 1 "
                 "ELSE 0 END)" for v in VERDICTS]
-    return ", ".join(["COUNT(a.id)", f"COALESCE(SUM({placed}), 0)",
-                      *(f"COALESCE({s}, 0)" for s in kinds + verdicts)])
+    return ["COUNT(a.id)", f"COALESCE(SUM({placed}), 0)",
+            *(f"COALESCE({s}, 0)" for s in kinds + verdicts)]
+
+
+def _sums():
+    return ", ".join(_sum_terms())
 
 
 def fill_counts(connection):
@@ -267,6 +281,51 @@ def fill_positions(connection):
     connection.execute(text(
         f"INSERT INTO annotation_positions (block, slot, published) SELECT {_block('a')}, 0,"
         f" COUNT(*) FROM annotations a WHERE {_published('a')} GROUP BY {_block('a')}"))
+
+
+def count_inserted(connection, inserted, params):
+    """Add annotations inserted while ``counts_annotation_insert`` was set aside (a bulk
+    import) to the counts, as the trigger would have added them one by one.
+
+    ``inserted`` is the SQL condition on annotations ``a`` that selects them (bound with
+    ``params``). One statement per table:
+    each touched document's row and the corpus row (its ``changes`` moved once per note,
+    ``changed_at`` now) in one, the cited sources in two.
+    """
+    postgresql = connection.dialect.name == "postgresql"
+    corpus, now = (PG_CORPUS, PG_NOW) if postgresql else (SQLITE_CORPUS, SQLITE_NOW)
+    chosen = f"{inserted} AND {_published('a')}"
+    sums = ", ".join(f"{term} AS {name}" for term, name in zip(_sum_terms(), COUNT_COLUMNS))
+    added = ", ".join(f"{name} = document_counts.{name} + t.{name}" for name in COUNT_COLUMNS)
+    in_corpus = f"document_counts.document_id <= {CORPUS}"
+    connection.execute(text(
+        f"UPDATE document_counts SET {added},"
+        f" changes = document_counts.changes + (CASE WHEN {in_corpus} THEN t.published ELSE 0 END),"
+        f" changed_at = (CASE WHEN {in_corpus} THEN {now} ELSE document_counts.changed_at END)"
+        f" FROM (SELECT a.document_id AS document_id, {sums} FROM annotations a"
+        f" WHERE {chosen} GROUP BY a.document_id"
+        f" UNION ALL SELECT * FROM (SELECT {corpus} AS document_id, {sums} FROM annotations a"
+        f" WHERE {chosen}) AS corpus WHERE published > 0) AS t"
+        " WHERE document_counts.document_id = t.document_id"), params)
+    cited = f"SELECT DISTINCT a.source_id, 0 FROM annotations a WHERE {chosen} AND a.source_id IS NOT NULL"
+    connection.execute(text(
+        f"INSERT INTO source_counts (source_id, citations) {cited}"
+        " ON CONFLICT (source_id) DO NOTHING" if postgresql
+        else f"INSERT OR IGNORE INTO source_counts (source_id, citations) {cited}"), params)
+    connection.execute(text(
+        "UPDATE source_counts SET citations = source_counts.citations + t.citations"
+        f" FROM (SELECT a.source_id AS source_id, SUM({_placed('a')}) AS citations"
+        f" FROM annotations a WHERE {chosen} AND a.source_id IS NOT NULL GROUP BY a.source_id)"
+        " AS t WHERE source_counts.source_id = t.source_id"), params)
+
+
+def counts_later(connection):
+    """PostgreSQL: whether the counts trigger leaves inserts to ``count_inserted`` when
+    the transaction sets ``COUNT_LATER`` (a database from before migration 0021 does not)."""
+    return bool(connection.scalar(text(
+        "SELECT 1 FROM pg_proc WHERE proname = 'counts_annotation'"
+        " AND pg_function_is_visible(oid) AND strpos(prosrc, :name) > 0"),
+        {"name": COUNT_LATER}))
 
 
 def add_corpus_slots(connection):

@@ -10,7 +10,9 @@ How the index stays current:
   run inside the writing transaction, whatever writes (the services, a bulk insert,
   raw SQL, a cascade), so the index is never ahead of or behind the rows, and a
   rollback takes both back. Migration 0002 creates them for a migrated database;
-  ``db.create_all`` gets them from an ``after_create`` listener below.
+  ``db.create_all`` gets them from an ``after_create`` listener below. A bulk import
+  (services/bulk.py) sets the insert trigger aside for each batch, in its transaction,
+  and indexes the batch's notes in one statement (``index_inserted``).
 - PostgreSQL: notes are matched by ``to_tsvector`` expressions over the rows themselves,
   served by a GIN expression index; documents by a ``tsvector`` kept in ``document_fts``
   by a trigger (migrations 0002 and 0011, and the listener below).
@@ -116,6 +118,17 @@ def create_index(connection):
     statements = {"sqlite": SQLITE_DDL, "postgresql": POSTGRESQL_DDL}
     for statement in statements.get(connection.dialect.name, ()):
         connection.execute(text(statement))
+
+
+def index_inserted(connection, inserted, params):
+    """SQLite: index the notes inserted while ``annotation_fts_insert`` was set aside (a bulk
+    import), as the trigger would have; ``inserted`` is the SQL condition on annotations
+    ``a`` that selects them. One statement (PostgreSQL's index needs no help)."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(text(
+            "INSERT INTO annotation_fts (rowid, body, tags) SELECT a.id, a.body, a.tags"
+            f" FROM annotations a WHERE {inserted} AND a.status = 'published'"
+            " AND a.deleted_at IS NULL ORDER BY a.id"), params)
 
 
 @event.listens_for(Annotation.__table__, "after_create")
