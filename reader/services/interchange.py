@@ -436,7 +436,7 @@ def count_export(document=None, include_drafts=False):
     return db.session.scalar(select(func.count()).select_from(inner))
 
 
-# what an exported annotation needs of its row (w3c.annotation_to_jsonld, spreadsheet.note_row)
+# what a CSV export needs of each annotation's row (spreadsheet.note_row)
 EXPORT_COLUMNS = ("id", "kind", "body", "tags", "status", "start", "end", "exact", "prefix",
                   "suffix", "orphan", "verdict", "relation", "source_id", "creator_id",
                   "creator_name", "via", "extra", "reply_to_id", "pending", "created_at",
@@ -448,7 +448,7 @@ _ExportRow = namedtuple("_ExportRow", (*EXPORT_COLUMNS, "slug", "source", "creat
 
 
 def iter_export(document=None, include_drafts=False):
-    """Yield ``(annotation-like row, slug)`` for an export, streamed in batches.
+    """Yield ``(annotation-like row, slug)`` for a CSV export, streamed in batches.
 
     Rows are plain columns, not ORM objects, so memory stays flat and each row costs
     little; the (few) sources and users are loaded once, a batch's pending changes
@@ -521,12 +521,22 @@ def stream_export(base, document=None, include_drafts=False, progress=None):
         return
     text_head = json.dumps(head, ensure_ascii=False)
     yield text_head[: text_head.rindex("[]")] + "[\n"
+    for number, items in enumerate(_item_batches(base, document, include_drafts, progress)):
+        if number:
+            yield ",\n"
+        yield ",\n".join(items)
+        items.clear()  # memory: one batch's texts at a time
+    yield "\n]}}\n"
+
+
+def _item_batches(base, document, include_drafts, progress):
+    """Yield the exported annotations' JSON texts in lists of up to EXPORT_BATCH."""
     dialect = db.session.get_bind().dialect
     rfc3339 = _stored_time_writer(dialect)
     read_json = _reader(Annotation.__table__.c.tags, dialect)
     user_names = {u.id: u.public_name for u in db.session.scalars(select(User))}
     sources = {s.id: source_to_jsonld(s, base) for s in db.session.scalars(select(Source))}
-    document_iris, tag_lists, separator = {}, {}, b""
+    document_iris, tag_lists = {}, {}
     inner = export_query(document, include_drafts).subquery()
     query = (select(*(inner.c[name] for name in W3C_COLUMNS), Document.slug)
              .join(Document, Document.id == inner.c.document_id)
@@ -534,7 +544,7 @@ def stream_export(base, document=None, include_drafts=False, progress=None):
     for batch in _driver_rows(query):
         pending = _pending_views(row[0] for row in batch if row[-2] is not None
                                  and read_json(row[-2])) if include_drafts else {}
-        parts = []
+        items = []
         for row in batch:
             (annotation_id, kind, body, tags, status, start, end, exact, prefix, suffix, orphan,
              verdict, relation, creator_name, via, extra, reply_to_id, created, modified,
@@ -557,15 +567,11 @@ def stream_export(base, document=None, include_drafts=False, progress=None):
             view = pending.get(annotation_id) if pending else None
             if view is not None:  # editors' data: never in a readers' export
                 item["ar:pending"] = annotation_to_jsonld(view, base, slug, with_context=False)
-            try:
-                parts.append(orjson.dumps(item))
-            except TypeError:
-                parts.append(dumps(item).encode())
+            items.append(dumps(item))  # text: orjson's bytes keep a buffer of 4 KiB each
             if progress:
                 progress(item)
-        yield (separator + b",\n".join(parts)).decode()
-        separator = b",\n"
-    yield "\n]}}\n"
+        batch.clear()  # memory: the rows go before the next batch is read
+        yield items
 
 
 def _driver_rows(query):
