@@ -61,6 +61,13 @@ def source_iri(base, source_id):
     return f"{base}/sources/{source_id}"
 
 
+# what row_to_jsonld reads of a stored annotation, in order: the model's columns, but
+# ``created`` and ``modified`` already written as RFC 3339 (``isoformat``)
+ROW_FIELDS = ("id", "kind", "body", "tags", "status", "start", "end", "exact", "prefix",
+              "suffix", "orphan", "verdict", "relation", "creator_name", "via", "extra",
+              "reply_to_id", "created", "modified")
+
+
 def annotation_to_jsonld(annotation, base, slug, with_context=True):
     """Return one annotation as a W3C Annotation (a dict ready for ``json.dumps``).
 
@@ -68,39 +75,78 @@ def annotation_to_jsonld(annotation, base, slug, with_context=True):
     parts of an imported annotation kept in ``extra`` are written back (see
     interchange/foreign.py).
     """
-    out = {}
-    if with_context:
-        out["@context"] = CONTEXT
-    out["id"] = annotation_iri(base, annotation.id)
-    out["type"] = "Annotation"
-    out["motivation"] = MOTIVATION_OF_KIND[annotation.kind]
-    out["created"] = isoformat(annotation.created_at)
-    out["modified"] = isoformat(annotation.modified_at)
-    creator = _creator(annotation)
-    if creator:
-        out["creator"] = creator
-    bodies = standard_bodies(annotation.body, annotation.tags, out["motivation"])
+    row = (annotation.id, annotation.kind, annotation.body, annotation.tags, annotation.status,
+           annotation.start, annotation.end, annotation.exact, annotation.prefix,
+           annotation.suffix, annotation.orphan, annotation.verdict, annotation.relation,
+           annotation.creator_name, annotation.via, getattr(annotation, "extra", None),
+           getattr(annotation, "reply_to_id", None), isoformat(annotation.created_at),
+           isoformat(annotation.modified_at))
+    user, source = annotation.creator, annotation.source
+    out = row_to_jsonld(row, base, doc_iri(base, slug),
+                        None if user is None else user.public_name,
+                        None if source is None else source_to_jsonld(source, base))
+    if with_context and "@context" not in out:
+        out = {"@context": CONTEXT, **out}
+    return out
+
+
+def row_to_jsonld(row, base, document_iri, user_name, source):
+    """Return the W3C Annotation of a stored annotation given as plain values, without context.
+
+    ``row`` holds ROW_FIELDS in order; ``user_name`` is the public name of the account
+    that wrote it (None without one) and ``source`` what ``source_to_jsonld`` makes of
+    its source (or None). A large export calls this once per row, so it works on the
+    values alone, without helpers per field.
+    """
+    (annotation_id, kind, body, tags, status, start, end, exact, prefix, suffix, orphan,
+     verdict, relation, creator_name, via, extra, reply_to_id, created, modified) = row
+    motivation = MOTIVATION_OF_KIND[kind]
+    out = {"id": f"{base}/annotations/{annotation_id}", "type": "Annotation",
+           "motivation": motivation, "created": created, "modified": modified}
+    # only the name readers see on the note: an editor's sign-in name is never published
+    if user_name is not None:
+        out["creator"] = {"type": "Person", "name": user_name}
+    elif creator_name:
+        out["creator"] = {"type": "Person", "name": creator_name}
+    bodies = [{"type": "TextualBody", "value": body, "format": "text/markdown",
+               "purpose": motivation}] if body else []
+    if tags:
+        bodies += [{"type": "TextualBody", "value": tag, "purpose": "tagging"} for tag in tags]
     if bodies:
         out["body"] = bodies
-    if annotation.kind == REPLY:
-        out["target"] = annotation_iri(base, annotation.reply_to_id)
-        if annotation.via:
-            out["via"] = annotation.via
+    if kind == REPLY:  # an editors' comment targets the note it answers
+        out["target"] = f"{base}/annotations/{reply_to_id}"
+        if via:
+            out["via"] = via
         return out
-    out["target"] = _target(annotation, doc_iri(base, slug))
-    if annotation.via:
-        out["via"] = annotation.via
-    out["ar:status"] = annotation.status
-    if annotation.orphan:
+    # the document IRI, with selectors when the note has a span (an orphan: its last quote)
+    if start is not None:
+        out["target"] = {"source": document_iri, "selector": [
+            {"type": "TextQuoteSelector", "exact": exact, "prefix": prefix, "suffix": suffix},
+            {"type": "TextPositionSelector", "start": start, "end": end}]}
+    elif orphan:
+        out["target"] = {"source": document_iri, "selector": {
+            "type": "TextQuoteSelector", "exact": exact, "prefix": prefix, "suffix": suffix}}
+    else:
+        out["target"] = document_iri
+    if via:
+        out["via"] = via
+    out["ar:status"] = status
+    if orphan:
         out["ar:orphan"] = True
-    if annotation.verdict:
-        out["ar:verdict"] = annotation.verdict
-    if annotation.relation:
-        out["ar:relation"] = annotation.relation
-    if annotation.source is not None:
-        out["ar:source"] = source_to_jsonld(annotation.source, base)
-    extra = getattr(annotation, "extra", None)
-    return foreign.merge(out, extra, _now(annotation), CONTEXT) if extra else out
+    if verdict:
+        out["ar:verdict"] = verdict
+    if relation:
+        out["ar:relation"] = relation
+    if source is not None:
+        out["ar:source"] = source
+    if not extra:
+        return out
+    # the fields the kept parts of an imported annotation are checked against
+    now = {"kind": kind, "body": body, "tags": list(tags or ()), "creator_name": creator_name,
+           "has_user": user_name is not None, "created": created, "modified": modified,
+           "span": [start, end]}
+    return foreign.merge(out, extra, now, CONTEXT)
 
 
 def standard_bodies(body, tags, motivation):
@@ -112,41 +158,6 @@ def standard_bodies(body, tags, motivation):
     bodies.extend({"type": "TextualBody", "value": tag, "purpose": "tagging"}
                   for tag in tags or ())
     return bodies
-
-
-def _now(annotation):
-    """Return the fields the kept parts of an imported annotation are checked against."""
-    return {"kind": annotation.kind, "body": annotation.body, "tags": list(annotation.tags or ()),
-            "creator_name": annotation.creator_name, "has_user": annotation.creator is not None,
-            "created": isoformat(annotation.created_at),
-            "modified": isoformat(annotation.modified_at),
-            "span": [annotation.start, annotation.end]}
-
-
-def _creator(annotation):
-    """Return the creator as a W3C Person, or None.
-
-    Only the name readers see on the note: an editor's sign-in name is never published.
-    """
-    user = annotation.creator
-    if user is not None:
-        return {"type": "Person", "name": user.public_name}
-    if annotation.creator_name:
-        return {"type": "Person", "name": annotation.creator_name}
-    return None
-
-
-def _target(annotation, document_iri):
-    """Return the target: the document IRI, with selectors when the note has a span."""
-    quote = {"type": "TextQuoteSelector", "exact": annotation.exact,
-             "prefix": annotation.prefix, "suffix": annotation.suffix}
-    if annotation.start is not None:
-        position = {"type": "TextPositionSelector", "start": annotation.start,
-                    "end": annotation.end}
-        return {"source": document_iri, "selector": [quote, position]}
-    if annotation.orphan:
-        return {"source": document_iri, "selector": quote}
-    return document_iri
 
 
 def source_to_jsonld(source, base):

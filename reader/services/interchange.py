@@ -13,8 +13,8 @@ from ..interchange.foreign import pin_span
 from ..interchange.spreadsheet import csv_lines, note_row
 from ..text.canonical import locate_quote, quote_ambiguity
 from ..w3c import (
-    W3CError, annotation_collection, annotation_page, annotation_to_jsonld, doc_iri, isoformat,
-    iter_items, parse_annotation,
+    ROW_FIELDS, W3CError, annotation_collection, annotation_page, annotation_to_jsonld, doc_iri,
+    isoformat, iter_items, parse_annotation, row_to_jsonld, source_to_jsonld,
 )
 from . import AnnotationImportError, ValidationError
 from .annotations import create_annotation, update_annotation
@@ -436,7 +436,7 @@ def count_export(document=None, include_drafts=False):
     return db.session.scalar(select(func.count()).select_from(inner))
 
 
-# what an exported annotation needs of its row (w3c.annotation_to_jsonld, spreadsheet.note_row)
+# what a CSV export needs of each annotation's row (spreadsheet.note_row)
 EXPORT_COLUMNS = ("id", "kind", "body", "tags", "status", "start", "end", "exact", "prefix",
                   "suffix", "orphan", "verdict", "relation", "source_id", "creator_id",
                   "creator_name", "via", "extra", "reply_to_id", "pending", "created_at",
@@ -448,7 +448,7 @@ _ExportRow = namedtuple("_ExportRow", (*EXPORT_COLUMNS, "slug", "source", "creat
 
 
 def iter_export(document=None, include_drafts=False):
-    """Yield ``(annotation-like row, slug)`` for an export, streamed in batches.
+    """Yield ``(annotation-like row, slug)`` for a CSV export, streamed in batches.
 
     Rows are plain columns, not ORM objects, so memory stays flat and each row costs
     little; the (few) sources and users are loaded once, a batch's pending changes
@@ -487,12 +487,24 @@ def dumps(value):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# what a W3C export reads of each annotation, as stored: w3c.ROW_FIELDS (with the times
+# as the database keeps them), then what it looks up; the document's slug comes last
+W3C_COLUMNS = (*ROW_FIELDS[:-2], "created_at", "modified_at", "creator_id", "source_id",
+               "pending")
+TAGS_REMEMBERED = 4096  # distinct tag lists kept parsed during an export, at most
+
+
 def stream_export(base, document=None, include_drafts=False, progress=None):
     """Yield the JSON text of an AnnotationCollection holding every exported annotation.
 
     The collection embeds one page with all the items, written as they are read, in
-    chunks of about EXPORT_BATCH annotations. ``progress`` is called with each
-    annotation written.
+    chunks of EXPORT_BATCH annotations. ``progress`` is called with each annotation
+    written (its W3C object).
+
+    Each item is what ``w3c.annotation_to_jsonld`` makes of the annotation, built from
+    the row as the database driver returns it: no object per row, times cut from
+    SQLite's text rather than parsed, the few tag lists parsed once, each account's
+    name and each source's object made once.
     """
     total = count_export(document, include_drafts)
     if document is not None:
@@ -509,20 +521,102 @@ def stream_export(base, document=None, include_drafts=False, progress=None):
         return
     text_head = json.dumps(head, ensure_ascii=False)
     yield text_head[: text_head.rindex("[]")] + "[\n"
-    chunk, separator = [], ""
-    for annotation, slug in iter_export(document, include_drafts):
-        item = annotation_to_jsonld(annotation, base, slug, with_context=False)
-        if annotation.pending_view is not None:  # editors' data: never in a readers' export
-            item["ar:pending"] = annotation_to_jsonld(annotation.pending_view, base, slug,
-                                                      with_context=False)
-        chunk.append(separator + dumps(item))
-        separator = ",\n"
-        if progress:
-            progress(annotation)
-        if len(chunk) >= EXPORT_BATCH:
-            yield "".join(chunk)
-            chunk.clear()
-    yield "".join(chunk) + "\n]}}\n"
+    for number, items in enumerate(_item_batches(base, document, include_drafts, progress)):
+        if number:
+            yield ",\n"
+        yield ",\n".join(items)
+        items.clear()  # memory: one batch's texts at a time
+    yield "\n]}}\n"
+
+
+def _item_batches(base, document, include_drafts, progress):
+    """Yield the exported annotations' JSON texts in lists of up to EXPORT_BATCH."""
+    dialect = db.session.get_bind().dialect
+    rfc3339 = _stored_time_writer(dialect)
+    read_json = _reader(Annotation.__table__.c.tags, dialect)
+    user_names = {u.id: u.public_name for u in db.session.scalars(select(User))}
+    sources = {s.id: source_to_jsonld(s, base) for s in db.session.scalars(select(Source))}
+    document_iris, tag_lists = {}, {}
+    inner = export_query(document, include_drafts).subquery()
+    query = (select(*(inner.c[name] for name in W3C_COLUMNS), Document.slug)
+             .join(Document, Document.id == inner.c.document_id)
+             .order_by(inner.c.id))
+    for batch in _driver_rows(query):
+        pending = _pending_views(row[0] for row in batch if row[-2] is not None
+                                 and read_json(row[-2])) if include_drafts else {}
+        items = []
+        for row in batch:
+            (annotation_id, kind, body, tags, status, start, end, exact, prefix, suffix, orphan,
+             verdict, relation, creator_name, via, extra, reply_to_id, created, modified,
+             creator_id, source_id, _, slug) = row
+            if type(tags) is str:  # SQLite's text; PostgreSQL's driver gives it parsed
+                parsed = tag_lists.get(tags)
+                if parsed is None:
+                    if len(tag_lists) >= TAGS_REMEMBERED:
+                        tag_lists.clear()
+                    parsed = tag_lists[tags] = read_json(tags)
+                tags = parsed
+            document_iri = document_iris.get(slug)
+            if document_iri is None:
+                document_iri = document_iris[slug] = doc_iri(base, slug)
+            item = row_to_jsonld(
+                (annotation_id, kind, body, tags, status, start, end, exact, prefix, suffix,
+                 orphan, verdict, relation, creator_name, via, extra and read_json(extra),
+                 reply_to_id, rfc3339(created), rfc3339(modified)),
+                base, document_iri, user_names.get(creator_id), sources.get(source_id))
+            view = pending.get(annotation_id) if pending else None
+            if view is not None:  # editors' data: never in a readers' export
+                item["ar:pending"] = annotation_to_jsonld(view, base, slug, with_context=False)
+            items.append(dumps(item))  # text: orjson's bytes keep a buffer of 4 KiB each
+            if progress:
+                progress(item)
+        batch.clear()  # memory: the rows go before the next batch is read
+        yield items
+
+
+def _driver_rows(query):
+    """Yield the rows of ``query`` in lists of EXPORT_BATCH, as the database driver gives them.
+
+    Plain tuples from the DBAPI cursor, with no conversion per value (times and JSON as
+    stored); on PostgreSQL from a server-side cursor, so memory stays flat there too.
+    The query runs on the session's connection, in its transaction.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect
+    state = query.compile(dialect=dialect).construct_expanded_state()
+    parameters = state.parameters if state.positiontup is None else state.positional_parameters
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor(name="annotation_export") if dialect.name == "postgresql" \
+        else driver.cursor()
+    try:
+        cursor.execute(state.statement, parameters)
+        while batch := cursor.fetchmany(EXPORT_BATCH):
+            yield batch
+    finally:
+        cursor.close()
+
+
+def _reader(column, dialect):
+    """Return what turns ``column``'s value as the driver gives it into the model's value."""
+    process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    return process or (lambda value: value)
+
+
+def _stored_time_writer(dialect):
+    """Return a function writing a stored time as ``w3c.isoformat`` writes the model's value.
+
+    SQLite keeps times as text in UTC, "2024-01-31 12:00:00.000000": that is cut into
+    "2024-01-31T12:00:00Z" without making a datetime; any other value (PostgreSQL's, a
+    year before 1000, another shape) is read as the model reads it.
+    """
+    read = _reader(Annotation.__table__.c.created_at, dialect)
+
+    def rfc3339(value):
+        if type(value) is str and len(value) in (19, 26) and value[10] == " " \
+                and value[0] != "0":
+            return f"{value[:10]}T{value[11:19]}Z"
+        return isoformat(read(value))
+    return rfc3339
 
 
 def stream_csv(base, document=None, include_drafts=False, progress=None):

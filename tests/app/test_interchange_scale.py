@@ -297,3 +297,74 @@ def test_an_import_failing_while_it_writes_leaves_search_and_counts_working(
     assert _import(runner, tmp_path, _items(many, 20)).exit_code == 0
     assert corpus_totals().published == published + 20
     assert len(search("bulk").notes) == 20
+
+
+def _foreign(i, obj):
+    """A foreign annotation of the round-trip suite, with an id of its own."""
+    return {**obj, "id": f"http://other.example/anno/{i}"}
+
+
+def _every_kind_of_note(editor):
+    """Notes of every shape an export writes: the seeds (sources, kinds, drafts), an
+    editor's note with an unapproved change, comments, orphans, whole-document notes,
+    foreign annotations with kept parts, JSON nulls in JSON columns, a deleted note."""
+    from reader.services.annotations import create_annotation, delete_annotation
+    from reader.services.discussion import add_reply
+    from reader.services.interchange import import_annotations
+    from reader.services.review import keep_pending
+    from tests.unit.test_foreign import KEPT, TEXT
+    speech = create_document(TEXT, {"title": "A speech"}, slug="a-speech")
+    db.session.commit()
+    foreign = [_foreign(i, param.values[0]) for i, param in enumerate(KEPT)]
+    foreign.append(_foreign(99, {**KEPT[0].values[0], "ar:orphan": True}))
+    foreign.append({"type": "Annotation", "target": f"{BASE}/docs/a-speech",
+                    "bodyValue": "The whole speech", "ar:status": "draft"})
+    import_annotations(foreign, BASE)
+    start = TEXT.index("minister")
+    note = create_annotation(speech, {"kind": "note", "body": "Which one?", "tags": ["who"],
+                                      "status": "published", "start": start,
+                                      "end": start + 8, "exact": "minister"}, editor)
+    db.session.flush()
+    keep_pending(note, {**{f: getattr(note, f) for f in ("kind", "tags", "verdict",
+                                                          "relation", "source_id")},
+                        "body": "Which minister?", "start": start, "end": start + 8,
+                        "exact": "minister"}, "review")
+    comment = add_reply(note, "Ask the desk.", editor)
+    add_reply(comment, "Asked.", creator_name="Guest")
+    gone = create_annotation(speech, {"kind": "note", "body": "Gone", "status": "published",
+                                      "start": start, "end": start + 8, "exact": "minister"})
+    db.session.flush()
+    delete_annotation(gone, editor, reason="A duplicate")
+    db.session.commit()
+    # a JSON column set back to None holds JSON null, not SQL NULL
+    ids = db.session.scalars(select(Annotation.id).where(
+        Annotation.kind == "note", Annotation.pending.is_(None)).order_by(Annotation.id)).all()
+    db.session.execute(Annotation.__table__.update().where(Annotation.id == ids[0])
+                       .values(pending=None, tags=None))
+    db.session.commit()
+
+
+def test_a_streamed_export_holds_each_note_as_the_api_writes_it(seeded, editor):
+    from reader.models import Document
+    from reader.services.interchange import export_query, stream_export
+    from reader.services.review import pending_view
+    from reader.w3c import annotation_to_jsonld
+    _every_kind_of_note(editor)
+    speech = db.session.scalars(select(Document).filter_by(slug="a-speech")).one()
+    for document in (None, speech):
+        for drafts in (False, True):
+            expected = []
+            for note in db.session.scalars(export_query(document, drafts).order_by(Annotation.id)):
+                item = annotation_to_jsonld(note, BASE, note.document.slug, with_context=False)
+                if drafts and note.pending:
+                    item["ar:pending"] = annotation_to_jsonld(
+                        pending_view(note), BASE, note.document.slug, with_context=False)
+                expected.append(item)
+            text = "".join(stream_export(BASE, document, drafts))
+            items = json.loads(text)["first"]["items"]
+            assert json.dumps(items) == json.dumps(expected)  # the same keys in the same order
+            kinds = {item["motivation"] if isinstance(item["motivation"], str) else "list"
+                     for item in items}
+            assert {"commenting", "list"} <= kinds
+            assert drafts == ("replying" in kinds)
+            assert drafts == any("ar:pending" in item for item in items)
