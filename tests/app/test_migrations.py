@@ -107,6 +107,15 @@ def test_upgrade_renders_the_notes_already_stored(app):
     assert stored == {1: "<p><em>one</em> x</p>", 2: "", 3: f"<p>{'[' * 9_990}</p>"}
 
 
+def _upgraded_with_a_document(revision):
+    """Upgrade to ``revision`` and add document 1, with no notes yet."""
+    upgrade(revision=revision)
+    with db.engine.begin() as connection:
+        connection.execute(Document.__table__.insert(), {
+            "id": 1, "slug": "d", "title": "D", "text": "Words.\n", "outlet": "", "author": "",
+            "revision": 1})
+
+
 def _publish(document_id, n):
     with db.engine.begin() as connection:
         connection.execute(Annotation.__table__.insert(), {
@@ -123,11 +132,7 @@ def _corpus_rows():
 
 def test_the_corpus_counts_carry_over_into_their_rows_and_back(app, database_url):
     # 0018 spreads the corpus's counts over rows on PostgreSQL; the totals stay the same
-    upgrade(revision="0017")
-    with db.engine.begin() as connection:
-        connection.execute(Document.__table__.insert(), {
-            "id": 1, "slug": "d", "title": "D", "text": "Words.\n", "outlet": "", "author": "",
-            "revision": 1})
+    _upgraded_with_a_document("0017")
     _publish(1, 1)
     assert tuple(_corpus_rows())[:2] == (1, 1)
     upgrade()
@@ -156,11 +161,7 @@ def test_the_counts_trigger_waits_for_the_commit_on_postgresql_and_back(app, dat
     # 0019: the annotations' counts trigger runs at the commit on PostgreSQL; counts hold
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite keeps its triggers")
-    upgrade(revision="0018")
-    with db.engine.begin() as connection:
-        connection.execute(Document.__table__.insert(), {
-            "id": 1, "slug": "d", "title": "D", "text": "Words.\n", "outlet": "", "author": "",
-            "revision": 1})
+    _upgraded_with_a_document("0018")
     assert _counts_trigger_deferred() is False
     upgrade()
     assert _counts_trigger_deferred() is True
@@ -183,11 +184,7 @@ def _positions():
 
 def test_the_container_positions_are_filled_then_kept(app, database_url):
     # 0020 counts the listed annotations per block of ids, from the rows already there
-    upgrade(revision="0019")
-    with db.engine.begin() as connection:
-        connection.execute(Document.__table__.insert(), {
-            "id": 1, "slug": "d", "title": "D", "text": "Words.\n", "outlet": "", "author": "",
-            "revision": 1})
+    _upgraded_with_a_document("0019")
     _publish(1, 1)
     _publish(1, 2)
     upgrade()
