@@ -43,6 +43,52 @@ export function noteFor(id) {
   return document.getElementById(`a-${id}`);
 }
 
+/** Notes past the first hundred come as their element and body alone (parts.py: a page of
+ *  10,000 notes stays under 3 MB); the table after them gives each its kind, verdict,
+ *  tags, author and dates. Write each as the server writes the others (head, body, tags,
+ *  foot), give its highlights their kinds and number the notes for print: once, before the
+ *  first layout. */
+function expandNotes() {
+  const data = document.getElementById("notes-data");
+  if (!data) return;
+  const table = JSON.parse(data.textContent);
+  data.remove();
+  const element = (tag, text, className) => {
+    const made = document.createElement(tag);
+    if (text !== undefined) made.textContent = text;
+    if (className) made.className = className;
+    return made;
+  };
+  for (const [id, kind, verdict, person, created, edited, tags] of table.notes) {
+    const note = noteFor(id);
+    if (!note || note.classList.contains("note")) continue;
+    const [name, label] = table.kinds[kind];
+    note.className = `note note-${name}`;
+    const head = element("header");
+    const permalink = head.appendChild(element("a", label));
+    permalink.href = `#a-${id}`;
+    if (verdict >= 0) {
+      note.dataset.verdict = table.verdicts[verdict][0];
+      head.append(element("b", table.verdicts[verdict][1], "verdict"));
+    } else if (name === "factcheck") {
+      head.append(element("b", table.unjudged, "verdict"));
+    }
+    const body = element("div", undefined, "note-body");
+    body.append(...note.childNodes);
+    note.append(head, body);
+    if (tags.length) {
+      const list = note.appendChild(element("ul", undefined, "tags"));
+      for (const tag of tags) list.append(element("li", table.tags[tag]));
+    }
+    const foot = note.appendChild(element("footer", person >= 0 ? `${table.people[person]} · ` : undefined));
+    const date = foot.appendChild(element("a", table.dates[created]));
+    date.href = `${table.share}${id}`;
+    if (edited >= 0) foot.append(` · edited ${table.dates[edited]}`);
+    for (const mark of marksFor(id)) mark.classList.add("hl", `hl-${name}`);
+  }
+  numberFootnotes();
+}
+
 /** id -> its marks in text order: one pass over the marks, again only once the text
  *  itself was replaced (an editor's save), never a selector per note or per click. */
 let index = null;
@@ -711,6 +757,7 @@ function showSearchHit() {
 
 if (page && root && pane) {
   document.documentElement.classList.add("js");
+  expandNotes();
   root.addEventListener("click", onMarkClick);
   window.addEventListener("hashchange", openFromHash);
   window.addEventListener("resize", debounce(layout, 100));

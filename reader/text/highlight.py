@@ -78,9 +78,11 @@ def render_text(text, blocks, runs, kinds=None, footnotes=None, muted=frozenset(
     (newlines and blank lines) a ``span.gap``; ``data-block`` numbers the blocks and
     ``id="p-N"`` makes each one a link target; each run is cut at block edges into
     ``<mark data-annotations="...">`` elements. ``kinds`` maps id -> kind for the
-    mark's classes. ``footnotes`` maps id -> ``(end, number)``: the mark where that
-    annotation ends gets the number in ``data-fn`` (an attribute, never text: print
-    styles show it). A mark all of whose ids are in ``muted`` gets ``is-filtered``.
+    mark's classes (``hl hl-KIND``); a mark of one annotation not in it, neither muted
+    nor on a gap, has no class at all (the page's script gives it its kind).
+    ``footnotes`` maps id -> ``(end, number)``: the mark where that annotation ends gets
+    the number in ``data-fn`` (an attribute, never text: print styles show it). A mark
+    all of whose ids are in ``muted`` gets ``is-filtered``.
     """
     kinds = kinds or {}
     footnotes = footnotes or {}
@@ -118,15 +120,15 @@ def render_text(text, blocks, runs, kinds=None, footnotes=None, muted=frozenset(
 def _mark(run, content, kinds, gap, numbers=(), muted=frozenset()):
     """Return one ``<mark>`` for ``content`` covered by ``run``."""
     ids = " ".join(str(i) for i in run.ids)
-    classes = ["hl"] + sorted({f"hl-{kinds[i]}" for i in run.ids if i in kinds})
+    classes = sorted({f"hl-{kinds[i]}" for i in run.ids if i in kinds})
     if len(run.ids) > 1:
         classes.append("hl-multi")
     if gap:
         classes.append("hl-gap")
     if muted and all(i in muted for i in run.ids):
         classes.append("is-filtered")
+    # a run of notes whose kinds are left to the page's script has no class at all
+    css = f' class="{" ".join(["hl", *classes])}"' if classes else ""
     fn = f' data-fn="{" ".join(str(n) for n in numbers)}"' if numbers else ""
-    return (
-        f'<mark class="{" ".join(classes)}"{fn} data-annotations="{ids}">'
-        f"{escape(content, quote=False)}</mark>"
-    )
+    return f'<mark{css}{fn} data-annotations="{ids}">{escape(content, quote=False)}</mark>'
+

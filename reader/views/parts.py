@@ -1,6 +1,9 @@
 """The pieces of a document page, rendered once for the page and again after an edit."""
 
-from flask import render_template
+import json
+
+from flask import render_template, request
+from jinja2.utils import htmlsafe_json_dumps
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -24,6 +27,12 @@ FIELD_WORDS = {"kind": "kind", "body": "text", "tags": "tags", "start": "words",
                "verdict": "verdict"}
 
 
+# Notes in the margin written whole, in text order: the first group, what a reader sees on
+# opening the page. Later plain notes are written as their body alone, and a table beside
+# them gives the rest (see compact_table): a page of 10,000 notes stays under 3 MB.
+FULL_NOTES = 100
+
+
 def page_annotations(document, editor=False):
     """Return the annotations of ``document`` its page shows: published ones, and drafts to editors."""
     return visible_annotations(document, include_drafts=editor)
@@ -38,6 +47,13 @@ def document_parts(document, editor=False, filters=None, annotations=None):
     and their highlights muted, so a script can show them again without a request.
     Shown notes are numbered in text order for print footnotes. One pass over the
     annotations plus a sort: linear in their number but for the log factor.
+
+    On a reader's page the margin notes after the first ``FULL_NOTES`` that carry only a
+    body, kind, verdict, tags, author and dates are *compact*: the HTML holds the element
+    ``a-ID`` with the note's body, their highlights have no kind class or print number,
+    and a JSON table (``compact_table``) gives reader.js the rest, which it writes as the
+    template writes the others before the page is laid out. Readers without JavaScript
+    see those notes' words without their head and foot.
     """
     if annotations is None:
         annotations = page_annotations(document, editor)
@@ -66,21 +82,71 @@ def document_parts(document, editor=False, filters=None, annotations=None):
         return found
 
     notes = [note(a) for a in placed]
+    compact = [] if editor else [n for n in notes[FULL_NOTES:] if _plain(n)]
+    for n in compact:
+        n["compact"] = True
+    far = {n["annotation"].id for n in compact}
     whole = [note(a) for a in annotations if a.is_whole_document]
     orphans = [note(a) for a in annotations if a.orphan]
     context = {"notes": notes, "whole": whole, "orphans": orphans, "editor": editor,
-               "filtered": bool(filters)}
-    footnotes = {a.id: (a.end, numbers[a.id]) for a in placed if a.id in numbers}
+               "filtered": bool(filters), "compact": compact_table(compact) if compact else None}
+    footnotes = {a.id: (a.end, numbers[a.id]) for a in placed
+                 if a.id in numbers and a.id not in far}
     muted = frozenset(a.id for a in placed if a.id not in shown)
     return {
         # render_text escapes the text itself; the partials are autoescaped templates
         "text_html": Markup(render_text(document.text, blocks, runs,
-                                        {a.id: a.kind for a in placed}, footnotes, muted)),
+                                        {a.id: a.kind for a in placed if a.id not in far},
+                                        footnotes, muted)),
         "notes_html": Markup(render_template("public/_notes.html", **context)),
         "whole_html": Markup(render_template("public/_whole.html", **context)),
         "counts": {kind: sum(1 for a in annotations if a.kind == kind and not a.orphan)
                    for kind in KINDS},
     }
+
+
+def _plain(note):
+    """Whether a reader's note is written compact: nothing beyond what the table holds."""
+    a = note["annotation"]
+    return (a.status == "published" and not a.orphan and not a.source_id
+            and not note["tag_keys"] and not note["corrections"] and not note["replies"])
+
+
+def compact_table(notes):
+    """Return what reader.js needs to write compact notes' head, tags and foot.
+
+    ``notes``: one row each, ``[id, kind, verdict, author, created, edited, [tags]]``;
+    kind and verdict index ``kinds`` and ``verdicts`` (-1: none), author, dates and tags
+    index ``people``, ``dates`` and ``tags`` (-1: none, or not edited), so a name, a date
+    or a tag a thousand notes share is written once. The labels and the share pages'
+    address come with it, as JSON safe inside a ``<script>`` element (``<``, ``>``, ``&``
+    and ``'`` escaped) and without spaces.
+    """
+    kinds = {kind: i for i, kind in enumerate(KINDS)}
+    verdicts = {verdict: i for i, verdict in enumerate(VERDICTS)}
+    people, dates, tags = {}, {}, {}
+
+    def key(table, value):
+        return table.setdefault(value, len(table))
+
+    rows = []
+    for n in notes:
+        a = n["annotation"]
+        author = a.creator.public_name if a.creator else a.creator_name
+        created = a.created_at.strftime("%-d %b %Y")
+        edited = a.modified_at.strftime("%-d %b %Y") if a.modified_at != a.created_at else None
+        rows.append([a.id, kinds[a.kind], verdicts[a.verdict] if a.verdict else -1,
+                     key(people, author) if author else -1, key(dates, created),
+                     key(dates, edited) if edited else -1, [key(tags, t) for t in a.tags or ()]])
+    table = {
+        "share": f"{request.script_root}/a/",
+        "kinds": [[kind, KIND_LABELS[kind]] for kind in KINDS],
+        "verdicts": [[verdict, VERDICT_LABELS[verdict]] for verdict in VERDICTS],
+        "unjudged": "No verdict yet",
+        "people": list(people), "dates": list(dates), "tags": list(tags), "notes": rows,
+    }
+    return Markup(htmlsafe_json_dumps(table, dumps=json.dumps, separators=(",", ":"),
+                                      ensure_ascii=False))
 
 
 def _tag_keys(tags):

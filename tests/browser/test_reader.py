@@ -233,3 +233,83 @@ def test_a_click_on_a_highlight_opens_its_note_among_a_thousand(new_page, live, 
         assert page.locator(".note.is-active").count() == 1
         if width >= 1000:  # beside the text: the note sits level with its words
             assert abs(shown.bounding_box()["y"] - target.bounding_box()["y"]) <= 2
+
+
+@pytest.fixture(scope="module")
+def many_kinds(live):
+    """A document with 160 published notes of every shape a compact note can take: each
+    kind, fact checks with and without a verdict, edited or not, with and without an author,
+    tags with markup characters and non-Latin letters, overlapping words. (slug, ids)"""
+    from datetime import timedelta
+
+    from reader.models import Annotation
+    from reader.services.documents import create_document
+
+    text = "".join(f"Sentence {i} says a statement about the talks.{chr(10) if i % 8 == 7 else ' '}"
+                   for i in range(160))
+    verdicts = (None, "accurate", "misleading", "false", None, "unsupported")
+    tags = (["bench"], [], ["<b>&amp;\"'", "Россия"], ["ΟΔΟΣ"], ["bench", "t1", "t2"])
+    with live.app.app_context():
+        document = create_document(text, {"title": "Notes of every shape"})
+        db.session.flush()
+        pos, rows = 0, []
+        for i in range(160):
+            pos = text.index("statement", pos)
+            kind = ("note", "context", "factcheck")[i % 3]
+            created = document.created_at - timedelta(days=i)
+            rows.append({"document_id": document.id, "start": pos,
+                         "end": pos + (len("statement about the talks") if i % 5 == 0 else 9),
+                         "exact": "statement", "prefix": "", "suffix": "", "kind": kind,
+                         "body": f"Shape {i}.",
+                         "body_html": f'<p>Shape {i} <em>is</em> <a href="https://example.org/{i}" '
+                                      'rel="nofollow">here</a>.</p>',
+                         "tags": tags[i % len(tags)], "status": "published", "version": 1,
+                         "orphan": False, "anchor_state": "unchanged",
+                         "creator_name": "" if i % 7 == 3 else f"Editor {i % 4}",
+                         "verdict": verdicts[i % len(verdicts)] if kind == "factcheck" else None,
+                         "created_at": created,
+                         "modified_at": created + timedelta(days=2) if i % 4 == 1 else created})
+            pos += 1
+        db.session.execute(Annotation.__table__.insert(), rows)
+        db.session.commit()
+        ids = db.session.scalars(db.select(Annotation.id).filter_by(document_id=document.id)
+                                 .order_by(Annotation.start)).all()
+        return document.slug, [str(i) for i in ids]
+
+
+SNAPSHOT = """() => ({
+  notes: [...document.querySelectorAll('.notes .note-group > article')].map((n) =>
+    [n.id, n.className.replace(/ ?is-\\S+/g, ''), n.dataset.verdict || '', n.hidden, n.innerHTML]),
+  marks: [...document.querySelectorAll('[data-doc-text] mark')].map((m) =>
+    [m.dataset.annotations, [...m.classList].sort().join(' '), m.dataset.fn || '']),
+})"""
+
+
+@pytest.mark.parametrize("query", ["", "?kind=factcheck&tag=bench"])
+def test_notes_past_the_first_hundred_read_as_the_first_hundred(new_page, live, many_kinds, monkeypatch,
+                                                                 query):
+    """The notes past the first hundred come as their words alone and a table; once the
+    script has written them, every note and highlight is what the server writes for the
+    first hundred: head, verdict, tags, author, dates, share link, the highlights' kinds,
+    the print numbers, the filters' choice."""
+    from reader.views import parts
+
+    slug, ids = many_kinds
+    html = live.app.test_client().get(f"/docs/{slug}{query}").get_data(as_text=True)
+    compact = re.findall(r'<article id="a-(\d+)"', html)
+    # the 60 past the first hundred but for the 12 whose tag needs its filter key written
+    assert len(compact) == 48 and 'id="notes-data"' in html
+    assert f'<article id="a-{ids[150]}"' in html and '<p>Shape 150 <em>is</em>' in html
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"/docs/{slug}{query}")
+    wait_until(page, "performance.getEntriesByName('reader-ready').length > 0")
+    written = page.evaluate(SNAPSHOT)
+    monkeypatch.setattr(parts, "FULL_NOTES", 1_000)
+    page.goto(f"/docs/{slug}?{query.lstrip('?')}&whole=1")  # another address: not the kept page
+    wait_until(page, "performance.getEntriesByName('reader-ready').length > 0")
+    served = page.evaluate(SNAPSHOT)
+    assert len(written["notes"]) == 160 and len(written["marks"]) == len(served["marks"])
+    for mine, theirs in zip(written["notes"], served["notes"]):
+        assert mine == theirs
+    assert written["marks"] == served["marks"]
+    expect(note(page, ids[150]).locator(":scope > footer a")).to_have_attribute("href", f"/a/{ids[150]}")

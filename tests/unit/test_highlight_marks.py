@@ -28,9 +28,19 @@ def test_the_mark_where_an_annotation_ends_carries_its_number(read_html):
 
 def test_marks_of_filtered_annotations_only_are_muted(read_html):
     spans = [(1, 9, 20), (2, 15, 30)]
-    doc = read_html(_render(spans, muted=frozenset({1})))
+    doc = read_html(_render(spans, kinds={1: "note", 2: "context"}, muted=frozenset({1})))
     assert doc.text == TEXT
     classes = {attrs["data-annotations"]: attrs["class"].split()
                for tag, attrs in doc.tags if tag == "mark"}
     assert "is-filtered" in classes["1"]
     assert "is-filtered" not in classes["1 2"] and "is-filtered" not in classes["2"]
+
+
+def test_marks_of_notes_whose_kinds_are_left_to_the_script_have_no_class(read_html):
+    # 2's kind is not given (a compact note: the page's script gives it): alone on its words
+    # its mark has no class; where it overlaps 1 the mark has 1's kind and says it is shared
+    spans = [(1, 9, 20), (2, 15, 30)]
+    doc = read_html(_render(spans, kinds={1: "factcheck"}))
+    assert doc.text == TEXT
+    classes = {attrs["data-annotations"]: attrs.get("class") for tag, attrs in doc.tags if tag == "mark"}
+    assert classes == {"1": "hl hl-factcheck", "1 2": "hl hl-factcheck hl-multi", "2": None}
