@@ -43,7 +43,8 @@ class _InlineCode(HTMLParser):
                 self.found.append(f"<{tag} {name}=javascript:…>")
         if tag == "style":
             self.found.append("<style>")
-        if tag == "script":
+        if tag == "script" and names.get("type", "").strip().lower() != "application/json":
+            # a JSON data block is never run (the reader page's table of compact notes)
             self._in_script = True
             if "src" not in names:
                 self.found.append("<script> without src")
@@ -72,6 +73,9 @@ def inline_code(html):
     ('<a href=" JavaScript:alert(1)">x</a>', ["<a href=javascript:…>"]),
     ("<style>p {}</style>", ["<style>"]),
     ('<script type="module" src="/static/reader.js"></script><p class="on">online</p>', []),
+    ('<script type="application/json" id="notes-data">{"notes":[]}</script>', []),
+    ('<script type="text/javascript">{"notes":[]}</script>',
+     ["<script> without src", "<script> with code: '{\"notes\":[]}'"]),
 ])
 def test_the_inline_code_finder_finds_what_csp_blocks(html, found):
     assert inline_code(html) == found
