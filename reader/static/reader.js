@@ -31,7 +31,14 @@ function kindOf(note) {
 }
 
 function shownNotes(scope = pane) {
-  return scope ? [...scope.querySelectorAll(".note:not([hidden])")] : [];
+  if (!scope) return [];
+  // a floating note counts where its placeholder keeps its place in the column
+  const found = [];
+  for (const element of scope.querySelectorAll(".note:not([hidden]), .note-placeholder")) {
+    if (element === placeholder) { if (floated && !floated.hidden) found.push(floated); }
+    else if (element !== floated) found.push(element);
+  }
+  return found;
 }
 
 /** The notes beside the text (the pane holds no others), shown. */
@@ -147,18 +154,24 @@ function measureWide() {
  *  stay where they are and the active note floats over them at its words. */
 function layoutWide(activeId) {
   geometry ||= measureWide();
-  const { notes, wanted, heights } = geometry;
-  const pivot = activeId === null ? -1 : notes.findIndex((note) => idOf(note) === String(activeId));
-  let tops = stack(wanted, heights, pivot);
+  const { notes, wanted, heights, at } = geometry;
+  const open = activeId === null ? null : noteFor(activeId);
+  const pivot = at.has(open) ? at.get(open) : -1;
+  let tops = pivot < 0 ? null : stack(wanted, heights, pivot);
   let floating = -1;
   if (pivot >= 0 && Math.abs(tops[pivot] - wanted[pivot]) > 1) {
-    tops = stack(wanted, heights, -1);
+    tops = null;
     floating = pivot;
   }
-  const bottom = place(notes, tops, heights);
-  if (floating >= 0) float(notes[floating], wanted[floating] - tops[floating]);
+  // the column with no note open, as a floating note leaves it: placed once, kept
+  tops ||= (geometry.rest ||= stack(wanted, heights, -1));
+  if (tops !== geometry.placed) {
+    geometry.bottom = place(notes, tops, heights);
+    geometry.placed = tops;
+  }
+  if (floating >= 0) float(notes[floating], wanted[floating], heights[floating]);
   else float(null);
-  if (pane.style.minHeight !== `${bottom}px`) pane.style.minHeight = `${bottom}px`;
+  if (pane.style.minHeight !== `${geometry.bottom}px`) pane.style.minHeight = `${geometry.bottom}px`;
 }
 
 /** The tops of the notes: level with their words, pushed down to avoid overlap; the
@@ -185,32 +198,51 @@ function stack(wanted, heights, pivot) {
   return tops;
 }
 
-/** The one note shown moved from its place in the column to its words (or none). It is
- *  moved by a transform: the column is not laid out again, however many notes it holds. */
+/** The one note shown away from its place in the column, at its words (or none). It is
+ *  lifted out of its group of notes into a layer of its own over the column, and a
+ *  placeholder of its size keeps its place there: no group of a hundred notes has to be
+ *  drawn for it (a group brought back to be drawn costs its notes' style and pre-paint),
+ *  and the column is not laid out again. It is moved by a transform, and goes back to its
+ *  place when it stops floating. */
 let floated = null;
+const placeholder = document.createElement("div");
+placeholder.className = "note-placeholder";
+placeholder.setAttribute("aria-hidden", "true");
+const lifted = document.createElement("div"); // the layer of the floating note
+lifted.className = "note-float";
 
-function float(note, by) {
-  if (floated && floated !== note) {
-    floated.classList.remove("is-floating");
-    floated.style.transform = "";
-  }
-  floated = note;
-  if (note) {
+function float(note, top = 0, height = 0) {
+  if (floated && floated !== note) land();
+  if (!note) return;
+  if (floated !== note) {
+    if (lifted.parentElement !== pane) pane.append(lifted);
+    note.before(placeholder);
+    move(note, lifted, null);
     note.classList.add("is-floating");
-    note.style.transform = `translateY(${by}px)`;
+    floated = note;
   }
-  openGroups();
+  placeholder.style.marginTop = note.style.marginTop;
+  placeholder.style.height = `${height}px`;
+  note.style.transform = `translateY(${top}px)`;
 }
 
-/** The groups of notes drawn whatever their distance from the screen: those of the active
- *  notes and of the floating one, which draw outside their group (a shadow, a transform). */
-let opened = [];
+/** The floating note back in its place in the column. */
+function land() {
+  const note = floated;
+  floated = null;
+  note.classList.remove("is-floating");
+  note.style.transform = "";
+  if (placeholder.isConnected) move(note, placeholder.parentElement, placeholder);
+  else note.remove(); // the notes were rendered again (an editor's save): the new copy stays
+  placeholder.remove();
+}
 
-function openGroups() {
-  const groups = new Set([...active, floated].map((element) => element?.closest(".note-group")).filter(Boolean));
-  for (const group of opened) if (!groups.has(group)) group.classList.remove("is-open");
-  for (const group of groups) group.classList.add("is-open");
-  opened = [...groups];
+/** Move an element, keeping the focus inside it (moveBefore keeps it where it exists). */
+function move(element, parent, before) {
+  const focused = element.contains(document.activeElement) ? document.activeElement : null;
+  if (parent.moveBefore) parent.moveBefore(element, before);
+  else parent.insertBefore(element, before);
+  if (focused && document.activeElement !== focused) focused.focus({ preventScroll: true });
 }
 
 /** Put each note at ``tops[i]`` px below the pane's top; return the bottom of the last.
@@ -220,6 +252,7 @@ function openGroups() {
  *  few). */
 const margins = new WeakMap(); // note -> the top margin last written
 const sizes = new WeakMap(); // group of notes -> the size last written
+let groups = []; // the groups of notes, found again when the notes are rendered again
 
 function place(notes, tops, heights) {
   let floor = 0;
@@ -233,11 +266,12 @@ function place(notes, tops, heights) {
     }
     floor += gap + heights[i];
     bottom = floor + GAP;
-    const group = note.parentElement;
+    const group = note === floated ? placeholder.parentElement : note.parentElement;
     taken.set(group, (taken.get(group) || 0) + gap + heights[i]);
   });
   // a group far from the screen is not drawn: it takes the size its notes would
-  for (const group of pane.querySelectorAll(".note-group")) {
+  if (!groups[0]?.isConnected) groups = [...pane.querySelectorAll(".note-group")];
+  for (const group of groups) {
     const size = taken.get(group) || 0;
     if (sizes.get(group) !== size) {
       group.style.containIntrinsicBlockSize = `${size}px`;
@@ -294,6 +328,7 @@ export function layout() {
   if (!pane || !root) return;
   document.documentElement.classList.add("js-layout");
   pane.classList.add("is-measuring"); // every group of notes drawn while they are measured
+  float(null); // measured in its place
   geometry = null;
   for (const element of root.querySelectorAll("[data-block]")) {
     if (element.style.marginBottom) element.style.marginBottom = "";
@@ -311,14 +346,16 @@ function arrange() {
 
 /** Before a click changes anything: has the text moved (a box opened above it) or this
  *  note grown since the notes were measured? Costs no layout when nothing changed. */
-function checkGeometry(id) {
+function checkGeometry(id, grown = []) {
   if (!geometry || !WIDE.matches) return;
   const note = noteFor(id);
   const i = note ? geometry.at.get(note) : undefined;
   const first = marksFor(id)[0];
   if (i === undefined || !first) return;
   const top = first.getBoundingClientRect().top - pane.getBoundingClientRect().top;
-  if (Math.abs(top - geometry.wanted[i]) > 1 || Math.abs(heightOf(note) - geometry.heights[i]) > 0.5) geometry = null;
+  // a note that has just been given its links grew: grewBy() measures it again
+  const resized = !grown.includes(note) && Math.abs(heightOf(note) - geometry.heights[i]) > 0.5;
+  if (Math.abs(top - geometry.wanted[i]) > 1 || resized) geometry = null;
 }
 
 function say(message) {
@@ -382,7 +419,11 @@ function offerAsk(note) {
 /** Give these notes their links; what was measured follows the notes that grew.
  *  True when one grew. */
 function offerAskIn(notes) {
-  const grown = notes.filter(offerAsk);
+  return grewBy(notes.filter(offerAsk));
+}
+
+/** What was measured follows these notes, which grew. True when there are any. */
+function grewBy(grown) {
   if (!grown.length || !pane || !root) return grown.length > 0;
   if (WIDE.matches) {
     if (!geometry) return true;
@@ -390,6 +431,7 @@ function offerAskIn(notes) {
       const i = geometry.at.get(note);
       if (i !== undefined) geometry.heights[i] = heightOf(note);
     }
+    geometry.rest = null;
   } else if (!PHONE.matches && grown.some((note) => pane.contains(note))) {
     layout(); // the paragraphs make room for the longer note
   }
@@ -402,20 +444,21 @@ let active = [];
 function clearActive() {
   for (const element of active) element.classList.remove("is-active");
   active = [];
-  openGroups();
 }
 
 /** Mark these annotations' notes and highlights active; optionally bring them into view.
  *  ``sheet: false`` keeps a phone's note in place under its paragraph (a permalink). */
 export function activate(ids, { scroll = false, focus = false, sheet: useSheet = true } = {}) {
-  if (ids.length) checkGeometry(ids[0]);
-  clearActive();
   const notes = ids.map(noteFor).filter((note) => note && !note.hidden);
-  offerAskIn(notes);
+  // every write that changes a size first (the links a note gets when it opens), then
+  // the reads: one layout for the click
+  const grown = notes.filter(offerAsk);
+  if (ids.length) checkGeometry(ids[0], grown);
+  grewBy(grown);
+  clearActive();
   for (const note of notes) active.push(note);
   for (const id of ids) active.push(...marksFor(id));
   for (const element of active) element.classList.add("is-active");
-  openGroups();
   activeId = notes.length ? idOf(notes[0]) : null;
   arrange();
   if (!notes.length) { closeSheet(); return; }
@@ -571,6 +614,7 @@ function numberFootnotes() {
 /** Show the notes and highlights the filter form chooses; hide the others (never the text). */
 function applyFilters({ updateUrl = true } = {}) {
   if (!filterForm || !pane) return;
+  float(null); // every note in its place while the filters choose (layout() floats it again)
   const chosen = chosenFilters();
   const notes = [...document.querySelectorAll(".notes-slot .note, .whole-slot .note")];
   const shown = new Set();
@@ -783,6 +827,9 @@ if (page && root && pane) {
   showSearchHit();
   document.fonts?.ready.then(() => { if (pinned) pinned(); else layout(); });
   window.addEventListener("load", () => pinned?.());
+  // print numbers the notes in their order: the floating one goes back to its place
+  window.addEventListener("beforeprint", () => float(null));
+  window.addEventListener("afterprint", arrange);
   // the reader scrolls or acts: nothing is brought back into view any more
   for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) window.addEventListener(type, unpin, { passive: true });
   performance.mark("reader-ready");

@@ -313,3 +313,38 @@ def test_notes_past_the_first_hundred_read_as_the_first_hundred(new_page, live, 
         assert mine == theirs
     assert written["marks"] == served["marks"]
     expect(note(page, ids[150]).locator(":scope > footer a")).to_have_attribute("href", f"/a/{ids[150]}")
+
+
+def test_a_note_open_among_a_thousand_keeps_its_place_for_the_keyboard_and_filters(
+        new_page, live, heavy):
+    slug, ids = heavy
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"/docs/{slug}")
+    wait_until(page, "performance.getEntriesByName('reader-ready').length > 0")
+    target = marks(page, ids[500])
+    target.scroll_into_view_if_needed()
+    target.click()
+    opened = note(page, ids[500])
+    expect(opened).to_have_class(ACTIVE)
+    assert abs(opened.bounding_box()["y"] - target.bounding_box()["y"]) <= 2
+    # the next and previous notes in text order, from the open one
+    page.keyboard.press("j")
+    expect(note(page, ids[501])).to_be_focused()
+    expect(note(page, ids[501])).to_be_in_viewport()
+    page.keyboard.press("k")
+    page.keyboard.press("k")
+    expect(note(page, ids[499])).to_be_focused()
+    expect(note(page, ids[499])).to_have_class(ACTIVE)
+    # a filter that keeps the open note's kind keeps it open, and counts every note
+    page.locator("details.filters summary").click()
+    kind = note(page, ids[499]).evaluate("(n) => n.className.match(/note-(note|context|factcheck)/)[1]")
+    page.locator(f'.facet-kind input[value="{kind}"]').check()
+    expect(note(page, ids[499])).to_have_class(ACTIVE)
+    expect(page.locator("[data-filter-count]")).to_have_text(re.compile(r"of 1000 shown"))
+    page.locator("[data-filter-clear]").click()
+    page.keyboard.press("Escape")
+    expect(page.locator(".note.is-active")).to_have_count(0)
+    # closed, every note is back in its column, in text order, with none left floating
+    order = page.evaluate("[...document.querySelectorAll('.notes .note')].map((n) => n.id.slice(2))")
+    assert order == ids
+    assert page.locator(".notes .note:not(.note-group .note)").count() == 0
