@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from reader.extensions import db
 from reader.models import Annotation, AnnotationRevision
@@ -14,7 +14,9 @@ from reader.services.documents import create_document
 from reader.services.users import issue_token
 from reader.views.corrections import PAGE_SIZE
 from reader.w3c import isoformat
-from tests.conftest import csrf_token, get_statements, rows_skipped, sql_statements
+from tests.conftest import (
+    csrf_token, get_statements, login, rows_skipped, sql_statements,
+)
 
 TEXT = ("A title\n\nThe spokesman said the alliance was a permanent threat to the region.\n"
         "Officials called the talks constructive.\n")
@@ -428,6 +430,55 @@ def test_the_pager_seeks_from_the_entry_at_the_edge_of_each_page(client, doc, ed
         assert client.get(f"/corrections?page=2&before={junk}").status_code == 404
     assert client.get("/corrections?page=2&before=1&after=2").status_code == 404
 
+
+
+def _bulk_withdrawals(doc, n):
+    """``n`` public entries (withdrawals, "Reason 0" the oldest), inserted as rows."""
+    from datetime import UTC, datetime, timedelta
+    start = TEXT.index("the talks")
+    fields = {"kind": "note", "body": "Withdrawn.", "tags": [], "start": start, "end": start + 9,
+              "exact": "the talks", "source_id": None, "relation": None, "verdict": None}
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    connection = db.session.connection()
+    first = (db.session.scalar(select(db.func.max(Annotation.id))) or 0) + 1
+    connection.execute(Annotation.__table__.insert(), [
+        {"id": first + i, "document_id": doc.id, "start": start, "end": start + 9,
+         "exact": "the talks", "kind": "note", "body": "Withdrawn.", "body_html": "",
+         "tags": [], "status": "published", "version": 2, "orphan": False,
+         "anchor_state": "unchanged", "deleted_at": moment + timedelta(minutes=i)}
+        for i in range(n)])
+    connection.execute(AnnotationRevision.__table__.insert(), [
+        {"annotation_id": first + i, "version": 2, "action": "deleted", "changed": [],
+         "snapshot": fields, "correction": "withdrawal", "reason": f"Reason {i}",
+         "earlier": {**fields, "source_title": None},
+         "created_at": moment + timedelta(minutes=i)} for i in range(n)])
+    if connection.dialect.name == "postgresql":  # the ids given: move the sequence past them
+        connection.execute(text("SELECT setval(pg_get_serial_sequence('annotations', 'id'),"
+                                " (SELECT max(id) FROM annotations))"))
+    db.session.commit()
+
+
+def _reasons(html):
+    return re.findall(r'Reason: (Reason \d+)<', html)
+
+
+def test_readers_get_304s_and_editors_pages_are_kept_by_no_cache(client, doc, editor):
+    _bulk_withdrawals(doc, PAGE_SIZE + 3)
+    for path in ("/corrections", "/corrections?page=2", "/corrections.atom"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "no-cache", path
+        assert "Cookie" in response.headers["Vary"] and response.last_modified, path
+        for header in ({"If-None-Match": response.headers["ETag"]},
+                       {"If-Modified-Since": response.headers["Last-Modified"]}):
+            again = client.get(path, headers=header)
+            assert again.status_code == 304 and not again.get_data(), (path, header)
+            assert again.headers["ETag"] == response.headers["ETag"], path
+        assert client.get(path, headers={"If-None-Match": 'W/"other"'}).status_code == 200
+    etag = client.get("/corrections").headers["ETag"]
+    login(client)
+    signed_in = client.get("/corrections", headers={"If-None-Match": etag})
+    assert signed_in.status_code == 200 and "ETag" not in signed_in.headers
+    assert signed_in.headers["Cache-Control"] == "private, no-store"
 
 def test_the_validators_move_when_a_correction_is_published(client, doc, editor, frank):
     location = _published_check(client, editor, frank)
