@@ -4,7 +4,7 @@ an Atom feed, newest first."""
 from flask import Blueprint, abort, make_response, render_template, request, url_for
 
 from ..config import MAX_ID
-from ..services.corrections import corrections_page, latest_entry_time
+from ..services.corrections import PageTooDeepError, corrections_page, latest_entry_time
 from ..w3c import isoformat
 from . import base_url
 from .caching import is_modified, not_modified, reader_page, respond, weak_etag
@@ -39,13 +39,22 @@ def index():
     """Every correction, clarification and withdrawal of a published note, newest first, paged.
 
     The pager's links seek from the entry at the edge of the page (``?page=N&before=ID``,
-    ``&after=ID``): any page costs what the first does. ``?page=N`` alone still works.
+    ``&after=ID``): any page costs what the first does. ``?page=N`` alone (an address
+    kept from before the links carried the entry, or typed) is found by skipping the
+    pages before it up to page 34; a deeper one, or one whose entry is gone, is a 404
+    page that says so and leads to the first page and its Older links, rather than a
+    page that reads every entry before it. 404 as for any page this list cannot show:
+    a search engine drops the address, and keeps the pager's.
     """
     number = _page_number()
     before, after = _entry_id("before"), _entry_id("after")
     if before and after:
         abort(404)
-    entries, older, newer = corrections_page(number, PAGE_SIZE, before=before, after=after)
+    try:
+        entries, older, newer = corrections_page(number, PAGE_SIZE, before=before, after=after)
+    except PageTooDeepError as exc:
+        return render_template("corrections/too_deep.html", number=exc.number,
+                               deepest=exc.deepest, gone=exc.gone), 404
     if (number > 1 or before or after) and not entries:
         abort(404)
     html = render_template("corrections/index.html", entries=entries, number=number,

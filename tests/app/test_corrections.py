@@ -12,6 +12,7 @@ from reader.extensions import db
 from reader.models import Annotation, AnnotationRevision
 from reader.services.documents import create_document
 from reader.services.users import issue_token
+from reader.services.corrections import MAX_SKIPPED
 from reader.views.corrections import PAGE_SIZE
 from reader.w3c import isoformat
 from tests.conftest import (
@@ -460,6 +461,39 @@ def _bulk_withdrawals(doc, n):
 
 def _reasons(html):
     return re.findall(r'Reason: (Reason \d+)<', html)
+
+
+def test_a_deep_page_by_its_number_alone_says_how_to_reach_it(client, doc):
+    _bulk_withdrawals(doc, 40 * PAGE_SIZE)  # 40 pages
+    newest_first = [f"Reason {i}" for i in range(40 * PAGE_SIZE - 1, -1, -1)]
+    deepest = MAX_SKIPPED // PAGE_SIZE + 1  # the deepest page a number alone finds
+    assert 1 < deepest < 40
+    with rows_skipped() as skipped:
+        html = client.get(f"/corrections?page={deepest}").get_data(as_text=True)
+    assert _reasons(html) == newest_first[(deepest - 1) * PAGE_SIZE:deepest * PAGE_SIZE]
+    assert max(skipped) <= MAX_SKIPPED
+    for path in (f"/corrections?page={deepest + 1}", "/corrections?page=40",
+                 f"/corrections?page=40&before={2**31 - 1}"):  # an entry that is not there
+        with rows_skipped() as skipped:
+            response = client.get(path)
+        page = _text(response.get_data(as_text=True))
+        assert response.status_code == 404 and not _reasons(page), path
+        assert not any(skipped), path  # refused before any entry is read
+        assert "cannot be found from this address" in page
+        assert "follow the “Older” links" in page and 'href="/corrections"' in \
+            response.get_data(as_text=True)
+    assert "no longer listed" in _text(client.get(path).get_data(as_text=True))
+    # the pager's links reach page 40 all the same, each page reading only its own entries
+    path, statements = "/corrections", set()
+    for number in range(2, 41):
+        path = _link(html if number > 2 else client.get(path).get_data(as_text=True), "next")
+        assert f"page={number}&before=" in path
+        with sql_statements() as sent, rows_skipped() as skipped:
+            html = client.get(path).get_data(as_text=True)
+        assert _reasons(html) == newest_first[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        assert not any(skipped), path
+        statements.add(len(sent))
+    assert len(statements) == 1 and _link(html, "next") is None  # page 2 costs what page 40 does
 
 
 def test_readers_get_304s_and_editors_pages_are_kept_by_no_cache(client, doc, editor):
