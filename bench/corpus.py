@@ -4,7 +4,9 @@ What an editor has in hand (300 drafts, 100 notes in review, 100 notes to check)
 same at every size, and a source is cited by about 50 notes: what grows is the corpus
 around them, and no page should grow with it. Each document's first note has a public
 entry on /corrections (among four revisions): 100 to 10,000 entries. The middle pages of
-/annotations/ and /corrections are the deepest a reader can ask for.
+/annotations/, of /annotations/?kind=note and of /corrections are the deepest a reader can ask
+for; the last two both as the page before links to them and by their number alone (a page
+too deep for its number alone is refused, 400 or 404: its time is shown with that status).
 
 For each size a fresh SQLite database is filled in bulk (rows inserted directly, the
 database's own triggers keeping the search index and the counts), then each page is
@@ -59,6 +61,10 @@ WORDS = ("minister said talks sanctions border trade summit treaty energy gas gr
          "pipeline delegation embassy statement interview transcript agency report").split()
 SEARCHED = "pipeline"
 FILTERED = "/?sort=annotated&kind=factcheck"  # the index with a filter, its counts forgotten
+FILTERED_CONTAINER = "/annotations/?kind=note"  # no kept positions: its links seek from an id
+# what a page may answer besides 200: a page too deep for its number alone (400 from the
+# W3C container, 404 from /corrections), answered without reading the rows before it
+REFUSED = (400, 404)
 
 
 def _sentence(rng):
@@ -168,8 +174,8 @@ def _flush(docs, rows, revisions):
     revisions.clear()
 
 
-def measure(client, engine, path, before=None):
-    """Seconds for one GET of ``path``, its size in bytes and its SQL statements."""
+def measure(client, engine, label, path, before=None):
+    """Seconds for one GET of ``path``, its size in bytes, its SQL statements and its status."""
     statements = []
     thread = threading.get_ident()
 
@@ -184,8 +190,9 @@ def measure(client, engine, path, before=None):
     elapsed = time.perf_counter() - start
     event.remove(engine, "before_cursor_execute", count)
     settle_facet_counts()  # what a request left to count after it: not during the next one
-    assert response.status_code == 200, (path, response.status_code)
-    return elapsed, len(response.get_data()), len(statements)
+    assert response.status_code == 200 or ("alone" in label and response.status_code in REFUSED), \
+        (path, response.status_code)
+    return elapsed, len(response.get_data()), len(statements), response.status_code
 
 
 def counting(app):
@@ -216,6 +223,10 @@ def pages(slug, source_id, last_page, middle_page, links):
         ("/annotations/", "/annotations/", False, None),
         ("/annotations/ last page", last_page, False, None),
         ("/annotations/ middle page", middle_page, False, None),
+        (FILTERED_CONTAINER, FILTERED_CONTAINER, False, None),
+        (f"{FILTERED_CONTAINER} middle page, by its link", links["filtered"], False, None),
+        (f"{FILTERED_CONTAINER} middle page, by number alone", links["filtered"].split("&after")[0],
+         False, None),
         ("/corrections", "/corrections", False, None),
         ("/corrections middle page", links["middle"], False, None),
         ("/corrections last page", links["last"], False, None),
@@ -244,6 +255,16 @@ def _corrections_link(number):
     return f"/corrections?page={number}&before={before}"
 
 
+def _container_link(query, number, size):
+    """The address of the filtered container's page ``number`` as the page before links to
+    it: after that page's last annotation."""
+    after = db.session.scalar(
+        select(Annotation.id).where(Annotation.status == "published",
+                                    Annotation.deleted_at.is_(None), *query)
+        .order_by(Annotation.id).limit(1).offset(number * size - 1))
+    return f"{FILTERED_CONTAINER}&page={number}&after={after}"
+
+
 def _pages(items, size):
     return max(1, -(-items // size))
 
@@ -269,6 +290,12 @@ def prepare(n, folder):
         links = {name: _corrections_link(number) for name, number in (
             ("middle", _pages(n * CORRECTED, ENTRIES_A_PAGE) // 2),
             ("last", _pages(n * CORRECTED, ENTRIES_A_PAGE)))}
+        kind = (Annotation.kind == FILTERED_CONTAINER.rsplit("=", 1)[1],)
+        size = app.config["PAGE_SIZE"]
+        listed = db.session.scalar(select(db.func.count(Annotation.id)).where(
+            Annotation.status == "published", Annotation.deleted_at.is_(None), *kind))
+        # the deepest page read from the start: the one just before the middle
+        links["filtered"] = _container_link(kind, _pages(listed, size) // 2 - 1, size)
     print(f"{n:,} documents, {notes:,} notes: built in {built:.1f} s (the corpus's passages"
           f" matched once more in {matched:.1f} s)", flush=True)
     reader = app.test_client()
@@ -305,10 +332,12 @@ def main():
                     corpus = corpora[n]
                     _, path, signed_in, before = corpus["pages"][number]
                     client = corpus["editor" if signed_in else "reader"]
-                    seconds, size, sql = measure(client, corpus["engine"], path, before)
+                    seconds, size, sql, status = measure(client, corpus["engine"], label,
+                                                         path, before)
                     if run:  # the first is a warm-up
                         kept = results.get((label, n))
-                        results[label, n] = (min(seconds, kept[0]) if kept else seconds, size, sql)
+                        results[label, n] = (min(seconds, kept[0]) if kept else seconds, size,
+                                             sql, status)
                 if before is forget_facet_counts:  # every size's other counts kept again
                     for corpus in corpora.values():
                         corpus["reader"].get("/")
@@ -319,8 +348,11 @@ def main():
           + f" | ratio {top:,} / {base:,} | size at {top:,} | SQL statements |")
     print("| --- |" + " --- |" * (len(sizes) + 3))
     for label, *_rest in corpora[base]["pages"]:
-        cells = [f"{results[label, n][0] * 1000:.1f} ms" for n in sizes]
-        seconds, size, _ = results[label, top]
+        # a refused page (too deep for its number alone) shows its status
+        cells = [f"{results[label, n][0] * 1000:.1f} ms"
+                 + (f" ({results[label, n][3]})" if results[label, n][3] != 200 else "")
+                 for n in sizes]
+        seconds, size, *_ = results[label, top]
         statements = " / ".join(str(results[label, n][2]) for n in sizes)
         print(f"| {label} | " + " | ".join(cells)
               + f" | {seconds / results[label, base][0]:.2f} | {size / 1024:.0f} KB"

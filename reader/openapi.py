@@ -365,7 +365,19 @@ def _header(name, description, required=False, example=None):
 PARAMETERS = {
     "page": _query("page", {"type": "integer", "minimum": 0},
                    "Return AnnotationPage N (from 0) instead of the collection. 400 if not a "
-                   "non-negative integer, 404 past the last page."),
+                   "non-negative integer, 404 past the last page. The unfiltered container "
+                   "finds any page by its number; a filtered one, or a document's collection, "
+                   "finds by number alone only the pages within 1,024 annotations of either "
+                   "end (400 with the numbers that work beyond): its `next` and `prev` links "
+                   "carry `after` or `before` and reach every page."),
+    "after": _query("after", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "With `page`: the page's notes are those just after this annotation id "
+                    "(the last of the page before), as `next` links name it. 404 when "
+                    "none is left after it."),
+    "before": _query("before", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                     "With `page`: the page's notes are those just before this annotation "
+                     "id (the first of the page after), as `prev` links name it. 404 when "
+                     "none is left before it."),
     "doc": _query("doc", {"type": "string"}, "Only annotations on the document with this slug."),
     "kind": _query("kind", {"enum": list(KINDS)}, "Only annotations of this kind."),
     "tag": _query("tag", {"type": "string"}, "Only annotations with this tag (the whole tag, "
@@ -503,8 +515,8 @@ def _params(*names):
 
 
 def _paths():
-    container_params = _params("page", "doc", "kind", "tag", "source", "iris", "Prefer",
-                               "If-None-Match")
+    container_params = _params("page", "after", "before", "doc", "kind", "tag", "source",
+                               "iris", "Prefer", "If-None-Match")
     item_read = {
         "parameters": _params("If-None-Match", "If-Modified-Since"),
         "security": READ,
@@ -631,7 +643,8 @@ def _paths():
             "get": {
                 "operationId": "getDocumentAnnotations", "tags": ["Documents"],
                 "summary": "A document's published annotations",
-                "parameters": _params("page", "If-None-Match"), "security": READ,
+                "parameters": _params("page", "after", "before", "If-None-Match"),
+                "security": READ,
                 "responses": _responses(
                     r200=_jsonld(COLLECTION_OR_PAGE, "The collection, or the page asked for.",
                                  COLLECTION_HEADERS),

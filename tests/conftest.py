@@ -107,6 +107,49 @@ def rows_skipped():
         event.remove(db.engine, "before_cursor_execute", keep)
 
 
+@contextmanager
+def driver_statements():
+    """Collect every statement the database driver runs while the block runs (a list): on
+    the cursors SQLAlchemy opens, and on those code opens on the driver's connection
+    itself, which SQLAlchemy's events never see (the W3C export reads its rows through
+    one). For the connections the pool hands out during the block: SQLite's trace of
+    every statement begun (a trigger's start shows as its statement again), psycopg's
+    cursors (client and server side) counting their ``execute``."""
+    seen = []
+    saved = {}
+
+    def counting(base):
+        class Counting(base):
+            def execute(self, query, *args, **kwargs):
+                seen.append(str(query))
+                return super().execute(query, *args, **kwargs)
+        return Counting
+
+    def watch(dbapi_connection, record, proxy):
+        if hasattr(dbapi_connection, "set_trace_callback"):  # sqlite3
+            dbapi_connection.set_trace_callback(seen.append)
+        else:  # psycopg
+            saved[id(dbapi_connection)] = (dbapi_connection.cursor_factory,
+                                           dbapi_connection.server_cursor_factory)
+            dbapi_connection.cursor_factory = counting(dbapi_connection.cursor_factory)
+            dbapi_connection.server_cursor_factory = counting(
+                dbapi_connection.server_cursor_factory)
+
+    def unwatch(dbapi_connection, record):
+        if hasattr(dbapi_connection, "set_trace_callback"):
+            dbapi_connection.set_trace_callback(None)
+        elif id(dbapi_connection) in saved:
+            (dbapi_connection.cursor_factory,
+             dbapi_connection.server_cursor_factory) = saved.pop(id(dbapi_connection))
+    event.listen(db.engine, "checkout", watch)
+    event.listen(db.engine, "checkin", unwatch)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "checkout", watch)
+        event.remove(db.engine, "checkin", unwatch)
+
+
 def get_statements(client, path):
     """How many SQL statements a GET of ``path`` runs (it must answer 200)."""
     with sql_statements() as seen:

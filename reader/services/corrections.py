@@ -17,12 +17,14 @@ from ..extensions import db
 from ..correction_text import HEADINGS, LABELS, summary
 from ..models import Annotation, AnnotationRevision, Source
 from ..sanitize import render_markdown
-from . import ValidationError
+from . import ServiceError, ValidationError
 
 KINDS = ("correction", "clarification")
 WITHDRAWAL = "withdrawal"
 PUBLIC = (*KINDS, WITHDRAWAL)
 MAX_REASON = 300
+# the entries a page found by its number alone may skip (pages 1 to 34 of /corrections)
+MAX_SKIPPED = 1_000
 # the fields of a note readers read (services.annotations.CONTENT)
 FIELDS = ("kind", "body", "tags", "start", "end", "exact", "source_id", "relation", "verdict")
 
@@ -88,6 +90,14 @@ def withdrawal_reason(annotation, reason, user):
 
 # --- what readers read -----------------------------------------------------------------
 
+class PageTooDeepError(ServiceError):
+    """A page asked for by its number alone lies past what a number finds (MAX_SKIPPED)."""
+
+    def __init__(self, number, deepest, gone):
+        self.number, self.deepest, self.gone = number, deepest, gone
+        super().__init__(f"page {number} is past page {deepest}, the deepest found by number")
+
+
 def _public_entries():
     """Every public entry: a marked revision (what the partial index holds) of a note, never
     of an editors' comment. The comment check is a correlated NOT EXISTS, so the database
@@ -106,8 +116,12 @@ def corrections_page(number, size, before=None, after=None):
     ``before`` (the entries just older than this entry, by its revision id) and ``after``
     (just newer) seek from an entry along the index, so a page deep in the list costs
     what the first does; the pages' links carry them. Without them, or when that entry
-    is gone, page ``number`` (from 1) is found by skipping the pages before it. Each
-    entry's note, document and cited sources come in three more statements.
+    is gone, page ``number`` (from 1) is found by skipping the pages before it, as long
+    as that skips at most MAX_SKIPPED entries; a deeper one raises PageTooDeepError
+    rather than read every entry before it (the entries are ordered by when they were
+    marked, and an imported corpus can bring thousands at one time, so no kept count
+    by time would find page N either). Each entry's note, document and cited sources
+    come in three more statements.
     """
     R = AnnotationRevision
     query = _public_entries().options(
@@ -118,6 +132,8 @@ def corrections_page(number, size, before=None, after=None):
         anchor = db.session.execute(select(R.created_at, R.id).where(
             R.id == (before or after), R.correction.is_not(None))).first()
     if anchor is None:
+        if (number - 1) * size > MAX_SKIPPED:
+            raise PageTooDeepError(number, MAX_SKIPPED // size + 1, gone=bool(before or after))
         rows = db.session.scalars(query.order_by(*newest_first)
                                   .offset((number - 1) * size).limit(size + 1)).all()
         entries, older, newer = rows[:size], len(rows) > size, number > 1

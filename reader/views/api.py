@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..claimreview import claim_review, claim_reviews
-from ..counts import corpus_totals, seek_published
+from ..counts import BLOCK, corpus_totals, seek_published
 from ..extensions import db
 from ..models import Annotation, Document
 from ..openapi import MAX_ID, openapi_document
@@ -45,6 +45,9 @@ RESOURCE_LINKS = f'<{LDP}Resource>; rel="type"'
 # what the columns hold: longer values would fail on PostgreSQL
 CREATOR_NAME_LENGTH = Annotation.creator_name.type.length
 VIA_LENGTH = Annotation.via.type.length
+# the rows a page asked for by number alone may skip, from the nearer end, where no
+# kept table finds it: the unfiltered container skips fewer than a block of them
+MAX_SKIPPED = BLOCK
 
 bp = Blueprint("api", __name__)
 
@@ -157,6 +160,20 @@ def _collection(query, collection_url, label, iris=False, minimal=False, contain
     from which id on, skipping how many, ``query``'s row ``offset`` is found
     (counts.seek_published). The response has an ETag (304 to If-None-Match) and names
     the representation it is in Content-Location.
+
+    Without ``seek`` (a filtered container, a document's collection) no kept table says
+    where page N starts, so the pages link each other by the annotation at their edge:
+    ``next`` is ``?page=N+1&after=ID`` (the last id of this page), ``prev``
+    ``?page=N-1&before=ID`` (its first), and such a page reads its rows along the id
+    index from there, whatever N is. ``page`` stays the page's number (its
+    ``startIndex``, its place among ``first`` and ``last``); a client walking the links
+    meanwhile neither misses nor repeats a note when earlier ones are deleted. ``?page=N``
+    alone is found by skipping rows from the nearer end, so ``first``, ``last`` and the
+    pages near them answer as before; one more than MAX_SKIPPED rows from both ends is
+    refused with 400 and a message saying which numbers work and to follow the links.
+    Not 404: a client counting pages up to the first 404 would take the list for ended
+    and lose the rest without a word. Not a redirect to the page's keyset link: finding
+    the id it starts after means reading every row before it, the very work refused.
     """
     base = base_url()
     size = current_app.config["PAGE_SIZE"]
@@ -164,35 +181,57 @@ def _collection(query, collection_url, label, iris=False, minimal=False, contain
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(math.ceil(total / size), 1)
     number = _page_number()
+    after, before = _edge("after"), _edge("before")
     if number >= pages:
         abort(404)
     query = query.options(selectinload(Annotation.document), selectinload(Annotation.creator),
                           selectinload(Annotation.source))
     offset = number * size
-    found = seek(offset) if seek and offset else None
-    if found:  # from the page's block of ids on: less than a block of rows skipped
-        first_id, skip = found
+    has_next, has_prev = number + 1 < pages, number > 0
+    if after is not None:  # the page after the one whose last row is ``after``
+        rows = db.session.scalars(query.where(Annotation.id > after).order_by(Annotation.id)
+                                  .limit(size + 1)).all()
+        has_next, rows = has_next and len(rows) > size, rows[:size]
+    elif before is not None:  # the page before the one whose first row is ``before``
+        rows = db.session.scalars(query.where(Annotation.id < before)
+                                  .order_by(Annotation.id.desc()).limit(size + 1)).all()[::-1]
+        has_prev, rows = has_prev and len(rows) > size, rows[-size:]
+    elif (found := seek(offset) if seek and offset else None):
+        first_id, skip = found  # from the page's block of ids on: less than a block skipped
         rows = db.session.scalars(query.where(Annotation.id >= first_id).order_by(Annotation.id)
                                   .offset(skip).limit(size)).all()
-    elif offset > total // 2:  # a later page is read from the end: the last one skips nothing
-        count = min(size, total - offset)
-        rows = db.session.scalars(query.order_by(Annotation.id.desc())
-                                  .offset(total - offset - count).limit(count)).all()[::-1]
     else:
-        rows = db.session.scalars(query.order_by(Annotation.id).offset(offset).limit(size)).all()
+        count = min(size, total - offset)
+        if seek is None and min(offset, total - offset - count) > MAX_SKIPPED:
+            abort(400, description=_too_deep(number, total, size))
+        if offset > total // 2:  # a later page is read from the end: the last one skips nothing
+            rows = db.session.scalars(query.order_by(Annotation.id.desc())
+                                      .offset(total - offset - count).limit(count)).all()[::-1]
+        else:
+            rows = db.session.scalars(query.order_by(Annotation.id).offset(offset)
+                                      .limit(size)).all()
+    if (after is not None or before is not None) and not rows:
+        abort(404)  # nothing on that side of the edge any more
     if iris:
         items = [annotation_iri(base, a.id) for a in rows]
     else:
         items = [annotation_to_jsonld(a, base, a.document.slug, with_context=False) for a in rows]
 
-    def page_url(n):
-        return f"{collection_url}{'&' if '?' in collection_url else '?'}page={n}"
+    def page_url(n, edge=None, edge_id=None):
+        url = f"{collection_url}{'&' if '?' in collection_url else '?'}page={n}"
+        return f"{url}&{edge}={edge_id}" if edge else url
 
+    # the kept positions find any page by number; otherwise the links name the edge rows
+    keyset = seek is None
     page = annotation_page(
-        page_url(number), items, {"id": collection_url, "label": label, "total": total},
-        start_index=number * size,
-        next_iri=page_url(number + 1) if number + 1 < pages else None,
-        prev_iri=page_url(number - 1) if number > 0 else None,
+        page_url(number, *(("after", after) if after is not None else
+                           ("before", before) if before is not None else ())),
+        items, {"id": collection_url, "label": label, "total": total},
+        start_index=offset,
+        next_iri=(page_url(number + 1, "after", rows[-1].id) if keyset
+                  else page_url(number + 1)) if has_next else None,
+        prev_iri=(page_url(number - 1, "before", rows[0].id) if keyset and number > 1
+                  else page_url(number - 1)) if has_prev else None,
         with_context="page" in request.args,
     )
     if "page" in request.args:
@@ -205,6 +244,32 @@ def _collection(query, collection_url, label, iris=False, minimal=False, contain
     response = _jsonld(as_container(data) if container else data)
     response.headers["Content-Location"] = collection_url
     return _conditional(response)
+
+
+def _edge(name):
+    """The annotation id ``?after=`` or ``?before=`` names (a page's edge), or None.
+
+    400 for anything but an id, for both at once, and for either without ``page``.
+    """
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not _is_id(raw):
+        abort(400, description=f"{name} must be an annotation id")
+    if "page" not in request.args or ("after" in request.args and "before" in request.args):
+        abort(400, description="after and before each go with page, one at a time: the "
+                               "pages' next and prev links carry them")
+    return int(raw.lstrip("0") or "0")
+
+
+def _too_deep(number, total, size):
+    """The reason a page number alone is refused: which numbers work, and what to do."""
+    head = MAX_SKIPPED // size
+    tail = max(0, -(-(total - MAX_SKIPPED) // size) - 1)
+    return (f"page {number} is too deep to find by its number alone: this list answers "
+            f"pages 0 to {head} and {tail} to {math.ceil(total / size) - 1} by "
+            "number; follow the next links from first (or prev from last), which seek "
+            "from the annotation at the page's edge")
 
 
 def _conditional(response):

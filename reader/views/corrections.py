@@ -1,15 +1,13 @@
 """Corrections in the open: every correction, clarification and withdrawal, as a page and
 an Atom feed, newest first."""
 
-import hashlib
-
-from flask import Blueprint, abort, make_response, render_template, request, session, url_for
-from werkzeug.http import is_resource_modified
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 
 from ..config import MAX_ID
-from ..services.corrections import corrections_page, latest_entry_time
+from ..services.corrections import PageTooDeepError, corrections_page, latest_entry_time
 from ..w3c import isoformat
-from . import base_url, is_editor
+from . import base_url
+from .caching import is_modified, not_modified, reader_page, respond, weak_etag
 
 bp = Blueprint("corrections", __name__)
 
@@ -41,13 +39,22 @@ def index():
     """Every correction, clarification and withdrawal of a published note, newest first, paged.
 
     The pager's links seek from the entry at the edge of the page (``?page=N&before=ID``,
-    ``&after=ID``): any page costs what the first does. ``?page=N`` alone still works.
+    ``&after=ID``): any page costs what the first does. ``?page=N`` alone (an address
+    kept from before the links carried the entry, or typed) is found by skipping the
+    pages before it up to page 34; a deeper one, or one whose entry is gone, is a 404
+    page that says so and leads to the first page and its Older links, rather than a
+    page that reads every entry before it. 404 as for any page this list cannot show:
+    a search engine drops the address, and keeps the pager's.
     """
     number = _page_number()
     before, after = _entry_id("before"), _entry_id("after")
     if before and after:
         abort(404)
-    entries, older, newer = corrections_page(number, PAGE_SIZE, before=before, after=after)
+    try:
+        entries, older, newer = corrections_page(number, PAGE_SIZE, before=before, after=after)
+    except PageTooDeepError as exc:
+        return render_template("corrections/too_deep.html", number=exc.number,
+                               deepest=exc.deepest, gone=exc.gone), 404
     if (number > 1 or before or after) and not entries:
         abort(404)
     html = render_template("corrections/index.html", entries=entries, number=number,
@@ -76,25 +83,17 @@ def _atom_time(moment):
 
 def _conditional(response, entries):
     """Give a reader's answer an ETag from its body and, as Last-Modified, the latest change
-    to what it shows (the entries, their notes and documents).
+    to what it shows (the entries, their notes and documents): caching.py's validators.
 
     The body is one bounded page, so hashing it costs what rendering it did; the ETag
     moves with anything shown (a new entry, a document's new title). Editors' pages
     (their name in the header) and pages with a flash message are never kept.
     """
-    if is_editor() or session.get("_flashes"):
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
-    etag = 'W/"' + hashlib.sha1(response.get_data()).hexdigest()[:20] + '"'
+    if not reader_page():
+        return respond(response, None, private=True)
     moments = [moment for c in entries for moment in (
         c["at"], c["revision"].annotation.modified_at, c["revision"].annotation.document.modified_at)]
-    last_modified = max(moments, default=None)
-    request.environ["reader.cacheable"] = True  # an anonymous reader's page: pagecache.py
-    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
-        response = make_response("", 304)
-    response.headers["ETag"] = etag
-    if last_modified is not None:
-        response.last_modified = last_modified
-    response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("Cookie")
-    return response
+    validators = (weak_etag(response.get_data(as_text=True)), max(moments, default=None))
+    if not is_modified(validators):
+        return not_modified(validators)
+    return respond(response, validators)

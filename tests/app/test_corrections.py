@@ -6,15 +6,18 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from reader.extensions import db
 from reader.models import Annotation, AnnotationRevision
 from reader.services.documents import create_document
 from reader.services.users import issue_token
+from reader.services.corrections import MAX_SKIPPED
 from reader.views.corrections import PAGE_SIZE
 from reader.w3c import isoformat
-from tests.conftest import csrf_token, get_statements, rows_skipped, sql_statements
+from tests.conftest import (
+    csrf_token, get_statements, login, rows_skipped, sql_statements,
+)
 
 TEXT = ("A title\n\nThe spokesman said the alliance was a permanent threat to the region.\n"
         "Officials called the talks constructive.\n")
@@ -428,6 +431,88 @@ def test_the_pager_seeks_from_the_entry_at_the_edge_of_each_page(client, doc, ed
         assert client.get(f"/corrections?page=2&before={junk}").status_code == 404
     assert client.get("/corrections?page=2&before=1&after=2").status_code == 404
 
+
+
+def _bulk_withdrawals(doc, n):
+    """``n`` public entries (withdrawals, "Reason 0" the oldest), inserted as rows."""
+    from datetime import UTC, datetime, timedelta
+    start = TEXT.index("the talks")
+    fields = {"kind": "note", "body": "Withdrawn.", "tags": [], "start": start, "end": start + 9,
+              "exact": "the talks", "source_id": None, "relation": None, "verdict": None}
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    connection = db.session.connection()
+    first = (db.session.scalar(select(db.func.max(Annotation.id))) or 0) + 1
+    connection.execute(Annotation.__table__.insert(), [
+        {"id": first + i, "document_id": doc.id, "start": start, "end": start + 9,
+         "exact": "the talks", "kind": "note", "body": "Withdrawn.", "body_html": "",
+         "tags": [], "status": "published", "version": 2, "orphan": False,
+         "anchor_state": "unchanged", "deleted_at": moment + timedelta(minutes=i)}
+        for i in range(n)])
+    connection.execute(AnnotationRevision.__table__.insert(), [
+        {"annotation_id": first + i, "version": 2, "action": "deleted", "changed": [],
+         "snapshot": fields, "correction": "withdrawal", "reason": f"Reason {i}",
+         "earlier": {**fields, "source_title": None},
+         "created_at": moment + timedelta(minutes=i)} for i in range(n)])
+    if connection.dialect.name == "postgresql":  # the ids given: move the sequence past them
+        connection.execute(text("SELECT setval(pg_get_serial_sequence('annotations', 'id'),"
+                                " (SELECT max(id) FROM annotations))"))
+    db.session.commit()
+
+
+def _reasons(html):
+    return re.findall(r'Reason: (Reason \d+)<', html)
+
+
+def test_a_deep_page_by_its_number_alone_says_how_to_reach_it(client, doc):
+    _bulk_withdrawals(doc, 40 * PAGE_SIZE)  # 40 pages
+    newest_first = [f"Reason {i}" for i in range(40 * PAGE_SIZE - 1, -1, -1)]
+    deepest = MAX_SKIPPED // PAGE_SIZE + 1  # the deepest page a number alone finds
+    assert 1 < deepest < 40
+    with rows_skipped() as skipped:
+        html = client.get(f"/corrections?page={deepest}").get_data(as_text=True)
+    assert _reasons(html) == newest_first[(deepest - 1) * PAGE_SIZE:deepest * PAGE_SIZE]
+    assert max(skipped) <= MAX_SKIPPED
+    for path in (f"/corrections?page={deepest + 1}", "/corrections?page=40",
+                 f"/corrections?page=40&before={2**31 - 1}"):  # an entry that is not there
+        with rows_skipped() as skipped:
+            response = client.get(path)
+        page = _text(response.get_data(as_text=True))
+        assert response.status_code == 404 and not _reasons(page), path
+        assert not any(skipped), path  # refused before any entry is read
+        assert "cannot be found from this address" in page
+        assert "follow the “Older” links" in page and 'href="/corrections"' in \
+            response.get_data(as_text=True)
+    assert "no longer listed" in _text(client.get(path).get_data(as_text=True))
+    # the pager's links reach page 40 all the same, each page reading only its own entries
+    path, statements = "/corrections", set()
+    for number in range(2, 41):
+        path = _link(html if number > 2 else client.get(path).get_data(as_text=True), "next")
+        assert f"page={number}&before=" in path
+        with sql_statements() as sent, rows_skipped() as skipped:
+            html = client.get(path).get_data(as_text=True)
+        assert _reasons(html) == newest_first[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        assert not any(skipped), path
+        statements.add(len(sent))
+    assert len(statements) == 1 and _link(html, "next") is None  # page 2 costs what page 40 does
+
+
+def test_readers_get_304s_and_editors_pages_are_kept_by_no_cache(client, doc, editor):
+    _bulk_withdrawals(doc, PAGE_SIZE + 3)
+    for path in ("/corrections", "/corrections?page=2", "/corrections.atom"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "no-cache", path
+        assert "Cookie" in response.headers["Vary"] and response.last_modified, path
+        for header in ({"If-None-Match": response.headers["ETag"]},
+                       {"If-Modified-Since": response.headers["Last-Modified"]}):
+            again = client.get(path, headers=header)
+            assert again.status_code == 304 and not again.get_data(), (path, header)
+            assert again.headers["ETag"] == response.headers["ETag"], path
+        assert client.get(path, headers={"If-None-Match": 'W/"other"'}).status_code == 200
+    etag = client.get("/corrections").headers["ETag"]
+    login(client)
+    signed_in = client.get("/corrections", headers={"If-None-Match": etag})
+    assert signed_in.status_code == 200 and "ETag" not in signed_in.headers
+    assert signed_in.headers["Cache-Control"] == "private, no-store"
 
 def test_the_validators_move_when_a_correction_is_published(client, doc, editor, frank):
     location = _published_check(client, editor, frank)

@@ -14,6 +14,7 @@ from reader.extensions import db
 from reader.models import Annotation, Document, DocumentCounts
 from reader.services.annotations import create_annotation, delete_annotation, update_annotation
 from reader.services.documents import create_document
+from reader.views.api import MAX_SKIPPED
 from tests.conftest import get_statements, rows_skipped, sql_statements, using_postgres
 
 TEXT = "A report\n\nThe minister spoke of grain and of ports. Then the envoy answered.\n"
@@ -413,6 +414,117 @@ def test_every_container_page_is_found_without_skipping_the_pages_before(app, cl
     kept, fresh = _recounted()
     assert kept == fresh
 
+
+
+def _filtered_corpus(editor):
+    """3,500 notes, about 2,500 of them published notes (``?kind=note``) with gaps: other
+    kinds, drafts, deletions, removed rows. Return the ids ``?kind=note`` lists, in order."""
+    _bulk(70, notes=50)
+    notes = db.session.scalars(select(Annotation).order_by(Annotation.id)).all()
+    for note in notes[::4]:
+        note.kind = "context"
+    for note in notes[5:1500:7]:
+        note.status = "draft"
+    for note in notes[1000:1040]:
+        delete_annotation(note, editor, reason="Withdrawn in a test")
+    for note in notes[2000:2030]:
+        db.session.delete(note)
+    db.session.commit()
+    return db.session.scalars(select(Annotation.id).where(
+        Annotation.status == "published", Annotation.deleted_at.is_(None),
+        Annotation.kind == "note").order_by(Annotation.id)).all()
+
+
+def _ids(page):
+    return [int(i.rsplit("/", 1)[1]) for i in page["items"]]
+
+
+def _local(iri):
+    return iri.replace("http://localhost", "")
+
+
+def test_a_filtered_container_is_walked_by_its_links_without_skipping_rows(app, client,
+                                                                         editor):
+    ids = _filtered_corpus(editor)
+    app.config["PAGE_SIZE"] = size = 50
+    pages = -(-len(ids) // size)
+    data = client.get("/annotations/?kind=note&iris=1").get_json()
+    assert data["total"] == len(ids) and data["last"].endswith(f"page={pages - 1}")
+    page, seen, walked, statements = data["first"], [], [], set()
+    while True:
+        number = len(walked)
+        assert page["startIndex"] == number * size and _ids(page) == \
+            ids[number * size:(number + 1) * size], number
+        seen += _ids(page)
+        walked.append(page["id"])
+        if "next" not in page:
+            break
+        assert f"page={number + 1}&after={seen[-1]}" in page["next"]
+        with sql_statements() as sent, rows_skipped() as skipped:
+            response = client.get(_local(page["next"]))
+        assert response.status_code == 200 and not any(skipped), page["next"]
+        statements.add(len(sent))
+        page = response.get_json()
+    assert seen == ids and len(walked) == pages
+    assert len(statements) == 1  # the second page costs what the deepest does
+    # back from the last page by prev links: the same pages
+    page = client.get(_local(data["last"])).get_json()
+    assert _ids(page) == ids[(pages - 1) * size:]
+    for number in range(pages - 2, -1, -1):
+        with rows_skipped() as skipped:
+            page = client.get(_local(page["prev"])).get_json()
+        assert _ids(page) == ids[number * size:(number + 1) * size] and not any(skipped), number
+    assert "prev" not in page and page["id"].endswith("?kind=note&iris=1&page=0")
+
+
+def test_a_deep_filtered_page_by_number_alone_is_refused_with_the_numbers_that_work(
+        app, client, editor):
+    ids = _filtered_corpus(editor)
+    app.config["PAGE_SIZE"] = size = 50
+    pages = -(-len(ids) // size)
+    head = MAX_SKIPPED // size  # pages from the start a number alone finds
+    tail = -(-(len(ids) - MAX_SKIPPED) // size) - 1
+    assert 0 < head < pages // 2 < tail < pages - 1
+    for number in (0, 1, head, tail, pages - 2, pages - 1):  # near either end: as before
+        with rows_skipped() as skipped:
+            response = client.get(f"/annotations/?kind=note&iris=1&page={number}")
+        assert response.status_code == 200, number
+        assert _ids(response.get_json()) == ids[number * size:(number + 1) * size]
+        assert max(skipped, default=0) <= MAX_SKIPPED
+    for number in (head + 1, pages // 2, tail - 1):
+        response = client.get(f"/annotations/?kind=note&iris=1&page={number}")
+        assert response.status_code == 400, number
+        detail = response.get_json()["detail"]
+        assert f"page {number} is too deep" in detail, detail
+        assert f"pages 0 to {head} and {tail} to {pages - 1}" in detail
+        assert "follow the next links" in detail
+    # the unfiltered container still finds every page by its number
+    assert client.get(f"/annotations/?iris=1&page={pages // 2}").status_code == 200
+
+
+def test_a_client_walking_a_filtered_container_misses_nothing_when_notes_go(app, client, editor):
+    ids = _filtered_corpus(editor)
+    app.config["PAGE_SIZE"] = size = 50
+    first = client.get("/annotations/?kind=note&iris=1&page=0").get_json()
+    second = client.get(_local(first["next"])).get_json()
+    # meanwhile two notes of the pages already read are withdrawn
+    for note in db.session.scalars(select(Annotation).where(Annotation.id.in_(ids[3:5]))):
+        delete_annotation(note, editor, reason="Withdrawn in a test")
+    db.session.commit()
+    third = client.get(_local(second["next"])).get_json()
+    assert _ids(third) == ids[2 * size:3 * size]  # the page after, neither repeated nor missed
+    assert third["startIndex"] == 2 * size
+
+
+@pytest.mark.parametrize("query, status", [
+    ("page=2&after=x", 400), ("page=2&before=-1", 400), (f"page=2&after={2**40}", 400),
+    ("after=5", 400), ("page=2&after=5&before=9", 400),
+    (f"page=1&after={2**31 - 1}", 404), ("page=1&before=1", 404), ("page=999&after=1", 404),
+])
+def test_bad_page_edges_are_client_errors(app, client, seeded, query, status):
+    response = client.get(f"/annotations/?kind=note&{query}")
+    assert response.status_code == status, query
+    assert set(response.get_json()) == {"error", "detail"}
 
 # --- flat work ------------------------------------------------------------------------------
 

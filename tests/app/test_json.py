@@ -48,11 +48,18 @@ def test_document_json_pages_link_to_each_other(app, client):
     db.session.commit()
     data = client.get("/docs/paged/annotations.json").get_json()
     assert data["total"] == 5 and len(data["first"]["items"]) == 2
-    assert data["first"]["next"].endswith("/docs/paged/annotations.json?page=1")
+    ids = [int(item["id"].rsplit("/", 1)[1]) for item in data["first"]["items"]]
+    # the next page seeks from the last note of this one
+    assert data["first"]["next"].endswith(f"/docs/paged/annotations.json?page=1&after={ids[-1]}")
     assert data["last"].endswith("?page=2")
     page = client.get("/docs/paged/annotations.json?page=2").get_json()
     assert page["type"] == "AnnotationPage" and page["startIndex"] == 4
     assert [item["body"][0]["value"] for item in page["items"]] == ["epsilon"]
+    middle = client.get(data["first"]["next"].replace("http://localhost", "")).get_json()
+    assert [item["body"][0]["value"] for item in middle["items"]] == ["gamma", "delta"]
+    assert middle["startIndex"] == 2 and middle["prev"].endswith("annotations.json?page=0")
+    later = client.get(middle["next"].replace("http://localhost", "")).get_json()
+    assert later["items"] == page["items"] and "next" not in later
     assert client.get("/docs/paged/annotations.json?page=3").status_code == 404
     bad = client.get("/docs/paged/annotations.json?page=x")
     assert bad.status_code == 400 and bad.get_json()["error"] == "Bad Request"
