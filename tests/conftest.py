@@ -150,6 +150,14 @@ def driver_statements():
         event.remove(db.engine, "checkin", unwatch)
 
 
+def ids_given(connection, table):
+    """After rows inserted with their ids given: on PostgreSQL move ``table``'s id sequence
+    past them, so the next row the app adds takes a free id (SQLite takes max + 1 anyway)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                                f" (SELECT max(id) FROM {table}))"))
+
+
 def get_statements(client, path):
     """How many SQL statements a GET of ``path`` runs (it must answer 200)."""
     with sql_statements() as seen:

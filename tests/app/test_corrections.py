@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from reader.extensions import db
 from reader.models import Annotation, AnnotationRevision
@@ -16,7 +16,7 @@ from reader.services.corrections import MAX_SKIPPED
 from reader.views.corrections import PAGE_SIZE
 from reader.w3c import isoformat
 from tests.conftest import (
-    csrf_token, get_statements, login, rows_skipped, sql_statements,
+    csrf_token, get_statements, ids_given, login, rows_skipped, sql_statements,
 )
 
 TEXT = ("A title\n\nThe spokesman said the alliance was a permanent threat to the region.\n"
@@ -453,9 +453,7 @@ def _bulk_withdrawals(doc, n):
          "snapshot": fields, "correction": "withdrawal", "reason": f"Reason {i}",
          "earlier": {**fields, "source_title": None},
          "created_at": moment + timedelta(minutes=i)} for i in range(n)])
-    if connection.dialect.name == "postgresql":  # the ids given: move the sequence past them
-        connection.execute(text("SELECT setval(pg_get_serial_sequence('annotations', 'id'),"
-                                " (SELECT max(id) FROM annotations))"))
+    ids_given(connection, "annotations")
     db.session.commit()
 
 

@@ -15,7 +15,7 @@ from reader.models import Annotation, Document, DocumentCounts
 from reader.services.annotations import create_annotation, delete_annotation, update_annotation
 from reader.services.documents import create_document
 from reader.views.api import MAX_SKIPPED
-from tests.conftest import get_statements, rows_skipped, sql_statements, using_postgres
+from tests.conftest import get_statements, ids_given, rows_skipped, sql_statements, using_postgres
 
 TEXT = "A report\n\nThe minister spoke of grain and of ports. Then the envoy answered.\n"
 
@@ -36,9 +36,7 @@ def _bulk(n, notes=3, start=0):
             for i in range(n) for k in range(notes)]
     if rows:
         connection.execute(Annotation.__table__.insert(), rows)
-    if connection.dialect.name == "postgresql":  # the ids given: move the sequence past them
-        connection.execute(text("SELECT setval(pg_get_serial_sequence('documents', 'id'),"
-                                " (SELECT max(id) FROM documents))"))
+    ids_given(connection, "documents")
     db.session.commit()
 
 
@@ -388,16 +386,26 @@ def _offsets(client, path):
     return skipped, response.get_json()
 
 
-def test_every_container_page_is_found_without_skipping_the_pages_before(app, client, editor):
-    _bulk(70, notes=50)  # 3,500 published notes: ids over four blocks of the kept positions
+def _gaps(editor, drafts, withdrawn, removed, contexts=slice(0)):
+    """Make gaps in the published notes, taken in id order: ``drafts`` back to draft,
+    ``withdrawn`` deleted by ``editor``, ``removed`` gone from the table, ``contexts`` of
+    another kind."""
     notes = db.session.scalars(select(Annotation).order_by(Annotation.id)).all()
-    for note in notes[5:1500:3]:  # gaps before the middle: drafts, deletions, removed rows
+    for note in notes[contexts]:
+        note.kind = "context"
+    for note in notes[drafts]:
         note.status = "draft"
-    for note in notes[1000:1100]:
+    for note in notes[withdrawn]:
         delete_annotation(note, editor, reason="Withdrawn in a test")
-    for note in notes[2000:2050]:
+    for note in notes[removed]:
         db.session.delete(note)
     db.session.commit()
+
+
+def test_every_container_page_is_found_without_skipping_the_pages_before(app, client, editor):
+    _bulk(70, notes=50)  # 3,500 published notes: ids over four blocks of the kept positions
+    # gaps before the middle: drafts, deletions, removed rows
+    _gaps(editor, drafts=slice(5, 1500, 3), withdrawn=slice(1000, 1100), removed=slice(2000, 2050))
     app.config["PAGE_SIZE"] = 7
     ids = db.session.scalars(select(Annotation.id).where(
         Annotation.status == "published", Annotation.deleted_at.is_(None))
@@ -420,16 +428,8 @@ def _filtered_corpus(editor):
     """3,500 notes, about 2,500 of them published notes (``?kind=note``) with gaps: other
     kinds, drafts, deletions, removed rows. Return the ids ``?kind=note`` lists, in order."""
     _bulk(70, notes=50)
-    notes = db.session.scalars(select(Annotation).order_by(Annotation.id)).all()
-    for note in notes[::4]:
-        note.kind = "context"
-    for note in notes[5:1500:7]:
-        note.status = "draft"
-    for note in notes[1000:1040]:
-        delete_annotation(note, editor, reason="Withdrawn in a test")
-    for note in notes[2000:2030]:
-        db.session.delete(note)
-    db.session.commit()
+    _gaps(editor, drafts=slice(5, 1500, 7), withdrawn=slice(1000, 1040), removed=slice(2000, 2030),
+          contexts=slice(None, None, 4))
     return db.session.scalars(select(Annotation.id).where(
         Annotation.status == "published", Annotation.deleted_at.is_(None),
         Annotation.kind == "note").order_by(Annotation.id)).all()

@@ -185,33 +185,37 @@ def test_reader_pages_never_scroll_sideways_on_a_phone(new_page, live, notes, pa
     assert widths[0] <= widths[1], f"{path} is {widths[0]} px wide on a 390 px phone"
 
 
-@pytest.fixture(scope="module")
-def heavy(live):
-    """A document of 1,000 sentences with a published note on a word of each: (slug, ids)."""
-    from reader.extensions import db
-    from reader.models import Annotation
+def _annotated_sentences(live, count, title, fields):
+    """A document of ``count`` sentences with a published note on "statement" in each, its
+    other columns from ``fields(i, start, document)``: (slug, the notes' ids in text order)."""
     from reader.services.documents import create_document
 
     text = "".join(f"Sentence {i} says a statement about the talks.{chr(10) if i % 8 == 7 else ' '}"
-                   for i in range(1_000))
+                   for i in range(count))
     with live.app.app_context():
-        document = create_document(text, {"title": "A heavily annotated text"})
+        document = create_document(text, {"title": title})
         db.session.flush()
         pos, rows = 0, []
-        for i in range(1_000):
+        for i in range(count):
             pos = text.index("statement", pos)
             rows.append({"document_id": document.id, "start": pos, "end": pos + 9,
                          "exact": "statement", "prefix": text[max(0, pos - 32):pos],
-                         "suffix": text[pos + 9:pos + 41], "kind": ("note", "context", "factcheck")[i % 3],
-                         "body": f"Heavy note {i}.", "body_html": f"<p>Heavy note {i}.</p>",
-                         "status": "published", "version": 1, "orphan": False,
-                         "anchor_state": "unchanged", "creator_name": "Bench"})
+                         "suffix": text[pos + 9:pos + 41], "status": "published", "version": 1,
+                         "orphan": False, "anchor_state": "unchanged", **fields(i, pos, document)})
             pos += 1
         db.session.execute(Annotation.__table__.insert(), rows)
         db.session.commit()
         ids = db.session.scalars(db.select(Annotation.id).filter_by(document_id=document.id)
                                  .order_by(Annotation.start)).all()
         return document.slug, [str(i) for i in ids]
+
+
+@pytest.fixture(scope="module")
+def heavy(live):
+    """A document of 1,000 sentences with a published note on a word of each: (slug, ids)."""
+    return _annotated_sentences(live, 1_000, "A heavily annotated text", lambda i, start, document: {
+        "kind": ("note", "context", "factcheck")[i % 3], "body": f"Heavy note {i}.",
+        "body_html": f"<p>Heavy note {i}.</p>", "creator_name": "Bench"})
 
 
 @pytest.mark.parametrize("width", [1280, 800])
@@ -242,39 +246,23 @@ def many_kinds(live):
     tags with markup characters and non-Latin letters, overlapping words. (slug, ids)"""
     from datetime import timedelta
 
-    from reader.models import Annotation
-    from reader.services.documents import create_document
-
-    text = "".join(f"Sentence {i} says a statement about the talks.{chr(10) if i % 8 == 7 else ' '}"
-                   for i in range(160))
     verdicts = (None, "accurate", "misleading", "false", None, "unsupported")
     tags = (["bench"], [], ["<b>&amp;\"'", "Россия"], ["ΟΔΟΣ"], ["bench", "t1", "t2"])
-    with live.app.app_context():
-        document = create_document(text, {"title": "Notes of every shape"})
-        db.session.flush()
-        pos, rows = 0, []
-        for i in range(160):
-            pos = text.index("statement", pos)
-            kind = ("note", "context", "factcheck")[i % 3]
-            created = document.created_at - timedelta(days=i)
-            rows.append({"document_id": document.id, "start": pos,
-                         "end": pos + (len("statement about the talks") if i % 5 == 0 else 9),
-                         "exact": "statement", "prefix": "", "suffix": "", "kind": kind,
-                         "body": f"Shape {i}.",
-                         "body_html": f'<p>Shape {i} <em>is</em> <a href="https://example.org/{i}" '
-                                      'rel="nofollow">here</a>.</p>',
-                         "tags": tags[i % len(tags)], "status": "published", "version": 1,
-                         "orphan": False, "anchor_state": "unchanged",
-                         "creator_name": "" if i % 7 == 3 else f"Editor {i % 4}",
-                         "verdict": verdicts[i % len(verdicts)] if kind == "factcheck" else None,
-                         "created_at": created,
-                         "modified_at": created + timedelta(days=2) if i % 4 == 1 else created})
-            pos += 1
-        db.session.execute(Annotation.__table__.insert(), rows)
-        db.session.commit()
-        ids = db.session.scalars(db.select(Annotation.id).filter_by(document_id=document.id)
-                                 .order_by(Annotation.start)).all()
-        return document.slug, [str(i) for i in ids]
+
+    def fields(i, start, document):
+        kind = ("note", "context", "factcheck")[i % 3]
+        created = document.created_at - timedelta(days=i)
+        return {"end": start + (len("statement about the talks") if i % 5 == 0 else 9),
+                "kind": kind, "body": f"Shape {i}.",
+                "body_html": f'<p>Shape {i} <em>is</em> <a href="https://example.org/{i}" '
+                             'rel="nofollow">here</a>.</p>',
+                "tags": tags[i % len(tags)],
+                "creator_name": "" if i % 7 == 3 else f"Editor {i % 4}",
+                "verdict": verdicts[i % len(verdicts)] if kind == "factcheck" else None,
+                "created_at": created,
+                "modified_at": created + timedelta(days=2) if i % 4 == 1 else created}
+
+    return _annotated_sentences(live, 160, "Notes of every shape", fields)
 
 
 SNAPSHOT = """() => ({
