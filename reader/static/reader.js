@@ -237,11 +237,13 @@ function land() {
   placeholder.remove();
 }
 
-/** Move an element, keeping the focus inside it (moveBefore keeps it where it exists). */
+/** Move an element, keeping the focus inside it (given back after the move). Not
+ *  ``moveBefore``, which keeps the focus itself: Chromium's renderer crashed on it when a
+ *  note that had floated was put back after an editor's save had rendered the notes again
+ *  (tests/browser/test_reader.py). */
 function move(element, parent, before) {
   const focused = element.contains(document.activeElement) ? document.activeElement : null;
-  if (parent.moveBefore) parent.moveBefore(element, before);
-  else parent.insertBefore(element, before);
+  parent.insertBefore(element, before);
   if (focused && document.activeElement !== focused) focused.focus({ preventScroll: true });
 }
 
