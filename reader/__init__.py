@@ -74,6 +74,7 @@ def _register_blueprints(app):
 
 def _template_globals():
     return {"KIND_LABELS": config.KIND_LABELS, "VERDICT_LABELS": config.VERDICT_LABELS,
+            "NO_VERDICT_LABEL": config.NO_VERDICT_LABEL,
             "RELATION_LABELS": config.RELATION_LABELS, "STATUS_LABELS": config.STATUS_LABELS}
 
 

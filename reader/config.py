@@ -29,6 +29,7 @@ VERDICT_LABELS = {
     "unsupported": "Unsupported",
     "unverifiable": "Unverifiable",
 }
+NO_VERDICT_LABEL = "No verdict yet"  # a fact check without a verdict
 ROLES = ("editor", "admin")
 MAX_ID = 2**31 - 1  # ids are SQL INTEGERs, 32-bit in PostgreSQL: a larger one names nothing
 

@@ -383,6 +383,12 @@ class Annotation(db.Model):
         return self.start is None and not self.orphan
 
     @property
+    def byline(self):
+        """Who wrote it, as readers see it: the account's public name (a sign-in name is
+        never published), else the name stored with it (imported notes); may be empty."""
+        return self.creator.public_name if self.creator else self.creator_name
+
+    @property
     def visible(self):
         return self.status == "published" and self.deleted_at is None
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..charts import density_strip
-from ..config import KIND_LABELS, KINDS, VERDICT_LABELS, VERDICTS
+from ..config import KIND_LABELS, KINDS, NO_VERDICT_LABEL, VERDICT_LABELS, VERDICTS
 from ..filters import facet_options, matches
 from ..text.highlight import render_text, segment
 from ..sanitize import render_markdown
@@ -132,7 +132,7 @@ def compact_table(notes):
     rows = []
     for n in notes:
         a = n["annotation"]
-        author = a.creator.public_name if a.creator else a.creator_name
+        author = a.byline
         created = a.created_at.strftime("%-d %b %Y")
         edited = a.modified_at.strftime("%-d %b %Y") if a.modified_at != a.created_at else None
         rows.append([a.id, kinds[a.kind], verdicts[a.verdict] if a.verdict else -1,
@@ -142,7 +142,7 @@ def compact_table(notes):
         "share": f"{request.script_root}/a/",
         "kinds": [[kind, KIND_LABELS[kind]] for kind in KINDS],
         "verdicts": [[verdict, VERDICT_LABELS[verdict]] for verdict in VERDICTS],
-        "unjudged": "No verdict yet",
+        "unjudged": NO_VERDICT_LABEL,
         "people": list(people), "dates": list(dates), "tags": list(tags), "notes": rows,
     }
     return Markup(htmlsafe_json_dumps(table, dumps=json.dumps, separators=(",", ":"),

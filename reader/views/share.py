@@ -80,7 +80,7 @@ def _note_validators(annotation):
     if not reader_page():
         return None
     document, source = annotation.document, annotation.source
-    author = annotation.creator.public_name if annotation.creator else annotation.creator_name
+    author = annotation.byline
     etag = page_etag(
         annotation.version, annotation.modified_at, document.revision, document.modified_at,
         document.title, document.outlet, document.author, document.published_on, author,
