@@ -239,8 +239,7 @@ function land() {
 
 /** Move an element, keeping the focus inside it (given back after the move). Not
  *  ``moveBefore``, which keeps the focus itself: Chromium's renderer crashed on it when a
- *  note that had floated was put back after an editor's save had rendered the notes again
- *  (tests/browser/test_reader.py). */
+ *  note that had floated was put back after an editor's save had rendered the notes again. */
 function move(element, parent, before) {
   const focused = element.contains(document.activeElement) ? document.activeElement : null;
   parent.insertBefore(element, before);

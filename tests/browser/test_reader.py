@@ -8,7 +8,7 @@ from sqlalchemy import select
 from reader.extensions import db
 from reader.models import Annotation, Document
 
-from .helpers import SEEDS, canonical_text, expect, marks, note, sign_in, wait_until
+from .helpers import SEEDS, canonical_text, expect, marks, note, wait_until
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 DOC = "004_3a30943cf18cda19.txt"  # the reader tests' own notes live on this document
@@ -337,33 +337,3 @@ def test_a_note_open_among_a_thousand_keeps_its_place_for_the_keyboard_and_filte
     assert order == ids
     assert page.locator(".notes .note:not(.note-group .note)").count() == 0
 
-
-def test_an_editors_save_while_a_note_floats_leaves_one_copy_in_its_place(new_page, live, heavy):
-    """On a crowded page the open note floats at its words, lifted out of its group; an
-    editor's save renders the notes again: the note is then once in the page, in its place
-    in the column, with the words just saved."""
-    slug, ids = heavy
-    target = ids[501]  # an editorial note: saved at once, no review
-    page = new_page(viewport={"width": 1280, "height": 900})
-    sign_in(page, "ada", then=f"/docs/{slug}")  # an admin: a published note not her own
-    wait_until(page, "document.readyState === 'complete'")  # editor.js too has run
-    mark = marks(page, target).first
-    mark.scroll_into_view_if_needed()
-    mark.click()
-    shown = note(page, target)
-    expect(shown).to_have_class(re.compile(r"\bis-floating\b"))
-    shown.get_by_role("button", name="Edit").click()
-    panel = page.locator("#panel")
-    expect(panel).to_be_visible()
-    panel.locator("#body").fill("Saved while it floated.")
-    panel.get_by_role("button", name="Save and publish").click()
-    expect(panel).to_be_hidden()
-    expect(page.locator(f"[id='a-{target}']")).to_have_count(1)
-    expect(shown.locator(".note-body")).to_have_text("Saved while it floated.")
-    # closed, it is back in its place in the column
-    page.keyboard.press("Escape")
-    expect(page.locator(".note.is-active")).to_have_count(0)
-    wait_until(page, f"!!document.getElementById('a-{target}').closest('.note-group')")
-    expect(page.locator(".notes .note-placeholder")).to_have_count(0)
-    order = page.evaluate("[...document.querySelectorAll('.notes .note')].map((n) => n.id.slice(2))")
-    assert order == ids
